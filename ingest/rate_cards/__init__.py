@@ -1,0 +1,117 @@
+"""Rate cards: LiteLLM price catalogue snapshots and negotiated contract files."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+from ingest.records import Candidate, validate
+from ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
+from pricing.catalogue import entry_rows
+from tokenomics.records import ContractDiscount, GpuRate, RateCardRow
+
+_DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
+_RATE_KEY = ("provider", "model", "service_tier", "min_input_tokens", "valid_from")
+_PRICE_COLUMNS = tuple(f for f in RateCardRow.model_fields if f.endswith("_usd_per_mtok"))
+
+
+def snapshot_date(path: Path, options: dict) -> datetime:
+    """A catalogue has no dates of its own: take --valid-from, else the YYYY-MM-DD in its name."""
+    text = options.get("valid_from") or (m.group(1) if (m := _DATE_IN_NAME.search(path.name)) else None)
+    if not text:
+        raise ValueError(f"{path.name}: no effective date; name it *_YYYY-MM-DD.json or pass --valid-from")
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _insert_rate_rows(con, ctx: LoadContext, rows: list[tuple[int | None, dict, RateCardRow]]) -> Counts:
+    """Insert new rate-card rows; identical re-publications are duplicates, changed ones conflicts."""
+    counts, bad = Counts(), []
+    for line_no, raw, row in rows:
+        existing = con.execute(
+            f"SELECT {', '.join(_PRICE_COLUMNS)} FROM rate_cards WHERE provider = ? AND model = ?"
+            " AND service_tier = ? AND min_input_tokens = ? AND valid_from = ?",
+            [row.provider, row.model, row.service_tier.value, row.min_input_tokens, row.valid_from],
+        ).fetchone()
+        prices = tuple(getattr(row, c) for c in _PRICE_COLUMNS)
+        if existing is None:
+            con.execute(
+                "INSERT INTO rate_cards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [row.provider, row.model, row.service_tier.value, row.min_input_tokens, row.valid_from,
+                 row.valid_to, *prices, row.source, ctx.run_id],
+            )
+            counts.loaded += 1
+        elif tuple(existing) == prices:
+            counts.duplicate += 1
+        else:
+            bad.append((line_no, json.dumps(raw), "prices differ from the card already loaded for this key and "
+                        "valid_from; publish a correction with a new valid_from"))
+    counts.quarantined += quarantine_rows(con, ctx, bad)
+    return counts
+
+
+def load_litellm_catalogue(con, path: Path, ctx: LoadContext) -> Counts:
+    """Each catalogue entry is one input record; it may expand to several tier rows."""
+    valid_from = snapshot_date(path, ctx.options)
+    catalogue = json.loads(path.read_text())
+    if not isinstance(catalogue, dict):
+        raise ValueError("a LiteLLM price catalogue is a JSON object keyed by model")
+    candidates = [
+        Candidate(None, {key: entry}, lambda key=key, entry=entry: entry_rows(key, entry, valid_from, "litellm:" + path.name))
+        for key, entry in catalogue.items()
+    ]
+    good, counts = validate(candidates, ctx, con)
+    for cand, rows in good:
+        if not rows:
+            counts.quarantined += quarantine_rows(con, ctx, [(None, json.dumps(cand.raw), "entry lists no token prices")])
+            continue
+        sub = _insert_rate_rows(con, ctx, [(None, cand.raw, r) for r in rows])
+        # one record → many rows: the record counts once, as loaded if any row was new
+        if sub.loaded:
+            counts.loaded += 1
+        elif sub.quarantined:
+            counts.quarantined += 1
+        else:
+            counts.duplicate += 1
+    return counts
+
+
+def load_contracts(con, path: Path, ctx: LoadContext) -> Counts:
+    """Contract YAML: `discounts` (negotiated % off list) and `gpu_rates` ($/GPU-hour), effective-dated."""
+    doc = yaml.safe_load(path.read_text()) or {}
+    candidates = [Candidate(None, d, lambda d=d: [ContractDiscount(**d)]) for d in doc.get("discounts") or []]
+    candidates += [Candidate(None, g, lambda g=g: [GpuRate(**g)]) for g in doc.get("gpu_rates") or []]
+    good, counts = validate(candidates, ctx, con)
+    for _, (model,) in good:
+        if isinstance(model, ContractDiscount):
+            key_sql = ("SELECT discount_pct FROM contract_discounts WHERE contract_id = ? AND provider = ?"
+                       " AND model_pattern = ? AND valid_from = ?")
+            key = [model.contract_id, model.provider, model.model_pattern, model.valid_from]
+            value, insert = model.discount_pct, ("INSERT INTO contract_discounts VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [*key[:3], model.discount_pct, model.valid_from, model.valid_to, ctx.run_id])
+        else:
+            key_sql = "SELECT usd_per_gpu_hour FROM gpu_rates WHERE rate_ref = ? AND valid_from = ?"
+            key = [model.rate_ref, model.valid_from]
+            value, insert = model.usd_per_gpu_hour, ("INSERT INTO gpu_rates VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [model.rate_ref, model.gpu_type, model.kind, model.usd_per_gpu_hour, model.valid_from,
+                         model.valid_to, ctx.run_id])
+        existing = con.execute(key_sql, key).fetchone()
+        if existing is None:
+            con.execute(*insert)
+            counts.loaded += 1
+        elif existing[0] == value:
+            counts.duplicate += 1
+        else:
+            counts.quarantined += quarantine_rows(con, ctx, [(None, model.model_dump_json(), "conflicts with the "
+                                                  "rate already loaded for this key and valid_from")])
+    return counts
+
+
+register(Source("litellm-prices", load_litellm_catalogue, ("model_prices*.json",),
+                "LiteLLM model_prices_and_context_window.json snapshot (effective from its date)"))
+register(Source("contracts", load_contracts, ("contracts*.yaml", "contracts*.yml"),
+                "Negotiated discounts and GPU-hour rates (YAML)"))

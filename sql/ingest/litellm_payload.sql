@@ -1,0 +1,202 @@
+-- LiteLLM StandardLoggingPayload JSON lines → canonical raw_requests rows.
+-- Input: _lines(line_no, raw) from jsonl_lines.sql (line_no is the read ordinal; _line_no() maps it).  Output: rows in raw_requests and quarantine,
+-- and _outcome(line_no, raw, outcome, reason) with one row per line for the row accounting.
+-- Token quirk: usage_object.prompt_tokens INCLUDES cached_tokens (cache reads) and
+-- cache_creation_input_tokens (cache writes); completion_tokens INCLUDES reasoning_tokens.
+CREATE OR REPLACE TEMP MACRO _int_err(field, v) AS
+    CASE
+        WHEN v IS NULL THEN NULL
+        WHEN try_cast(v AS UBIGINT) IS NOT NULL AND NOT contains(v, '.') THEN
+            CASE WHEN v::UBIGINT > 10000000 THEN field || ' is absurd (' || v || ')' END
+        WHEN try_cast(v AS BIGINT) < 0 THEN field || ' is negative (' || v || ')'
+        ELSE field || ' is not an integer (' || left(v, 40) || ')'
+    END;
+CREATE OR REPLACE TEMP MACRO _int(v) AS coalesce(try_cast(v AS BIGINT), 0);
+CREATE OR REPLACE TEMP MACRO _ts(v) AS
+    CASE
+        WHEN try_cast(v AS DOUBLE) IS NOT NULL THEN to_timestamp(v::DOUBLE)
+        WHEN regexp_matches(v, '(Z|[+-][0-9]{2}:?[0-9]{2})$') THEN try_cast(v AS TIMESTAMPTZ)
+    END;
+CREATE OR REPLACE TEMP MACRO _ts_err(field, v) AS
+    CASE
+        WHEN v IS NULL THEN field || ' is missing'
+        WHEN try_cast(v AS DOUBLE) IS NOT NULL THEN
+            CASE WHEN v::DOUBLE NOT BETWEEN 946684800 AND 4102444800 THEN field || ' is out of range (' || v || ')' END
+        WHEN NOT regexp_matches(v, '(Z|[+-][0-9]{2}:?[0-9]{2})$') AND try_cast(v AS TIMESTAMP) IS NOT NULL
+            THEN field || ' has no time zone (' || left(v, 40) || ')'
+        WHEN try_cast(v AS TIMESTAMPTZ) IS NULL THEN field || ' is not a timestamp (' || left(v, 40) || ')'
+    END;
+
+-- Only the listed paths are read: messages/response (prompt and completion text) never are.
+CREATE OR REPLACE TEMP TABLE _parsed AS
+SELECT line_no,
+    CASE WHEN NOT json_valid(raw) THEN 'not valid JSON'
+         WHEN left(raw, 1) <> '{' AND left(ltrim(raw), 1) <> '{' THEN 'not a JSON object' END AS shape_error,
+    CASE WHEN json_valid(raw) THEN json_extract_string(raw, [
+        '$.id', '$.startTime', '$.endTime', '$.completionStartTime',                               -- 1-4
+        '$.metadata.spend_logs_metadata.tenant', '$.metadata.user_api_key_org_id',                 -- 5-6
+        '$.metadata.user_api_key_team_alias', '$.metadata.user_api_key_team_id',                   -- 7-8
+        '$.metadata.spend_logs_metadata.project', '$.metadata.user_api_key_user_id', '$.end_user', -- 9-11
+        '$.metadata.user_api_key_hash', '$.request_tags', '$.custom_llm_provider',                 -- 12-14
+        '$.model_group', '$.model', '$.model_id', '$.metadata.spend_logs_metadata.region',        -- 15-18
+        '$.call_type', '$.hidden_params.batch_models', '$.model_parameters.service_tier',         -- 19-21
+        '$.model_parameters.stream', '$.status', '$.cache_hit', '$.cache_key', '$.response_cost',  -- 22-26
+        '$.metadata.usage_object.prompt_tokens', '$.prompt_tokens',                                -- 27-28
+        '$.metadata.usage_object.completion_tokens', '$.completion_tokens',                        -- 29-30
+        '$.metadata.usage_object.prompt_tokens_details.cached_tokens',                             -- 31
+        '$.metadata.usage_object.cache_read_input_tokens',                                         -- 32
+        '$.metadata.usage_object.cache_creation_input_tokens',                                     -- 33
+        '$.metadata.usage_object.prompt_tokens_details.cache_creation_token_details.ephemeral_1h_input_tokens', -- 34
+        '$.metadata.usage_object.completion_tokens_details.reasoning_tokens'                       -- 35
+    ]) END AS v
+FROM _lines;
+
+-- One pass: pick fields, check them, type them, hash the canonical content.  grain: one row per line.
+CREATE OR REPLACE TEMP TABLE _candidates AS
+WITH fields AS (
+    SELECT
+        line_no, shape_error,
+        v[1] AS request_id,
+        v[2] AS start_raw,
+        v[3] AS end_raw,
+        v[4] AS first_token_raw,
+        nullif(coalesce(v[5], v[6], v[7]), '') AS tenant,
+        coalesce(v[7], v[8]) AS team,
+        v[9] AS project,
+        coalesce(v[10], v[11]) AS user_id,
+        v[12] AS api_key,
+        coalesce(TRY(json_transform(v[13], '["VARCHAR"]')), []) AS tags,
+        v[14] AS provider,
+        coalesce(v[15], v[16]) AS requested_model,
+        v[16] AS model,
+        v[17] AS deployment,
+        v[18] AS region,
+        v[19] AS call_type,
+        TRY(json_transform(v[20], '["VARCHAR"]')) AS batch_models,
+        v[21] AS tier_raw,
+        v[22] AS stream_raw,
+        v[23] AS status,
+        v[24] AS cache_hit,
+        v[25] AS cache_key,
+        v[26] AS cost_raw,
+        coalesce(v[27], v[28]) AS prompt_raw,
+        coalesce(v[29], v[30]) AS completion_raw,
+        coalesce(v[31], v[32]) AS cache_read_raw,
+        v[33] AS cache_write_raw,
+        v[34] AS cache_write_1h_raw,
+        v[35] AS reasoning_raw
+    FROM _parsed
+),
+checked AS (
+    SELECT *,
+        CASE WHEN shape_error IS NOT NULL THEN [shape_error] ELSE list_filter([
+            CASE WHEN coalesce(request_id, '') = '' THEN 'id is missing' END,
+            _ts_err('startTime', start_raw),
+            _ts_err('endTime', end_raw),
+            CASE WHEN tenant IS NULL THEN 'tenant is missing (spend_logs_metadata.tenant, org id or team alias)' END,
+            CASE WHEN coalesce(provider, '') = '' THEN 'custom_llm_provider is missing' END,
+            CASE WHEN coalesce(model, '') = '' THEN 'model is missing' END,
+            CASE WHEN coalesce(status, '') NOT IN ('success', 'failure') THEN 'status is not success/failure (' || coalesce(status, 'null') || ')' END,
+            CASE WHEN prompt_raw IS NULL THEN 'prompt_tokens is missing' END,
+            _int_err('prompt_tokens', prompt_raw),
+            _int_err('completion_tokens', completion_raw),
+            _int_err('cached_tokens', cache_read_raw),
+            _int_err('cache_creation_input_tokens', cache_write_raw),
+            _int_err('ephemeral_1h_input_tokens', cache_write_1h_raw),
+            _int_err('reasoning_tokens', reasoning_raw),
+            CASE WHEN cost_raw IS NOT NULL AND try_cast(cost_raw AS DECIMAL(38, 12)) IS NULL THEN 'response_cost is not a number' END,
+            CASE WHEN try_cast(cost_raw AS DECIMAL(38, 12)) < 0 THEN 'response_cost is negative' END
+        ], x -> x IS NOT NULL) END AS reasons
+    FROM fields
+),
+typed AS (
+    SELECT
+        line_no, reasons, request_id,
+        _ts(start_raw) AS start_time,
+        _ts(end_raw) AS end_time,
+        tenant, team, project,
+        CASE WHEN user_id IS NOT NULL THEN left(sha256($salt || user_id), 32) END AS user_hash,
+        CASE WHEN api_key IS NOT NULL THEN left(sha256($salt || api_key), 32) END AS api_key_hash,
+        tags, provider, requested_model,
+        CASE WHEN starts_with(model, provider || '/') THEN model[length(provider) + 2:] ELSE model END AS resolved_model,
+        deployment, region,
+        CASE
+            WHEN call_type IN ('batch', 'acreate_batch', 'aretrieve_batch', 'create_batch') OR len(batch_models) > 0 THEN 'batch'
+            WHEN tier_raw IN ('flex', 'priority') THEN tier_raw
+            ELSE 'standard'
+        END AS service_tier,
+        _int(prompt_raw) - _int(cache_read_raw) - _int(cache_write_raw) AS uncached_input_tokens,
+        _int(cache_read_raw) AS cache_read_tokens,
+        _int(cache_write_raw) - _int(cache_write_1h_raw) AS cache_write_5m_tokens,
+        _int(cache_write_1h_raw) AS cache_write_1h_tokens,
+        _int(completion_raw) - _int(reasoning_raw) AS output_tokens,
+        _int(reasoning_raw) AS reasoning_tokens,
+        status,
+        coalesce(stream_raw = 'true', false) AS is_stream,
+        CASE WHEN stream_raw = 'true' AND first_token_raw IS NOT NULL
+             THEN greatest(0, round((epoch_us(_ts(first_token_raw)) - epoch_us(_ts(start_raw))) / 1000.0))::INTEGER END AS ttft_ms,
+        round((epoch_us(_ts(end_raw)) - epoch_us(_ts(start_raw))) / 1000.0)::BIGINT AS latency_ms,
+        CASE WHEN cache_hit = 'true' THEN CASE WHEN starts_with(coalesce(cache_key, ''), 'semantic') THEN 'semantic' ELSE 'exact' END
+             ELSE 'miss' END AS gateway_cache,
+        try_cast(cost_raw AS DECIMAL(38, 12)) AS reported_cost_usd
+    FROM checked
+    WHERE len(reasons) = 0
+)
+SELECT * REPLACE (
+        list_filter([
+            CASE WHEN uncached_input_tokens < 0 THEN 'cache tokens exceed prompt_tokens' END,
+            CASE WHEN cache_write_5m_tokens < 0 THEN 'ephemeral_1h_input_tokens exceed cache_creation_input_tokens' END,
+            CASE WHEN output_tokens < 0 THEN 'reasoning_tokens exceed completion_tokens' END,
+            CASE WHEN end_time < start_time THEN 'endTime is before startTime' END,
+            CASE WHEN latency_ms > 2147483647 THEN 'latency is absurd' END
+        ], x -> x IS NOT NULL) AS reasons),
+    md5(concat_ws('|', request_id, epoch_us(start_time), epoch_us(end_time), tenant, team, project, user_hash,
+        api_key_hash, array_to_string(tags, ','), provider, requested_model, resolved_model, deployment, region,
+        service_tier, uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
+        output_tokens, reasoning_tokens, status, is_stream, ttft_ms, latency_ms, gateway_cache,
+        reported_cost_usd)) AS row_hash
+FROM typed
+UNION ALL BY NAME
+SELECT line_no, reasons FROM checked WHERE len(reasons) > 0;
+
+-- Exactly-once: the first line of a request id wins; identical repeats are duplicates, differing
+-- repeats (in this file or against what is already loaded) are quarantined as conflicts.
+-- grain of _outcome: one row per line that is NOT loaded (quarantined or duplicate).
+CREATE OR REPLACE TEMP TABLE _outcome AS
+WITH ok AS (
+    SELECT line_no, request_id, row_hash FROM _candidates WHERE len(reasons) = 0
+),
+repeated AS (
+    SELECT ok.*,
+        row_number() OVER w AS nth,
+        first_value(row_hash) OVER w AS first_hash,
+        first_value(line_no) OVER w AS first_line
+    FROM ok SEMI JOIN (SELECT request_id FROM ok GROUP BY 1 HAVING count(*) > 1) d USING (request_id)
+    WINDOW w AS (PARTITION BY request_id ORDER BY line_no)
+),
+existing AS (
+    SELECT ok.line_no, ok.request_id, ok.row_hash, e.row_hash AS loaded_hash
+    FROM ok JOIN raw_requests e ON e.source = $source AND e.request_id = ok.request_id
+)
+SELECT line_no, 'quarantined' AS outcome, array_to_string(reasons, '; ') AS reason
+FROM _candidates WHERE len(reasons) > 0
+UNION ALL
+SELECT line_no,
+    CASE WHEN row_hash = first_hash THEN 'duplicate' ELSE 'quarantined' END,
+    CASE WHEN row_hash <> first_hash
+         THEN 'request id ' || request_id || ' repeated with different content (first at line ' || _line_no(first_line) || ')' END
+FROM repeated WHERE nth > 1
+UNION ALL
+SELECT line_no,
+    CASE WHEN row_hash = loaded_hash THEN 'duplicate' ELSE 'quarantined' END,
+    CASE WHEN row_hash <> loaded_hash THEN 'request id ' || request_id || ' already loaded with different content' END
+FROM existing
+WHERE line_no NOT IN (SELECT line_no FROM repeated WHERE nth > 1);
+
+INSERT INTO raw_requests BY NAME
+SELECT $source AS source, c.request_id, c.row_hash, c.start_time, c.end_time, c.tenant, c.team, c.project,
+    c.user_hash, c.api_key_hash, c.tags, c.provider, c.requested_model, c.resolved_model, c.deployment,
+    c.region, c.service_tier, c.uncached_input_tokens, c.cache_read_tokens, c.cache_write_5m_tokens,
+    c.cache_write_1h_tokens, c.output_tokens, c.reasoning_tokens, c.status, c.is_stream, c.ttft_ms,
+    c.latency_ms::INTEGER AS latency_ms, c.gateway_cache, c.reported_cost_usd, $run_id AS run_id
+FROM _candidates c ANTI JOIN _outcome o ON o.line_no = c.line_no

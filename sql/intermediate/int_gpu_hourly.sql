@@ -1,0 +1,46 @@
+-- int_gpu_hourly — grain: one row per (deployment_id, hour) from the deployment's first to last
+-- telemetry hour.  The bill is gpu_count × $/GPU-hour for every hour, whether or not a sample arrived
+-- or a request was served (idle hours cost the same); telemetry says how busy the GPUs were.
+CREATE OR REPLACE TABLE int_gpu_hourly AS
+WITH samples AS (
+    SELECT d.deployment_id, s.hour,
+        count(*) AS samples,
+        avg(s.util_gpu_pct) AS avg_util_pct,
+        avg(s.power_w) AS avg_power_w,
+        count(DISTINCT s.gpu_uuid) AS gpus_reporting
+    FROM stg_gpu_samples s
+    JOIN stg_gpu_deployments d ON d.host = s.host
+    GROUP BY ALL
+),
+span AS (
+    SELECT deployment_id, min(hour) AS first_hour, max(hour) AS last_hour FROM samples GROUP BY ALL
+),
+hours AS (
+    SELECT deployment_id, unnest(generate_series(first_hour, last_hour, INTERVAL 1 HOUR)) AS hour FROM span
+),
+served AS (
+    SELECT deployment, date_trunc('hour', start_time) AS hour, count(*) AS requests,
+        sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens
+    FROM stg_requests
+    WHERE gateway_cache = 'miss'
+    GROUP BY ALL
+)
+SELECT
+    h.deployment_id, h.hour, dep.cluster, dep.gpu_type, dep.gpu_count, dep.model, dep."precision", dep.engine,
+    dep.gpu_rate_ref, r.usd_per_gpu_hour, r.kind AS rate_kind,
+    coalesce(s.samples, 0) AS samples,
+    s.gpus_reporting,
+    s.avg_util_pct,
+    s.avg_power_w,
+    -- energy over the hour from mean power of the GPUs that reported, scaled to all GPUs
+    (s.avg_power_w * dep.gpu_count / 1000.0) AS energy_kwh,
+    (dep.gpu_count * r.usd_per_gpu_hour)::DECIMAL(38, 12) AS gpu_cost_usd,
+    coalesce(v.requests, 0) AS requests,
+    coalesce(v.prompt_tokens, 0) AS prompt_tokens,
+    coalesce(v.completion_tokens, 0) AS completion_tokens
+FROM hours h
+JOIN gpu_deployments dep USING (deployment_id)
+LEFT JOIN stg_gpu_rates r
+    ON r.rate_ref = dep.gpu_rate_ref AND h.hour >= r.valid_from AND (r.valid_to IS NULL OR h.hour < r.valid_to)
+LEFT JOIN samples s ON s.deployment_id = h.deployment_id AND s.hour = h.hour
+LEFT JOIN served v ON v.deployment = h.deployment_id AND v.hour = h.hour;

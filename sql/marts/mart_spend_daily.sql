@@ -1,0 +1,20 @@
+-- mart_spend_daily — grain: one row per (day, tenant, team, provider, model, service_tier, pricing_status).
+-- What the overview and tenant pages read for API (per-token) spend and token volumes.
+CREATE OR REPLACE TABLE mart_spend_daily AS
+SELECT
+    day, tenant, team, provider, model, service_tier, pricing_status,
+    count(*) AS requests,
+    count(*) FILTER (WHERE status = 'failure') AS failed_requests,
+    sum(uncached_input_tokens) AS uncached_input_tokens,
+    sum(cache_read_tokens) AS cache_read_tokens,
+    sum(cache_write_5m_tokens) AS cache_write_5m_tokens,
+    sum(cache_write_1h_tokens) AS cache_write_1h_tokens,
+    sum(output_tokens) AS output_tokens,
+    sum(reasoning_tokens) AS reasoning_tokens,
+    sum(prompt_tokens + completion_tokens) AS total_tokens,
+    sum(list_cost_usd)::DECIMAL(38, 12) AS list_cost_usd,
+    sum(discount_usd)::DECIMAL(38, 12) AS discount_usd,
+    sum(effective_cost_usd)::DECIMAL(38, 12) AS effective_cost_usd,
+    sum(reported_cost_usd)::DECIMAL(38, 12) AS reported_cost_usd
+FROM int_request_costs
+GROUP BY ALL;

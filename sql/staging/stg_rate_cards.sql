@@ -1,0 +1,14 @@
+-- stg_rate_cards — grain: one row per (provider, model, service_tier, min_input_tokens, valid_from).
+-- valid_to (exclusive) defaults to the next card's valid_from for the same key; max_input_tokens
+-- (exclusive) is the next context tier's threshold, so each request matches exactly one row.
+CREATE OR REPLACE VIEW stg_rate_cards AS
+SELECT
+    provider, model, service_tier, min_input_tokens,
+    lead(min_input_tokens) OVER (PARTITION BY provider, model, service_tier, valid_from ORDER BY min_input_tokens)
+        AS max_input_tokens,
+    valid_from,
+    coalesce(valid_to, lead(valid_from) OVER (PARTITION BY provider, model, service_tier, min_input_tokens
+                                             ORDER BY valid_from)) AS valid_to,
+    uncached_input_usd_per_mtok, cache_read_usd_per_mtok, cache_write_5m_usd_per_mtok,
+    cache_write_1h_usd_per_mtok, output_usd_per_mtok, reasoning_usd_per_mtok, source
+FROM rate_cards;

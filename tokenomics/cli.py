@@ -1,0 +1,168 @@
+"""`tokenomics` command line: demo, ingest, build, serve, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tokenomics.config import ENV_DB, db_path
+
+
+def _table(rows: list[list], headers: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    line = lambda r: "  ".join(str(v).rjust(w) if isinstance(v, int) else str(v).ljust(w) for v, w in zip(r, widths))
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def _print_results(results) -> int:
+    rows = [[r.source, Path(r.uri).name, r.status, r.counts.read, r.counts.loaded, r.counts.quarantined,
+             r.counts.duplicate] for r in results]
+    if rows:
+        print(_table(rows, ["source", "file", "status", "read", "loaded", "quarantined", "duplicate"]))
+    failed = [r for r in results if r.status == "failed"]
+    for r in failed:
+        print(f"FAILED {r.uri}: {r.message}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _progress(result) -> None:
+    print(f"  {result.status:<26} {result.source:<15} {Path(result.uri).name}", file=sys.stderr, flush=True)
+
+
+def cmd_ingest(args) -> int:
+    from ingest import runner
+    from tokenomics.warehouse import build_models, open_warehouse
+
+    con = open_warehouse(args.db)
+    options = {k: v for k, v in {"valid_from": args.valid_from, "tz": args.tz, "host": args.host}.items() if v}
+    results = runner.ingest_paths(con, args.source, [Path(p) for p in args.paths], options, on_file=_progress)
+    if not args.no_build:
+        build_models(con)
+    return _print_results(results)
+
+
+# Demo inputs, in dependency order: prices and deployments before the traffic they describe.
+DEMO_LAYOUT = (
+    ("litellm-prices", "rate_cards/litellm"),
+    ("contracts", "rate_cards"),
+    ("deployments", "."),
+    ("litellm", "gateway/litellm"),
+    ("nvidia-smi", "telemetry/nvidia-smi"),
+)
+
+
+def build_demo(out: Path, db: Path, seed: int, requests: int, days: int) -> dict:
+    """Generate the demo files, ingest them through the real sources, build the models."""
+    from ingest import runner
+    from tokenomics.demo.generate import DemoConfig, generate
+    from tokenomics.warehouse import build_models, open_warehouse
+
+    started = time.perf_counter()
+    manifest = generate(out, DemoConfig(seed=seed, requests=requests, days=days))
+    print(f"generated {manifest['lines_written']:,} gateway log lines in {time.perf_counter() - started:.1f}s",
+          file=sys.stderr)
+    con = open_warehouse(db)
+    results = []
+    for source, folder in DEMO_LAYOUT:
+        results += runner.ingest_paths(con, source, [out / folder], on_file=_progress)
+    built = build_models(con)
+    con.close()
+    code = _print_results(results)
+    print(f"built {len(built)} models; demo warehouse {db} ready in {time.perf_counter() - started:.1f}s",
+          file=sys.stderr)
+    if code:
+        raise SystemExit(code)
+    return manifest
+
+
+def cmd_demo(args) -> int:
+    db = db_path(args.db)
+    build_demo(Path(args.out), db, args.seed, args.requests, args.days)
+    if args.no_serve:
+        return 0
+    return serve(db, args.port)
+
+
+def cmd_build(args) -> int:
+    from tokenomics.warehouse import build_models, open_warehouse
+
+    built = build_models(open_warehouse(args.db))
+    print("\n".join(built))
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    from tokenomics.warehouse import connect, migrate
+
+    print(f"schema version {migrate(connect(args.db))}")
+    return 0
+
+
+def serve(db: Path, port: int) -> int:
+    """Run the Streamlit app on the given warehouse (read-only)."""
+    import app
+
+    entry = Path(app.__file__).resolve().parent / "main.py"
+    env = {**os.environ, ENV_DB: str(Path(db).resolve())}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port),
+           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    print(f"serving {db} on http://localhost:{port}", file=sys.stderr)
+    return subprocess.call(cmd, env=env)
+
+
+def cmd_serve(args) -> int:
+    return serve(db_path(args.db), args.port)
+
+
+def cmd_sources(args) -> int:
+    from ingest.runner import REGISTRY
+
+    print(_table([[s.name, ", ".join(s.patterns), s.description] for s in REGISTRY.values()],
+                 ["source", "files", "format"]))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tokenomics", description=__doc__)
+    p.add_argument("--db", help="warehouse file (default $TOKENOMICS_DB or ./data/tokenomics.duckdb)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo", help="generate demo data, ingest it, and serve the dashboard")
+    d.add_argument("--seed", type=int, default=42)
+    d.add_argument("--requests", type=int, default=1_000_000)
+    d.add_argument("--days", type=int, default=92)
+    d.add_argument("--out", default="data/demo-raw", help="where the demo's raw source files are written")
+    d.add_argument("--no-serve", action="store_true", help="stop after building the warehouse")
+    d.add_argument("--port", type=int, default=8501)
+    d.set_defaults(func=cmd_demo)
+
+    i = sub.add_parser("ingest", help="ingest files of one source (see `tokenomics sources`)")
+    i.add_argument("source")
+    i.add_argument("paths", nargs="+")
+    i.add_argument("--valid-from", help="effective date for a rate-card snapshot without one in its name")
+    i.add_argument("--tz", help="time zone of nvidia-smi timestamps (default UTC)")
+    i.add_argument("--host", help="host name for nvidia-smi files (default: file name)")
+    i.add_argument("--no-build", action="store_true", help="skip rebuilding marts afterwards")
+    i.set_defaults(func=cmd_ingest)
+
+    sub.add_parser("build", help="rebuild staging, intermediate and mart relations").set_defaults(func=cmd_build)
+    sub.add_parser("migrate", help="apply pending schema migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("sources", help="list ingest sources").set_defaults(func=cmd_sources)
+    s = sub.add_parser("serve", help="serve the dashboard")
+    s.add_argument("--port", type=int, default=8501)
+    s.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    import ingest  # noqa: F401  (registers sources)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,31 @@
+"""Where things live: the warehouse file and the packaged SQL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_DB = Path("data") / "tokenomics.duckdb"
+ENV_DB = "TOKENOMICS_DB"
+ENV_SALT = "TOKENOMICS_HASH_SALT"
+
+
+def db_path(explicit: str | os.PathLike | None = None) -> Path:
+    """--db wins, then $TOKENOMICS_DB, then ./data/tokenomics.duckdb."""
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get(ENV_DB) or DEFAULT_DB)
+
+
+def sql_dir() -> Path:
+    """The repo's sql/ in a checkout or editable install, tokenomics/_sql in a wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "sql", here / "_sql"):
+        if (candidate / "migrations").is_dir():
+            return candidate
+    raise FileNotFoundError("packaged SQL not found (expected sql/migrations)")
+
+
+def hash_salt() -> str:
+    """Salt for pseudonymising user ids; set it per deployment so hashes are not guessable."""
+    return os.environ.get(ENV_SALT, "tokenomics")

@@ -1,0 +1,224 @@
+"""Canonical records: every source is normalised once, at the edge, into these shapes.
+
+Token buckets are *disjoint*: a token is counted in exactly one of uncached input, cache read,
+cache write (5 minute or 1 hour), output or reasoning.  Sources disagree on what "input" or
+"completion" tokens include; each source adapter says how it splits them and is tested for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# Token counts above this are treated as corrupt input, not traffic (10M tokens in one request).
+MAX_TOKENS_PER_BUCKET = 10_000_000
+
+TOKEN_BUCKETS: tuple[str, ...] = (
+    "uncached_input_tokens",
+    "cache_read_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+)
+
+
+class ServiceTier(StrEnum):
+    STANDARD = "standard"
+    BATCH = "batch"
+    FLEX = "flex"
+    PRIORITY = "priority"
+
+
+class GatewayCache(StrEnum):
+    MISS = "miss"
+    EXACT = "exact"
+    SEMANTIC = "semantic"
+
+
+class RequestStatus(StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+
+def hash_identifier(value: str | None, salt: str = "") -> str | None:
+    """Pseudonymise user and key identifiers so the warehouse never holds them in clear."""
+    if value is None or value == "":
+        return None
+    return hashlib.sha256(f"{salt}{value}".encode()).hexdigest()[:32]
+
+
+def _utc(value: datetime) -> datetime:
+    """Naive timestamps are rejected upstream; aware ones are converted to UTC here."""
+    if value.tzinfo is None:
+        raise ValueError("timestamp has no time zone")
+    return value.astimezone(timezone.utc)
+
+
+class TokenBuckets(BaseModel):
+    """Disjoint token counts for one request."""
+
+    model_config = ConfigDict(frozen=True)
+
+    uncached_input_tokens: int = Field(0, ge=0, le=MAX_TOKENS_PER_BUCKET)
+    cache_read_tokens: int = Field(0, ge=0, le=MAX_TOKENS_PER_BUCKET)
+    cache_write_5m_tokens: int = Field(0, ge=0, le=MAX_TOKENS_PER_BUCKET)
+    cache_write_1h_tokens: int = Field(0, ge=0, le=MAX_TOKENS_PER_BUCKET)
+    output_tokens: int = Field(0, ge=0, le=MAX_TOKENS_PER_BUCKET)
+    reasoning_tokens: int = Field(0, ge=0, le=MAX_TOKENS_PER_BUCKET)
+
+    @property
+    def input_total(self) -> int:
+        """All prompt-side tokens: what long-context tiers are measured against."""
+        return (
+            self.uncached_input_tokens
+            + self.cache_read_tokens
+            + self.cache_write_5m_tokens
+            + self.cache_write_1h_tokens
+        )
+
+
+class GatewayRequest(BaseModel):
+    """One LLM request as the gateway saw it; no prompt or response text, identifiers hashed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str = Field(min_length=1, max_length=256)
+    start_time: datetime
+    end_time: datetime
+    tenant: str = Field(min_length=1)
+    team: str | None = None
+    project: str | None = None
+    user_hash: str | None = None
+    api_key_hash: str | None = None
+    tags: tuple[str, ...] = ()
+    provider: str = Field(min_length=1)
+    requested_model: str = Field(min_length=1)
+    resolved_model: str = Field(min_length=1)
+    deployment: str | None = None
+    region: str | None = None
+    service_tier: ServiceTier = ServiceTier.STANDARD
+    tokens: TokenBuckets
+    status: RequestStatus
+    is_stream: bool = False
+    ttft_ms: int | None = Field(None, ge=0)
+    latency_ms: int = Field(ge=0)
+    gateway_cache: GatewayCache = GatewayCache.MISS
+    reported_cost_usd: Decimal | None = Field(None, ge=0)
+
+    _utc_start = field_validator("start_time", "end_time")(_utc)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "GatewayRequest":
+        if self.end_time < self.start_time:
+            raise ValueError("end_time is before start_time")
+        return self
+
+
+class GpuSample(BaseModel):
+    """One telemetry reading of one GPU (nvidia-smi row or DCGM scrape)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ts: datetime
+    host: str = Field(min_length=1)
+    gpu_uuid: str = Field(min_length=1)
+    gpu_name: str
+    util_gpu_pct: int = Field(ge=0, le=100)
+    util_mem_pct: int | None = Field(None, ge=0, le=100)
+    mem_used_mib: int | None = Field(None, ge=0)
+    mem_total_mib: int | None = Field(None, ge=0)
+    power_w: Decimal | None = Field(None, ge=0)
+    power_limit_w: Decimal | None = Field(None, ge=0)
+
+    _utc_ts = field_validator("ts")(_utc)
+
+
+class GpuDeployment(BaseModel):
+    """A self-hosted serving deployment: which GPUs serve which model, and what they cost per hour."""
+
+    model_config = ConfigDict(frozen=True)
+
+    deployment_id: str = Field(min_length=1)
+    cluster: str
+    gpu_type: str
+    gpu_count: int = Field(gt=0)
+    hosts: tuple[str, ...] = ()
+    model: str
+    precision: str
+    engine: str
+    gpu_rate_ref: str = Field(description="key into gpu_rates: the $/GPU-hour rate card row")
+
+
+class RateCardRow(BaseModel):
+    """Token prices for one (provider, model, service tier, context tier), in force from valid_from.
+
+    Prices are USD per million tokens, exact decimals.  ``min_input_tokens`` is the context tier:
+    a request whose total prompt (uncached + cache read + cache writes) is at least this size is
+    priced by this row for *all* of its tokens (how Anthropic and Google price >200k prompts).
+    A None price means "the card does not say": a request with tokens in that bucket is unpriced.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    provider: str
+    model: str
+    service_tier: ServiceTier = ServiceTier.STANDARD
+    min_input_tokens: int = Field(0, ge=0)
+    valid_from: datetime
+    valid_to: datetime | None = None
+    uncached_input_usd_per_mtok: Decimal | None = Field(None, ge=0)
+    cache_read_usd_per_mtok: Decimal | None = Field(None, ge=0)
+    cache_write_5m_usd_per_mtok: Decimal | None = Field(None, ge=0)
+    cache_write_1h_usd_per_mtok: Decimal | None = Field(None, ge=0)
+    output_usd_per_mtok: Decimal | None = Field(None, ge=0)
+    reasoning_usd_per_mtok: Decimal | None = Field(None, ge=0)
+    source: str
+
+    _utc_valid = field_validator("valid_from", "valid_to")(
+        lambda v: None if v is None else _utc(v)
+    )
+
+    @model_validator(mode="after")
+    def _window(self) -> "RateCardRow":
+        if self.valid_to is not None and self.valid_to <= self.valid_from:
+            raise ValueError("valid_to must be after valid_from")
+        return self
+
+
+class ContractDiscount(BaseModel):
+    """A negotiated discount on list price for a provider (optionally a model glob), effective-dated."""
+
+    model_config = ConfigDict(frozen=True)
+
+    contract_id: str
+    provider: str
+    model_pattern: str = "*"
+    discount_pct: Decimal = Field(ge=0, le=100)
+    valid_from: datetime
+    valid_to: datetime | None = None
+
+    _utc_valid = field_validator("valid_from", "valid_to")(
+        lambda v: None if v is None else _utc(v)
+    )
+
+
+class GpuRate(BaseModel):
+    """What one GPU-hour costs under a rate reference (cloud on-demand, committed, or owned TCO)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rate_ref: str
+    gpu_type: str
+    kind: str = Field(pattern="^(on_demand|committed|reserved|owned)$")
+    usd_per_gpu_hour: Decimal = Field(gt=0)
+    valid_from: datetime
+    valid_to: datetime | None = None
+
+    _utc_valid = field_validator("valid_from", "valid_to")(
+        lambda v: None if v is None else _utc(v)
+    )
