@@ -97,7 +97,10 @@ def _tenants(rng: np.random.Generator, cfg: DemoConfig) -> dict:
     rng.shuffle(weight[3:])  # keep a clear top three, shuffle the long tail's order
     base = np.array([m.weight for m in MODELS])
     mix = rng.dirichlet(np.maximum(base * 0.35, 0.05), size=t)
-    self_hosted = rng.random(t) < 0.45
+    tz = rng.choice([-8, -5, 0, 1, 5.5, 9], size=t)
+    tz[:2] = -5
+    # the internal GPU platform serves North American business units only: nights there are idle hours
+    self_hosted = (rng.random(t) < 0.7) & (tz < 0)
     self_hosted[:2] = True
     sh_idx = [i for i, m in enumerate(MODELS) if m.self_hosted]
     for i in np.where(~self_hosted)[0]:
@@ -109,7 +112,8 @@ def _tenants(rng: np.random.Generator, cfg: DemoConfig) -> dict:
         "name": names,
         "weight": weight / weight.sum(),
         "mix": mix,
-        "tz": rng.choice([-8, -5, 0, 1, 5.5, 9], size=t),
+        "tz": tz,
+        "internal": self_hosted,
         "weekend": rng.uniform(0.15, 0.8, size=t),
         "growth": rng.uniform(-0.2, 0.9, size=t),
         "cache_p": rng.uniform(0.1, 0.75, size=t),
@@ -132,7 +136,8 @@ def _hourly_intensity(tenants: dict, cfg: DemoConfig, start: datetime) -> np.nda
     noise_rng = np.random.default_rng(7)
     for i in range(len(tenants["name"])):
         local = (utc_hour + tenants["tz"][i]) % 24
-        diurnal = 0.08 + np.exp(-((local - 14.0) ** 2) / (2 * 3.2**2))
+        night = 0.002 if tenants["internal"][i] else 0.08  # internal teams barely work at night
+        diurnal = night + np.exp(-((local - 14.0) ** 2) / (2 * 3.2**2))
         weekly = np.where(weekday >= 5, tenants["weekend"][i], 1.0)
         trend = 1.0 + tenants["growth"][i] * hours / hours.size
         out[i] = diurnal * weekly * trend * noise_rng.lognormal(0, 0.25, hours.size)
