@@ -1,0 +1,30 @@
+"""Schema migrations: versioned, ordered, and an upgrade keeps existing data."""
+
+from datetime import datetime, timezone
+
+from tokenomics.warehouse import connect, current_version, migrate, migrations
+
+
+def test_upgrade_from_v1_keeps_data(tmp_path):
+    db = tmp_path / "old.duckdb"
+    con = connect(db)
+    assert migrate(con, target=1) == 1
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    con.execute("INSERT INTO ingest_runs (run_id, source, uri, started_at, status, rows_read, rows_loaded)"
+                " VALUES ('run-1', 'litellm', 'file:///x.jsonl', ?, 'loaded', 3, 3)", [now])
+    con.execute("INSERT INTO gpu_rates VALUES ('h100', 'H100', 'committed', 2.20, ?, NULL, 'run-1')", [now])
+    con.close()
+
+    con = connect(db)  # a later release opens the same file
+    latest = migrations()[-1].version
+    assert migrate(con) == latest > 1
+    assert con.execute("SELECT run_id, rows_loaded, tool_version FROM ingest_runs").fetchall() == [("run-1", 3, None)]
+    assert con.execute("SELECT usd_per_gpu_hour FROM gpu_rates").fetchone()[0] == __import__("decimal").Decimal("2.2")
+    assert [v for (v,) in con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()] == list(
+        range(1, latest + 1))
+
+
+def test_migrate_is_idempotent(tmp_path):
+    con = connect(tmp_path / "a.duckdb")
+    first = migrate(con)
+    assert migrate(con) == first == current_version(con)
