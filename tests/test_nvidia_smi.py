@@ -1,0 +1,30 @@
+"""nvidia-smi CSV as the tool writes it (real H100 capture from shared/fixtures)."""
+
+from decimal import Decimal
+
+from ingest.runner import ingest_paths
+from tests.conftest import SHARED
+
+FIXTURE = SHARED / "fixtures" / "nvidia-smi_h100_llm-load.csv"
+
+
+def test_real_capture_parses_units_and_timestamps(warehouse):
+    [r] = ingest_paths(warehouse, "nvidia-smi", [FIXTURE], {"host": "h100-lab"})
+    assert (r.counts.read, r.counts.loaded, r.counts.quarantined) == (129, 129, 0)
+    lo, hi, pmin, pmax, first = warehouse.execute(
+        "SELECT min(util_gpu_pct), max(util_gpu_pct), min(power_w), max(power_w), min(ts) FROM raw_gpu_samples"
+    ).fetchone()
+    assert (lo, hi) == (0, 100)
+    assert pmin == Decimal("73.05") and pmax > Decimal("700")
+    assert first.isoformat().startswith("2026-11-22T18:18:47.084")
+
+
+def test_bad_rows_are_quarantined(warehouse, tmp_path):
+    lines = FIXTURE.read_text().splitlines()
+    bad = lines[1].replace("2026/11/22", "22-11-2026"), lines[2].replace(", 29 %,", ", lots %,")
+    path = tmp_path / "host-a.csv"
+    path.write_text("\n".join([lines[0], *bad, lines[3], lines[3]]) + "\n")
+    [r] = ingest_paths(warehouse, "nvidia-smi", [path])
+    assert (r.counts.read, r.counts.loaded, r.counts.quarantined, r.counts.duplicate) == (4, 1, 2, 1)
+    reasons = {x for (x,) in warehouse.execute("SELECT reason FROM quarantine").fetchall()}
+    assert any("timestamp" in x for x in reasons) and any("utilization.gpu" in x for x in reasons)
