@@ -6,11 +6,11 @@ import streamlit as st
 
 HERE = Path(__file__).parent
 
-st.set_page_config(page_title="Tokenomics", page_icon="🪙", layout="wide")
+st.set_page_config(page_title="Tokenomics", page_icon=":material/paid:", layout="wide")
 
 pages = [
-    st.Page(HERE / "pages" / "overview.py", title="Overview", icon="📊", url_path="overview", default=True),
-    st.Page(HERE / "pages" / "tenant.py", title="Tenant spend", icon="🏢", url_path="tenant"),
-    st.Page(HERE / "pages" / "data_health.py", title="Data health", icon="🩺", url_path="data-health"),
+    st.Page(HERE / "views" / "overview.py", title="Overview", icon=":material/monitoring:", default=True),
+    st.Page(HERE / "views" / "tenant.py", title="Tenant spend", icon=":material/apartment:", url_path="tenant"),
+    st.Page(HERE / "views" / "data_health.py", title="Data health", icon=":material/health_and_safety:", url_path="data-health"),
 ]
 st.navigation(pages).run()

@@ -57,10 +57,10 @@ def bars(df: pl.DataFrame, x: str, y: str, title: str, limit: int = 15) -> alt.C
         .mark_bar(color=PALETTE[0])
         .encode(
             x=alt.X(f"{x}:Q", title="USD", axis=alt.Axis(format="$,.0f")),
-            y=alt.Y(f"{y}:N", sort="-x", title=None),
+            y=alt.Y(f"{y}:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=180)),
             tooltip=[alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:Q", format="$,.2f")],
         )
-        .properties(height=max(160, 22 * min(limit, df.height)))
+        .properties(height=max(160, 26 * min(limit, df.height)))
     )
 
 

@@ -8,10 +8,10 @@ from streamlit.testing.v1 import AppTest
 APP = Path(__file__).resolve().parent.parent / "app"
 
 
-@pytest.mark.parametrize("page, metric", [("overview", "API spend (effective)"), ("tenant", "API spend (list)"),
+@pytest.mark.parametrize("page, metric", [("overview", "API spend"), ("tenant", "API spend (list)"),
                                           ("data_health", None)])
 def test_page_renders(demo_env, page, metric):
-    at = AppTest.from_file(str(APP / "pages" / f"{page}.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(APP / "views" / f"{page}.py"), default_timeout=60).run()
     assert not at.exception, [e.value for e in at.exception]
     if metric:
         assert metric in [m.label for m in at.metric]
@@ -25,7 +25,7 @@ def test_entrypoint_navigates_to_overview(demo_env):
 
 
 def test_tenant_filter_changes_totals(demo_env):
-    at = AppTest.from_file(str(APP / "pages" / "overview.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(APP / "views" / "overview.py"), default_timeout=60).run()
     everyone = at.metric[0].value
     at.sidebar.multiselect[0].select(at.sidebar.multiselect[0].options[-1]).run()
     assert not at.exception and at.metric[0].value != everyone
@@ -33,5 +33,5 @@ def test_tenant_filter_changes_totals(demo_env):
 
 def test_empty_warehouse_explains_what_to_ingest(tmp_path, monkeypatch):
     monkeypatch.setenv("TOKENOMICS_DB", str(tmp_path / "none.duckdb"))
-    at = AppTest.from_file(str(APP / "pages" / "overview.py"), default_timeout=30).run()
+    at = AppTest.from_file(str(APP / "views" / "overview.py"), default_timeout=30).run()
     assert not at.exception and "tokenomics demo" in at.info[0].value

@@ -121,20 +121,20 @@ CONTRACTS = {
 DEPLOYMENTS = {
     "deployments": [
         {"deployment_id": "vllm-llama70b-h100-bf16", "cluster": "gpu-h100", "gpu_type": "H100-SXM-80GB",
-         "gpu_count": 8, "hosts": ["gpu-h100-01"], "model": "llama-3.3-70b-instruct",
+         "gpu_count": 4, "hosts": ["gpu-h100-01"], "model": "llama-3.3-70b-instruct",
          "precision": "bf16", "engine": "vllm-0.11", "gpu_rate_ref": "h100-committed"},
         {"deployment_id": "vllm-llama70b-h200-fp8", "cluster": "gpu-h200", "gpu_type": "H200-SXM-141GB",
-         "gpu_count": 4, "hosts": ["gpu-h200-01"], "model": "llama-3.3-70b-instruct",
+         "gpu_count": 2, "hosts": ["gpu-h200-01"], "model": "llama-3.3-70b-instruct",
          "precision": "fp8", "engine": "vllm-0.11", "gpu_rate_ref": "h200-cloud"},
     ]
 }
 
 # Hardware facts for the demo telemetry (replicas = model copies the GPUs hold, TP = gpus / replicas).
 CLUSTER_PHYSICS = {
-    "vllm-llama70b-h100-bf16": {"host": "gpu-h100-01", "gpus": 8, "name": "NVIDIA H100 80GB HBM3",
+    "vllm-llama70b-h100-bf16": {"host": "gpu-h100-01", "gpus": 4, "name": "NVIDIA H100 80GB HBM3",
                                 "mem_total": 81559, "idle_w": 72.0, "peak_w": 700.0,
-                                "replicas": 2},
-    "vllm-llama70b-h200-fp8": {"host": "gpu-h200-01", "gpus": 4, "name": "NVIDIA H200",
+                                "replicas": 1},
+    "vllm-llama70b-h200-fp8": {"host": "gpu-h200-01", "gpus": 2, "name": "NVIDIA H200",
                                "mem_total": 143771, "idle_w": 78.0, "peak_w": 700.0,
                                "replicas": 2},
 }

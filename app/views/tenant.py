@@ -31,7 +31,7 @@ chart = (
     .encode(
         x=alt.X("day:T", title=None),
         y=alt.Y("effective_cost_usd:Q", title="USD", axis=alt.Axis(format="$,.0f")),
-        color=alt.Color("model:N", scale=alt.Scale(range=ui.PALETTE), title=None),
+        color=alt.Color("model:N", scale=alt.Scale(scheme="tableau20"), title=None),
         tooltip=["day:T", "model:N", alt.Tooltip("effective_cost_usd:Q", format="$,.2f"), "requests:Q"],
     )
     .properties(height=320)

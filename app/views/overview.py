@@ -17,12 +17,12 @@ view = data.overview(start, end, chosen)
 kpi = view["kpis"].row(0, named=True)
 
 cols = st.columns(5)
-cols[0].metric("API spend (effective)", ui.money(kpi["api_effective_usd"]),
-               help="List price minus contract discounts, for priced requests")
-cols[1].metric("Contract discounts", ui.money(kpi["api_discount_usd"]))
-cols[2].metric("Self-hosted GPU bill", ui.money(kpi["gpu_cost_usd"]), help="GPUs × $/GPU-hour, idle hours included")
+cols[0].metric("API spend", ui.money(kpi["api_effective_usd"]),
+               help="Effective: list price minus contract discounts, priced requests only")
+cols[1].metric("Discounts", ui.money(kpi["api_discount_usd"]))
+cols[2].metric("GPU bill", ui.money(kpi["gpu_cost_usd"]), help="GPUs × $/GPU-hour, idle hours included")
 cols[3].metric("Requests", f"{kpi['requests']:,}")
-cols[4].metric("Unpriced requests", f"{kpi['unpriced_requests']:,}", help="No rate card matched: never counted as $0",
+cols[4].metric("Unpriced", f"{kpi['unpriced_requests']:,}", help="No rate card matched: never counted as $0",
                delta=f"{kpi['unpriced_share']:.2%} of requests", delta_color="off")
 
 st.altair_chart(ui.stacked_area(view["by_day"], "day", "cost_usd", "category", "Spend per day"), width="stretch")
