@@ -8,7 +8,6 @@ import ingest  # noqa: F401  (registers sources)
 from tokenomics.warehouse import open_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture()

@@ -3,9 +3,10 @@
 from decimal import Decimal
 
 from ingest.runner import ingest_paths
-from tests.conftest import SHARED
+from pathlib import Path
 
-FIXTURE = SHARED / "fixtures" / "nvidia-smi_h100_llm-load.csv"
+# Real capture from shared/fixtures (one H100 under Llama-shaped load), copied so tests are self-contained.
+FIXTURE = Path(__file__).parent / "fixtures" / "nvidia-smi_h100_llm-load.csv"
 
 
 def test_real_capture_parses_units_and_timestamps(warehouse):
