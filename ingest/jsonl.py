@@ -16,13 +16,12 @@ LINE_DELIMITER = chr(31)
 
 
 def load_jsonl(
-    con: duckdb.DuckDBPyConnection, path: Path, ctx: LoadContext, script: str, shape: str
+    con: duckdb.DuckDBPyConnection, path: Path, ctx: LoadContext, script: str
 ) -> Counts:
     """Run jsonl_lines.sql then the source's script; store quarantined lines; return the counts."""
     params = {
         "path": str(path),
         "delim": LINE_DELIMITER,
-        "shape": shape,
         "salt": hash_salt(),
         "source": ctx.source,
         "run_id": ctx.run_id,
