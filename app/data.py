@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from datetime import date
 
@@ -17,60 +18,46 @@ def warehouse() -> str:
 
 
 def _mtime(db: str) -> float:
-    """Part of every cache key, so a rebuilt warehouse is never served from a stale cache."""
     return os.path.getmtime(db) if os.path.exists(db) else 0.0
 
 
-def has_data() -> bool:
-    db = warehouse()
-    return os.path.exists(db) and period()[0] is not None
+def _cached(name: str, query, ttl: int | None = None):
+    """Cache a query per (name, warehouse file, its mtime, arguments): a rebuilt warehouse is never stale.
+
+    Every wrapper shares one inner function's source, so ``name`` is part of the key to keep their
+    entries apart; ``version`` has no leading underscore because Streamlit does not hash those.
+    """
+
+    @st.cache_data(show_spinner=False, ttl=ttl)
+    def run(name: str, db: str, version: float, *args):
+        return query(db, *args)
+
+    @functools.wraps(query)
+    def call(*args):
+        db = warehouse()
+        return run(name, db, _mtime(db), *args)
+
+    return call
 
 
-@st.cache_data(show_spinner=False)
-def _period(db: str, _version: float) -> tuple[date | None, date | None]:
-    return queries.period(db)
+_period = _cached("period", queries.period)
+_overview = _cached("overview", lambda db, start, end, names: queries.overview(db, start, end, list(names)))
+tenants = _cached("tenants", queries.tenants)
+_tenant = _cached("tenant", queries.tenant)
+data_health = _cached("data_health", queries.data_health, ttl=30)
 
 
 def period() -> tuple[date | None, date | None]:
-    db = warehouse()
-    return _period(db, _mtime(db))
+    return _period()
 
 
-@st.cache_data(show_spinner=False)
-def _overview(db: str, _version: float, start: date, end: date, tenants: tuple[str, ...]) -> dict[str, pl.DataFrame]:
-    return queries.overview(db, start, end, list(tenants))
+def has_data() -> bool:
+    return os.path.exists(warehouse()) and period()[0] is not None
 
 
-def overview(start: date, end: date, tenants: list[str]) -> dict[str, pl.DataFrame]:
-    db = warehouse()
-    return _overview(db, _mtime(db), start, end, tuple(sorted(tenants)))
-
-
-@st.cache_data(show_spinner=False)
-def _tenants(db: str, _version: float) -> list[str]:
-    return queries.tenants(db)
-
-
-def tenants() -> list[str]:
-    db = warehouse()
-    return _tenants(db, _mtime(db))
-
-
-@st.cache_data(show_spinner=False)
-def _tenant(db: str, _version: float, name: str, start: date, end: date) -> dict[str, pl.DataFrame]:
-    return queries.tenant(db, name, start, end)
+def overview(start: date, end: date, tenant_names: list[str]) -> dict[str, pl.DataFrame]:
+    return _overview(start, end, tuple(sorted(tenant_names)))
 
 
 def tenant(name: str, start: date, end: date) -> dict[str, pl.DataFrame]:
-    db = warehouse()
-    return _tenant(db, _mtime(db), name, start, end)
-
-
-@st.cache_data(show_spinner=False, ttl=30)
-def _health(db: str, _version: float) -> dict[str, pl.DataFrame]:
-    return queries.data_health(db)
-
-
-def data_health() -> dict[str, pl.DataFrame]:
-    db = warehouse()
-    return _health(db, _mtime(db))
+    return _tenant(name, start, end)

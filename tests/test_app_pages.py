@@ -35,3 +35,13 @@ def test_empty_warehouse_explains_what_to_ingest(tmp_path, monkeypatch):
     monkeypatch.setenv("TOKENOMICS_DB", str(tmp_path / "none.duckdb"))
     at = AppTest.from_file(str(APP / "views" / "overview.py"), default_timeout=30).run()
     assert not at.exception and "tokenomics demo" in at.info[0].value
+
+
+def test_cached_queries_do_not_share_entries(demo_env):
+    """Each cached query keeps its own entries (they share one wrapper implementation)."""
+    from app import data
+
+    assert isinstance(data.period(), tuple)
+    assert isinstance(data.tenants(), list)
+    assert set(data.data_health()) == {"sources", "quarantine"}
+    assert isinstance(data.period(), tuple)
