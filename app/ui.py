@@ -64,6 +64,14 @@ def bars(df: pl.DataFrame, x: str, y: str, title: str, limit: int = 15) -> alt.C
     )
 
 
+def page(title: str, has_data: bool, what: str) -> None:
+    """Title, then stop with an explanation of what to ingest when there is nothing to show."""
+    st.title(title)
+    if not has_data:
+        empty_state(what)
+        st.stop()
+
+
 def empty_state(what: str) -> None:
     st.info(f"No {what} yet. Run `tokenomics demo --no-serve` for demo data, or ingest your own with "
             "`tokenomics ingest litellm <files>` (see `tokenomics sources`).")

@@ -7,8 +7,6 @@ import re
 import sys
 import time
 from functools import lru_cache
-from pathlib import Path
-
 import duckdb
 
 from tokenomics.config import sql_dir
@@ -37,11 +35,3 @@ def run_script(con: duckdb.DuckDBPyConnection, relative: str, params: dict) -> N
         if os.environ.get("TOKENOMICS_SQL_TIMING"):
             head = " ".join(_COMMENT.sub("", statement).split())[:70]
             print(f"{time.perf_counter() - started:7.2f}s  {relative}: {head}", file=sys.stderr)
-
-
-def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
-    return con.execute(sql, params or []).fetchone()[0]
-
-
-def read_sql(relative: str | Path) -> str:
-    return (sql_dir() / relative).read_text()

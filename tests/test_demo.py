@@ -1,7 +1,5 @@
 """The demo goes through the real ingest path and every generated line is accounted for."""
 
-import duckdb
-
 from ingest.runner import REGISTRY, ingest_paths
 from tokenomics.warehouse import connect
 
@@ -35,8 +33,6 @@ def test_demo_has_what_the_pages_need(demo):
 
 def test_rerunning_ingest_adds_nothing(demo, tmp_path):
     copy = tmp_path / "copy.duckdb"
-    src = duckdb.connect(str(demo["db"]), read_only=True)
-    src.close()
     copy.write_bytes(demo["db"].read_bytes())
     con = connect(copy)
     before = con.execute("SELECT count(*) FROM raw_requests").fetchone()[0]

@@ -52,8 +52,10 @@ def hash_identifier(value: str | None, salt: str = "") -> str | None:
     return hashlib.sha256(f"{salt}{value}".encode()).hexdigest()[:32]
 
 
-def _utc(value: datetime) -> datetime:
-    """Naive timestamps are rejected upstream; aware ones are converted to UTC here."""
+def _utc(value: datetime | None) -> datetime | None:
+    """Naive timestamps are rejected (their zone is unknown); aware ones are converted to UTC."""
+    if value is None:
+        return None
     if value.tzinfo is None:
         raise ValueError("timestamp has no time zone")
     return value.astimezone(timezone.utc)
@@ -179,9 +181,7 @@ class RateCardRow(BaseModel):
     reasoning_usd_per_mtok: Decimal | None = Field(None, ge=0)
     source: str
 
-    _utc_valid = field_validator("valid_from", "valid_to")(
-        lambda v: None if v is None else _utc(v)
-    )
+    _utc_valid = field_validator("valid_from", "valid_to")(_utc)
 
     @model_validator(mode="after")
     def _window(self) -> "RateCardRow":
@@ -202,9 +202,7 @@ class ContractDiscount(BaseModel):
     valid_from: datetime
     valid_to: datetime | None = None
 
-    _utc_valid = field_validator("valid_from", "valid_to")(
-        lambda v: None if v is None else _utc(v)
-    )
+    _utc_valid = field_validator("valid_from", "valid_to")(_utc)
 
 
 class GpuRate(BaseModel):
@@ -219,6 +217,4 @@ class GpuRate(BaseModel):
     valid_from: datetime
     valid_to: datetime | None = None
 
-    _utc_valid = field_validator("valid_from", "valid_to")(
-        lambda v: None if v is None else _utc(v)
-    )
+    _utc_valid = field_validator("valid_from", "valid_to")(_utc)

@@ -4,10 +4,7 @@ import streamlit as st
 
 from app import data, ui
 
-st.title("Data health")
-if not data.has_data():
-    ui.empty_state("ingest runs")
-    st.stop()
+ui.page("Data health", data.has_data(), "ingest runs")
 
 health = data.data_health()
 st.subheader("Sources")

@@ -4,13 +4,9 @@ import streamlit as st
 
 from app import data, ui
 
-st.title("Overview")
-if not data.has_data():
-    ui.empty_state("priced requests")
-    st.stop()
+ui.page("Overview", data.has_data(), "priced requests")
 
-first, last = data.period()
-start, end = ui.date_range(first, last)
+start, end = ui.date_range(*data.period())
 chosen = st.sidebar.multiselect("Tenants", data.tenants(), default=st.query_params.get_all("tenant"))
 st.query_params["tenant"] = chosen
 view = data.overview(start, end, chosen)

@@ -5,13 +5,9 @@ import streamlit as st
 
 from app import data, ui
 
-st.title("Tenant spend")
-if not data.has_data():
-    ui.empty_state("tenants")
-    st.stop()
+ui.page("Tenant spend", data.has_data(), "tenants")
 
-first, last = data.period()
-start, end = ui.date_range(first, last)
+start, end = ui.date_range(*data.period())
 names = data.tenants()
 wanted = st.query_params.get("tenant", names[0])
 name = st.sidebar.selectbox("Tenant", names, index=names.index(wanted) if wanted in names else 0)

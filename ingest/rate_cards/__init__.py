@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -80,34 +81,46 @@ def load_litellm_catalogue(con, path: Path, ctx: LoadContext) -> Counts:
     return counts
 
 
+@dataclass(frozen=True)
+class _Target:
+    """Where one contract record type lands: its table, natural key and the value compared on reload."""
+
+    table: str
+    key: tuple[str, ...]
+    value: str
+    columns: tuple[str, ...]
+
+
+_CONTRACT_TARGETS: dict[type, _Target] = {
+    ContractDiscount: _Target("contract_discounts", ("contract_id", "provider", "model_pattern", "valid_from"),
+                              "discount_pct", ("contract_id", "provider", "model_pattern", "discount_pct",
+                                               "valid_from", "valid_to")),
+    GpuRate: _Target("gpu_rates", ("rate_ref", "valid_from"), "usd_per_gpu_hour",
+                     ("rate_ref", "gpu_type", "kind", "usd_per_gpu_hour", "valid_from", "valid_to")),
+}
+
+
 def load_contracts(con, path: Path, ctx: LoadContext) -> Counts:
     """Contract YAML: `discounts` (negotiated % off list) and `gpu_rates` ($/GPU-hour), effective-dated."""
     doc = yaml.safe_load(path.read_text()) or {}
     candidates = [Candidate(None, d, lambda d=d: [ContractDiscount(**d)]) for d in doc.get("discounts") or []]
     candidates += [Candidate(None, g, lambda g=g: [GpuRate(**g)]) for g in doc.get("gpu_rates") or []]
     good, counts = validate(candidates, ctx, con)
-    for _, (model,) in good:
-        if isinstance(model, ContractDiscount):
-            key_sql = ("SELECT discount_pct FROM contract_discounts WHERE contract_id = ? AND provider = ?"
-                       " AND model_pattern = ? AND valid_from = ?")
-            key = [model.contract_id, model.provider, model.model_pattern, model.valid_from]
-            value, insert = model.discount_pct, ("INSERT INTO contract_discounts VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [*key[:3], model.discount_pct, model.valid_from, model.valid_to, ctx.run_id])
-        else:
-            key_sql = "SELECT usd_per_gpu_hour FROM gpu_rates WHERE rate_ref = ? AND valid_from = ?"
-            key = [model.rate_ref, model.valid_from]
-            value, insert = model.usd_per_gpu_hour, ("INSERT INTO gpu_rates VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [model.rate_ref, model.gpu_type, model.kind, model.usd_per_gpu_hour, model.valid_from,
-                         model.valid_to, ctx.run_id])
-        existing = con.execute(key_sql, key).fetchone()
+    for _, (record,) in good:
+        t = _CONTRACT_TARGETS[type(record)]
+        where = " AND ".join(f"{k} = ?" for k in t.key)
+        existing = con.execute(f"SELECT {t.value} FROM {t.table} WHERE {where}",
+                               [getattr(record, k) for k in t.key]).fetchone()
         if existing is None:
-            con.execute(*insert)
+            marks = ", ".join("?" for _ in range(len(t.columns) + 1))
+            con.execute(f"INSERT INTO {t.table} ({', '.join(t.columns)}, run_id) VALUES ({marks})",
+                        [getattr(record, c) for c in t.columns] + [ctx.run_id])
             counts.loaded += 1
-        elif existing[0] == value:
+        elif existing[0] == getattr(record, t.value):
             counts.duplicate += 1
         else:
-            counts.quarantined += quarantine_rows(con, ctx, [(None, model.model_dump_json(), "conflicts with the "
-                                                  "rate already loaded for this key and valid_from")])
+            counts.quarantined += quarantine_rows(con, ctx, [(None, record.model_dump_json(), "conflicts with the "
+                                                  "value already loaded for this key and valid_from")])
     return counts
 
 

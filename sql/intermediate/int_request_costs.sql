@@ -79,6 +79,13 @@ costed AS (
         CASE WHEN pricing_status = 'priced' THEN (output_tokens * coalesce(output_usd_per_mtok, 0)) * 0.000001 END AS list_output_usd,
         CASE WHEN pricing_status = 'priced' THEN (reasoning_tokens * coalesce(reasoning_usd_per_mtok, 0)) * 0.000001 END AS list_reasoning_usd
     FROM classified c
+),
+totalled AS (
+    SELECT *,
+        CASE WHEN pricing_status = 'gateway_cache_hit' THEN 0 ELSE
+            list_uncached_input_usd + list_cache_read_usd + list_cache_write_5m_usd + list_cache_write_1h_usd
+            + list_output_usd + list_reasoning_usd END AS list_total
+    FROM costed
 )
 SELECT *, (list_cost_usd - discount_usd)::DECIMAL(38, 12) AS effective_cost_usd
 FROM (
@@ -91,15 +98,10 @@ SELECT
     c.pricing_status, c.unpriced_reason, c.rate_valid_from, c.rate_context_tier,
     c.list_uncached_input_usd, c.list_cache_read_usd, c.list_cache_write_5m_usd, c.list_cache_write_1h_usd,
     c.list_output_usd, c.list_reasoning_usd,
-    CASE WHEN c.pricing_status = 'gateway_cache_hit' THEN 0::DECIMAL(38, 12) ELSE
-        (c.list_uncached_input_usd + c.list_cache_read_usd + c.list_cache_write_5m_usd + c.list_cache_write_1h_usd
-         + c.list_output_usd + c.list_reasoning_usd)::DECIMAL(38, 12) END AS list_cost_usd,
+    c.list_total::DECIMAL(38, 12) AS list_cost_usd,
     coalesce(d.discount_pct, 0) AS discount_pct,
-    CASE WHEN c.pricing_status = 'gateway_cache_hit' THEN 0::DECIMAL(38, 12) ELSE
-        ((c.list_uncached_input_usd + c.list_cache_read_usd + c.list_cache_write_5m_usd + c.list_cache_write_1h_usd
-          + c.list_output_usd + c.list_reasoning_usd) * coalesce(d.discount_pct, 0) * 0.01)::DECIMAL(38, 12)
-    END AS discount_usd,
+    (c.list_total * coalesce(d.discount_pct, 0) * 0.01)::DECIMAL(38, 12) AS discount_usd,
     c.reported_cost_usd
-FROM costed c
+FROM totalled c
 LEFT JOIN discounts d ON d.source = c.source AND d.request_id = c.request_id
 );

@@ -1,0 +1,26 @@
+"""Contract files: effective-dated discounts and GPU rates, exactly once, conflicts quarantined."""
+
+import copy
+
+import yaml
+
+from ingest.runner import ingest_paths
+from tokenomics.demo.catalogue import CONTRACTS
+
+
+def test_reload_is_duplicate_and_changed_or_invalid_rows_are_quarantined(warehouse, tmp_path):
+    (tmp_path / "contracts.yaml").write_text(yaml.safe_dump(CONTRACTS))
+    [first] = ingest_paths(warehouse, "contracts", [tmp_path / "contracts.yaml"])
+    assert (first.counts.read, first.counts.loaded) == (5, 5)
+    changed = copy.deepcopy(CONTRACTS)
+    changed["gpu_rates"][0]["usd_per_gpu_hour"] = "2.50"  # same key and valid_from, different rate
+    changed["discounts"].append({"contract_id": "x", "provider": "p", "discount_pct": "150",
+                                 "valid_from": "2026-01-01T00:00:00Z"})
+    (tmp_path / "contracts-v2.yaml").write_text(yaml.safe_dump(changed))
+    [second] = ingest_paths(warehouse, "contracts", [tmp_path / "contracts-v2.yaml"])
+    c = second.counts
+    assert (c.read, c.loaded, c.quarantined, c.duplicate) == (6, 0, 2, 4)
+    reasons = sorted(r for (r,) in warehouse.execute("SELECT reason FROM quarantine").fetchall())
+    assert reasons[0].startswith("conflicts with the value already loaded") and "less than or equal to 100" in reasons[1]
+    rate = warehouse.execute("SELECT usd_per_gpu_hour FROM gpu_rates WHERE rate_ref = 'h100-committed'").fetchone()[0]
+    assert str(rate) == "2.200000"  # the first value stands
