@@ -155,6 +155,10 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the dashboard")
     s.add_argument("--port", type=int, default=8501)
     s.set_defaults(func=cmd_serve)
+
+    from tokenomics.cli_whatif import add_parsers
+
+    add_parsers(sub)
     return p
 
 

@@ -1,0 +1,152 @@
+"""GPU, model and precision catalogues, loaded once from the YAML files in ``data/``."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+DATA = Path(__file__).parent / "data"
+DTYPES = ("bf16", "fp8", "int8", "fp4")
+
+
+class Gpu(BaseModel):
+    """One accelerator as the physics sees it: capacity, bandwidth, dense peak per dtype."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: str
+    vendor: str
+    generation: str
+    memory_gb: float = Field(gt=0)
+    bandwidth_tbs: float = Field(gt=0)
+    tflops: dict[str, float | None]
+    tdp_w: float = Field(gt=0)
+    interconnect: str
+    link_gbs: float = Field(gt=0)
+    source: str
+
+    def peak_tflops(self, gemm: str) -> tuple[str, float]:
+        """The dtype a GEMM really runs in on this GPU (following the fallback chain) and its peak."""
+        fallback = catalogue().fallback
+        while self.tflops.get(gemm) is None:
+            gemm = fallback[gemm]
+        return gemm, float(self.tflops[gemm])
+
+
+class Model(BaseModel):
+    """Architecture facts the physics needs; MoE split derived from published total/active counts."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    layers: int = Field(gt=0)
+    hidden: int = Field(gt=0)
+    heads: int = Field(gt=0)
+    kv_heads: int = Field(gt=0)
+    head_dim: int = Field(gt=0)
+    kv_dim: int | None = None
+    kv_layers: int | None = None
+    sliding_layers: int = 0
+    sliding_window: int = 0
+    ffn: int = Field(gt=0)
+    vocab: int = Field(gt=0)
+    experts: int = 0
+    experts_per_token: int = 0
+    total_params_b: float = Field(gt=0)
+    active_params_b: float = Field(gt=0)
+    source: str
+
+    @property
+    def is_moe(self) -> bool:
+        return self.experts > 0
+
+    @property
+    def expert_params(self) -> float:
+        """Parameters in one routed expert summed over layers (0 for dense models)."""
+        if not self.is_moe:
+            return 0.0
+        return (self.total_params_b - self.active_params_b) * 1e9 / (self.experts - self.experts_per_token)
+
+    @property
+    def dense_params(self) -> float:
+        """Parameters every token touches: attention, shared experts, embeddings, dense layers."""
+        return self.total_params_b * 1e9 - self.experts * self.expert_params
+
+    @property
+    def kv_elems_per_token_layer(self) -> int:
+        return self.kv_dim or 2 * self.kv_heads * self.head_dim
+
+    @property
+    def attention_layers(self) -> int:
+        return self.kv_layers or self.layers
+
+
+class Precision(BaseModel):
+    """A weight/activation format: storage cost per weight and the GEMM dtype it runs in."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    weight_bits: float = Field(gt=0)
+    gemm: str
+    kv_bits: float = Field(gt=0)
+    note: str = ""
+
+
+class Catalogue(BaseModel):
+    gpus: dict[str, Gpu]
+    models: dict[str, Model]
+    precisions: dict[str, Precision]
+    fallback: dict[str, str]
+    prices: dict
+
+
+def _with_ids(entries: dict) -> dict:
+    return {key: {"id": key, **value} for key, value in entries.items()}
+
+
+@cache
+def catalogue() -> Catalogue:
+    """Parse and validate the YAML catalogues (cached: they are read-only data)."""
+    gpus = yaml.safe_load((DATA / "gpus.yaml").read_text())
+    models = yaml.safe_load((DATA / "models.yaml").read_text())
+    return Catalogue(
+        gpus=_with_ids(gpus["gpus"]), prices=gpus["prices"],
+        models=_with_ids(models["models"]), precisions=_with_ids(models["precisions"]),
+        fallback=models["fallback"],
+    )
+
+
+def _norm(name: str) -> str:
+    return name.strip().lower().replace("_", "-")
+
+
+@cache
+def _aliases() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for model in catalogue().models.values():
+        for name in (model.id, *model.aliases):
+            out[_norm(name)] = model.id
+            out[_norm(name.split("/")[-1])] = model.id
+    return out
+
+
+def resolve_model(name: str) -> Model | None:
+    """A catalogue model for an id, a Hugging Face path or a gateway model name; None if unknown."""
+    key = _aliases().get(_norm(name)) or _aliases().get(_norm(name.split("/")[-1]))
+    return catalogue().models.get(key) if key else None
+
+
+_GPU_ALIASES = {"h100-sxm-80gb": "h100-sxm", "h200-sxm-141gb": "h200-sxm", "h100": "h100-sxm",
+                "h200": "h200-sxm", "b200": "b200-sxm", "b300": "b300-sxm", "a100": "a100-sxm",
+                "a100-sxm4-80gb": "a100-sxm", "h100-pcie-80gb": "h100-pcie"}
+
+
+def resolve_gpu(name: str) -> Gpu | None:
+    """A catalogue GPU for an id or a common spelling (``H100-SXM-80GB``, ``h200_sxm``); None if unknown."""
+    key = _norm(name)
+    key = _GPU_ALIASES.get(key, key)
+    return catalogue().gpus.get(key)

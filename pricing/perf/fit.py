@@ -1,0 +1,219 @@
+"""Fit the physics' efficiency coefficients on measured serving benchmarks, and report the error.
+
+Input is the AIConfigurator ``silicon_sample.csv`` layout (one measured TTFT/TPOT per configuration).
+Rows are split deterministically (hash of the row id) into a training set and a held-out fifth; the
+coefficients are fitted per architecture class (dense / MoE) with a robust relative-error loss, and
+the held-out error per regime becomes the model's stated uncertainty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from scipy.optimize import least_squares
+
+from pricing.perf import physics
+from pricing.perf.catalogue import catalogue, resolve_gpu, resolve_model
+
+COEFFICIENTS = Path(__file__).parent / "data" / "coefficients.json"
+HOLDOUT_MODULUS = 5
+_QUANT = {"fp8": "fp8", "fp8_block": "fp8", "nvfp4": "nvfp4", "int4_wo": "int4-awq", "mxfp4": "mxfp4"}
+
+
+def holdout(row_id: str) -> bool:
+    """Deterministic 1-in-5 held-out split, stable across runs and machines."""
+    return int(hashlib.sha1(row_id.encode()).hexdigest(), 16) % HOLDOUT_MODULUS == 0
+
+
+def _precision(gemm: str | None, precision: str | None) -> str:
+    return _QUANT.get(gemm or "", "bf16" if precision in (None, "bf16") else precision)
+
+
+def _dp(prefix: str) -> pl.Expr:
+    """Attention data-parallel ranks; an expert group wider than TP x DP replicates attention too."""
+    tp = pl.col(f"{prefix}tp_size").fill_null(1)
+    moe = pl.col(f"{prefix}moe_tp_size").fill_null(1) * pl.col(f"{prefix}moe_ep_size").fill_null(1)
+    return pl.max_horizontal(pl.col(f"{prefix}attention_dp_size").fill_null(1), pl.lit(1),
+                             moe / tp).cast(pl.Float64)
+
+
+def load_calibration(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(usable rows with catalogue ids and per-phase layouts, rows skipped with a reason)."""
+    raw = pl.read_csv(path, infer_schema_length=None)
+    raw = raw.with_columns(
+        conc=pl.col("silicon_data_source").str.extract(r"silicon_concurrency=(\d+)").cast(pl.Float64),
+        model_id=pl.col("model_path").map_elements(lambda m: getattr(resolve_model(m), "id", None),
+                                                   return_dtype=pl.String),
+        gpu_id=pl.col("system").map_elements(lambda s: getattr(resolve_gpu(s), "id", None), return_dtype=pl.String),
+        precision_id=pl.struct("gemm_quant_mode", "precision").map_elements(
+            lambda r: _precision(r["gemm_quant_mode"], r["precision"]), return_dtype=pl.String),
+        holdout=pl.col("id").map_elements(holdout, return_dtype=pl.Boolean),
+    )
+    agg = raw.filter(pl.col("mode") == "agg").with_columns(
+        d_tp=pl.col("tp_size").cast(pl.Float64), d_dp=_dp(""), d_workers=pl.lit(1.0),
+        p_tp=pl.col("tp_size").cast(pl.Float64), p_dp=_dp(""), p_workers=pl.lit(1.0),
+        agg=pl.lit(1.0))
+    agg = agg.with_columns(conc=pl.col("conc").fill_null(pl.col("batch_size") * pl.col("d_dp")))
+    dis = raw.filter(pl.col("mode") == "disagg").with_columns(
+        d_tp=pl.col("decode_tp_size").cast(pl.Float64), d_dp=_dp("decode_"),
+        d_workers=pl.col("decode_num_workers").cast(pl.Float64),
+        p_tp=pl.col("prefill_tp_size").cast(pl.Float64), p_dp=_dp("prefill_"),
+        p_workers=pl.col("prefill_num_workers").cast(pl.Float64), agg=pl.lit(0.0))
+    rows = pl.concat([agg, dis], how="diagonal_relaxed").with_columns(
+        gpus=pl.col("d_tp") * pl.col("d_dp") * pl.col("d_workers")
+        + (1 - pl.col("agg")) * pl.col("p_tp") * pl.col("p_dp") * pl.col("p_workers"))
+    reason = (pl.when(pl.col("model_id").is_null()).then(pl.lit("model not in catalogue"))
+              .when(pl.col("gpu_id").is_null()).then(pl.lit("gpu not in catalogue"))
+              .when(pl.any_horizontal(pl.col("conc", "d_tp", "p_tp").is_null())).then(pl.lit("layout incomplete"))
+              .when(pl.any_horizontal(pl.col("d_workers", "p_workers").is_null()))
+              .then(pl.lit("disaggregated run without worker counts: GPUs behind the measurement unknown"))
+              .when(pl.col("pp_size").fill_null(1) > 1).then(pl.lit("pipeline parallel not modelled")))
+    rows = rows.with_columns(skip_reason=reason)
+    usable = rows.filter(pl.col("skip_reason").is_null())
+    fits = physics.memory(configs(usable, "d"))["fits"] & physics.memory(configs(usable, "p"))["fits"]
+    rows = pl.concat([usable.with_columns(skip_reason=pl.when(pl.Series(fits)).then(None)
+                                          .otherwise(pl.lit("recorded layout does not fit in memory"))),
+                      rows.filter(pl.col("skip_reason").is_not_null())])
+    return rows.filter(pl.col("skip_reason").is_null()), rows.filter(pl.col("skip_reason").is_not_null())
+
+
+def configs(rows: pl.DataFrame, phase: str) -> physics.Configs:
+    """Physics inputs for each row, laid out for the decode ('d') or prefill ('p') workers."""
+    cat = catalogue()
+    cols: dict[str, list[float]] = {}
+    for gpu_id, model_id, prec_id in rows.select("gpu_id", "model_id", "precision_id").iter_rows():
+        prec = cat.precisions[prec_id]
+        facts = {**physics.gpu_columns(cat.gpus[gpu_id], prec.gemm),
+                 **physics.model_columns(cat.models[model_id]), **physics.precision_columns(prec)}
+        for key, value in facts.items():
+            cols.setdefault(key, []).append(value)
+    out = {key: np.asarray(values, dtype=float) for key, values in cols.items()}
+    workers = rows[f"{phase}_workers"].to_numpy()
+    out.update(tp=rows[f"{phase}_tp"].to_numpy(), dp=rows[f"{phase}_dp"].to_numpy(),
+               isl=rows["isl"].cast(pl.Float64).to_numpy(), osl=rows["osl"].cast(pl.Float64).to_numpy(),
+               conc=rows["conc"].to_numpy() / workers, agg=rows["agg"].to_numpy())
+    out["pf_conc"] = rows["conc"].to_numpy() / rows["p_workers"].to_numpy()
+    return out
+
+
+def terms(rows: pl.DataFrame) -> tuple[dict, dict, dict]:
+    """(memory, decode terms, TTFT terms) for calibration rows: decode on decode workers, TTFT on prefill."""
+    dec, pre = configs(rows, "d"), configs(rows, "p")
+    mem = physics.memory(dec)
+    decode = physics.decode_terms(dec, mem)
+    return mem, decode, physics.ttft_terms(pre, decode)
+
+
+MIN_GROUP_ROWS = 40
+
+
+def _fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> list[float]:
+    """Coefficients minimising a robust loss on log(predicted / measured), with roofline lower bounds.
+
+    Log residuals treat a 2x over- and a 2x under-prediction alike (relative error would not).
+    """
+    lower = np.array([physics.LOWER_BOUNDS.get(n, 0.0) for n in names])
+    start = np.maximum(lower, 1e-2) * 1.5
+    result = least_squares(lambda b: np.log(np.maximum(x @ b, 1e-9) / y), start, bounds=(lower, np.inf),
+                           loss="soft_l1", f_scale=0.2, x_scale="jac")
+    return [round(float(v), 6) for v in result.x]
+
+
+def group_keys(rows: pl.DataFrame) -> list[str]:
+    """Coefficient set per row: engine / architecture class / serving mode (see ``coefficient_key``)."""
+    moe = rows["model_id"].map_elements(lambda m: catalogue().models[m].is_moe, return_dtype=pl.Boolean)
+    return [coefficient_key(e, m, a) for e, m, a in zip(rows["backend"], moe, rows["mode"] == "agg")]
+
+
+def coefficient_key(engine: str, moe: bool, agg: bool = True) -> str:
+    return f"{engine}/{'moe' if moe else 'dense'}/{'agg' if agg else 'disagg'}"
+
+
+def fit(rows: pl.DataFrame) -> dict:
+    """Fit TPOT and TTFT coefficients on the training rows: pooled per class/mode, then per engine."""
+    _, decode, ttft = terms(rows)
+    train = ~rows["holdout"].to_numpy()
+    keys = np.array(group_keys(rows))
+    pooled = np.array(["*/" + k.split("/", 1)[1] for k in keys])
+    targets = {"tpot": (physics.design(decode, physics.TPOT_FEATURES), rows["silicon_tpot_ms"].to_numpy() / 1e3,
+                        physics.TPOT_FEATURES),
+               "ttft": (physics.design(ttft, physics.TTFT_FEATURES), rows["silicon_ttft_ms"].to_numpy() / 1e3,
+                        physics.TTFT_FEATURES)}
+    out: dict = {}
+    for target, (x, y, names) in targets.items():
+        sets = {}
+        for labels in (pooled, keys):
+            for key in sorted(set(labels)):
+                m = (labels == key) & train
+                if m.sum() >= MIN_GROUP_ROWS:
+                    sets[key] = _fit(x[m], y[m], names)
+        out[target] = sets
+    return out
+
+
+def lookup(sets: dict, key: str) -> list[float]:
+    """The most specific fitted set for a key: engine-specific, else pooled over engines, else agg."""
+    engine, klass, mode = key.split("/")
+    for candidate in (key, f"*/{klass}/{mode}", f"*/{klass}/agg"):
+        if candidate in sets:
+            return sets[candidate]
+    raise KeyError(key)
+
+
+def _regimes(rows: pl.DataFrame) -> pl.Series:
+    """Report regime per row: architecture class / precision family / serving mode."""
+    klass = pl.Series(group_keys(rows)).str.split("/").list.get(1)
+    family = rows["precision_id"].map_elements(lambda p: "fp4" if p in ("nvfp4", "mxfp4") else "8-16bit",
+                                               return_dtype=pl.String)
+    return klass + "/" + family + "/" + rows["mode"]
+
+
+def evaluate(rows: pl.DataFrame, coefficients: dict) -> pl.DataFrame:
+    """Predicted vs measured TTFT, TPOT and throughput per GPU for every calibration row."""
+    from pricing.perf.model import predict
+
+    pred = predict(configs(rows, "d"), np.array(group_keys(rows)), prefill=configs(rows, "p"),
+                   coefficients=coefficients)
+    cycle_ms = pl.col("silicon_ttft_ms") + (pl.col("osl") - 1) * pl.col("silicon_tpot_ms")
+    pred_cycle_s = pred["ttft_s"] + (rows["osl"].to_numpy() - 1) * pred["tpot_s"]
+    return rows.select("id", "holdout", "model_id", "gpu_id", "precision_id", "backend", "mode").with_columns(
+        regime=_regimes(rows),
+        ttft=rows["silicon_ttft_ms"], ttft_pred=pl.Series(pred["ttft_s"] * 1e3),
+        tpot=rows["silicon_tpot_ms"], tpot_pred=pl.Series(pred["tpot_s"] * 1e3),
+        throughput=rows.select(pl.col("conc") * pl.col("osl") / cycle_ms * 1e3 / pl.col("gpus")).to_series(),
+        throughput_pred=pl.Series(rows["conc"].to_numpy() * rows["osl"].to_numpy() / pred_cycle_s
+                                  / rows["gpus"].to_numpy()),
+    )
+
+
+def report(evaluated: pl.DataFrame) -> list[dict]:
+    """Median absolute % error and an 80 % band of measured/predicted, per regime and split."""
+    metrics = ("tpot", "throughput", "ttft")
+    aggs = [pl.len().alias("rows")]
+    for m in metrics:
+        ratio = pl.col(m) / pl.col(f"{m}_pred")
+        aggs += [((pl.col(f"{m}_pred") / pl.col(m) - 1).abs().median() * 100).round(1).alias(f"{m}_mape"),
+                 ratio.quantile(0.1).round(3).alias(f"{m}_band_lo"), ratio.quantile(0.9).round(3).alias(f"{m}_band_hi")]
+    split = pl.when(pl.col("holdout")).then(pl.lit("held-out")).otherwise(pl.lit("train")).alias("split")
+    out = evaluated.group_by("regime", split).agg(aggs).sort("regime", "split")
+    return out.to_dicts()
+
+
+def calibrate(path: Path, out: Path = COEFFICIENTS) -> dict:
+    """Fit, evaluate and write the coefficient file the product reads at run time."""
+    rows, skipped = load_calibration(path)
+    coefficients = fit(rows)
+    result = {
+        "source": {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                   "rows_used": rows.height,
+                   "rows_skipped": dict(sorted(skipped.group_by("skip_reason").len().iter_rows()))},
+        "features": {"tpot": list(physics.TPOT_FEATURES), "ttft": list(physics.TTFT_FEATURES)},
+        "coefficients": coefficients,
+        "report": report(evaluate(rows, coefficients)),
+    }
+    out.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    return result

@@ -1,0 +1,192 @@
+"""What-if questions on the calibrated model: one operating point, best point within an SLO, sweeps."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import polars as pl
+
+from pricing.perf import physics
+from pricing.perf.catalogue import Model, catalogue, resolve_gpu, resolve_model
+from pricing.perf.costs import usd_per_gpu_hour
+from pricing.perf.fit import coefficient_key
+from pricing.perf.model import calibration, predict
+
+DEFAULT_CONCURRENCIES = (1, 2, 4, 6, 8, 12, 16, 24, 32, 40, 48, 64, 80, 96, 128, 160, 192, 256, 320, 384,
+                         448, 512, 640, 768, 896, 1024, 1280, 1536, 1792, 2048)
+SLO_SEARCH = tuple(sorted({int(round(x)) for x in np.geomspace(1, 4096, 120)}))
+ENGINES = ("vllm", "trtllm", "sglang")
+
+
+class WhatIfError(ValueError):
+    """A question the model cannot answer as asked (unknown GPU/model/precision, bad sizes)."""
+
+
+def _model(name: str) -> Model:
+    model = resolve_model(name)
+    if model is None:
+        raise WhatIfError(f"unknown model {name!r}; known: {', '.join(sorted(catalogue().models))}")
+    return model
+
+
+def _gpu_id(name: str) -> str:
+    gpu = resolve_gpu(name)
+    if gpu is None:
+        raise WhatIfError(f"unknown GPU {name!r}; known: {', '.join(sorted(catalogue().gpus))}")
+    return gpu.id
+
+
+def _precision_id(name: str) -> str:
+    if name not in catalogue().precisions:
+        raise WhatIfError(f"unknown precision {name!r}; known: {', '.join(catalogue().precisions)}")
+    return name
+
+
+def grid(model: Model, gpus: list[str], precisions: list[str], tps: list[int], concurrencies: list[int],
+         isl: int, osl: int) -> tuple[physics.Configs, pl.DataFrame]:
+    """Configs for the full cross product, built by indexing small per-(GPU, precision) tables."""
+    if isl < 1 or osl < 1:
+        raise WhatIfError("input and output lengths must be at least 1 token")
+    cat = catalogue()
+    pairs = [(g, p) for g in gpus for p in precisions]
+    tables = [{**physics.gpu_columns(cat.gpus[g], cat.precisions[p].gemm),
+               **physics.precision_columns(cat.precisions[p])} for g, p in pairs]
+    pair_idx, tp, conc = (a.ravel() for a in np.meshgrid(np.arange(len(pairs)), np.asarray(tps, float),
+                                                           np.asarray(concurrencies, float), indexing="ij"))
+    n = len(pair_idx)
+    c: physics.Configs = {k: np.asarray([t[k] for t in tables])[pair_idx] for k in tables[0]}
+    c.update({k: np.full(n, float(v)) for k, v in physics.model_columns(model).items()})
+    c.update(tp=tp, dp=np.ones(n), conc=conc, pf_conc=conc, isl=np.full(n, float(isl)),
+             osl=np.full(n, float(osl)), agg=np.ones(n))
+    labels = pl.DataFrame({"gpu": [pairs[i][0] for i in pair_idx], "precision": [pairs[i][1] for i in pair_idx],
+                           "tp": tp.astype(int), "concurrency": conc.astype(int)})
+    return c, labels
+
+
+def _band(model: Model, precision: str) -> dict:
+    """80 % band of measured/predicted from held-out calibration rows of this regime."""
+    family = "fp4" if precision in ("nvfp4", "mxfp4") else "8-16bit"
+    regime = f"{'moe' if model.is_moe else 'dense'}/{family}/agg"
+    rows = {r["split"]: r for r in calibration()["report"] if r["regime"] == regime}
+    row = rows.get("held-out") or rows.get("train")
+    return {"regime": regime, "rows": row["rows"],
+            **{m: [row[f"{m}_band_lo"], row[f"{m}_band_hi"]] for m in ("ttft", "tpot", "throughput")}}
+
+
+def evaluate(model_name: str, gpus: list[str], precisions: list[str], tps: list[int], concurrencies: list[int],
+             isl: int, osl: int, engine: str = "vllm", price_tier: str = "on_demand",
+             usd_per_gpu_hour_override: Decimal | None = None) -> pl.DataFrame:
+    """Predictions for every combination, with $/1M tokens at the chosen $/GPU-hour."""
+    if engine not in ENGINES:
+        raise WhatIfError(f"unknown engine {engine!r}; calibrated engines: {', '.join(ENGINES)}")
+    model = _model(model_name)
+    gpu_ids = [_gpu_id(g) for g in gpus]
+    precision_ids = [_precision_id(p) for p in precisions]
+    c, labels = grid(model, gpu_ids, precision_ids, tps, concurrencies, isl, osl)
+    keys = np.full(len(labels), coefficient_key(engine, model.is_moe))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        p = predict(c, keys)
+    rates = {g: usd_per_gpu_hour_override or usd_per_gpu_hour(g, price_tier) for g in gpu_ids}
+    rate = labels["gpu"].replace_strict({g: float(r) for g, r in rates.items()}, return_dtype=pl.Float64)
+    fits = pl.Series(p["fits"])
+    ok = lambda s: pl.when(fits).then(s).otherwise(None)  # noqa: E731
+    df = labels.with_columns(
+        model=pl.lit(model.id), engine=pl.lit(engine), gpus=pl.Series(p["gpus"]).cast(pl.Int64),
+        fits=fits, usd_per_gpu_hour=rate,
+        max_concurrency_kv=pl.Series(p["max_concurrency_kv"]).cast(pl.Int64),
+        weights_gb_per_gpu=pl.Series(p["weights_gb_per_gpu"]).round(2),
+        ttft_ms=ok(pl.Series(p["ttft_s"] * 1e3)), tpot_ms=ok(pl.Series(p["tpot_s"] * 1e3)),
+        tok_s_per_user=ok(pl.Series(p["tok_s_per_user"])),
+        output_tok_s_per_gpu=ok(pl.Series(p["output_tok_s_per_gpu"])),
+        total_tok_s_per_gpu=ok(pl.Series(p["total_tok_s_per_gpu"])),
+        memory_bound=pl.Series(p["memory_bound"]),
+    )
+    return df.with_columns(
+        usd_per_mtok=pl.col("usd_per_gpu_hour") * 1e6 / (3600 * pl.col("total_tok_s_per_gpu")),
+        usd_per_mtok_output=pl.col("usd_per_gpu_hour") * 1e6 / (3600 * pl.col("output_tok_s_per_gpu")),
+    )
+
+
+def _reason(row: dict, model: Model) -> str | None:
+    if row["fits"]:
+        return None
+    gpu = catalogue().gpus[row["gpu"]]
+    if row["weights_gb_per_gpu"] >= gpu.memory_gb * physics.USABLE_MEMORY - physics.RESERVED_BYTES / 1e9:
+        return (f"{model.id} at {row['precision']} needs {row['weights_gb_per_gpu']:.1f} GB of weights per GPU "
+                f"at TP={row['tp']}; {gpu.id} has {gpu.memory_gb:g} GB (about {physics.USABLE_MEMORY:.0%} usable)")
+    return "weights fit but not even one request's KV cache does: use more GPUs (higher TP) or shorter sequences"
+
+
+def _as_json(row: dict, model: Model, isl: int, osl: int, price_tier: str) -> dict:
+    """One operating point in the CLI's JSON shape."""
+    gpu = catalogue().gpus[row["gpu"]]
+    gemm, _ = gpu.peak_tflops(catalogue().precisions[row["precision"]].gemm)
+    r = lambda v, n=2: None if v is None else round(v, n)  # noqa: E731
+    return {
+        "gpu": row["gpu"], "model": model.id, "precision": row["precision"], "gemm_dtype": gemm,
+        "engine": row["engine"], "tp": row["tp"], "gpus": row["gpus"], "isl": isl, "osl": osl,
+        "concurrency": row["concurrency"], "fits": row["fits"], "reason": _reason(row, model),
+        "ttft_ms": r(row["ttft_ms"]), "tpot_ms": r(row["tpot_ms"]), "tok_s_per_user": r(row["tok_s_per_user"]),
+        "output_tok_s_per_gpu": r(row["output_tok_s_per_gpu"], 1),
+        "total_tok_s_per_gpu": r(row["total_tok_s_per_gpu"], 1),
+        "max_concurrency_kv": row["max_concurrency_kv"], "weights_gb_per_gpu": row["weights_gb_per_gpu"],
+        "bound": None if not row["fits"] else ("memory-bandwidth" if row["memory_bound"] else "compute"),
+        "price_tier": price_tier, "usd_per_gpu_hour": row["usd_per_gpu_hour"],
+        "usd_per_mtok": r(row["usd_per_mtok"], 4), "usd_per_mtok_output": r(row["usd_per_mtok_output"], 4),
+        "uncertainty_80pct_measured_over_predicted": _band(model, row["precision"]),
+    }
+
+
+def point(model: str, gpu: str, precision: str, tp: int, isl: int, osl: int, concurrency: int,
+          engine: str = "vllm", price_tier: str = "on_demand", usd_per_gpu_hour_override: Decimal | None = None) -> dict:
+    """One configuration at one concurrency."""
+    if concurrency < 1:
+        raise WhatIfError("concurrency must be at least 1")
+    df = evaluate(model, [gpu], [precision], [tp], [concurrency], isl, osl, engine, price_tier,
+                  usd_per_gpu_hour_override)
+    tier = "override" if usd_per_gpu_hour_override else price_tier
+    return _as_json(df.row(0, named=True), _model(model), isl, osl, tier)
+
+
+def within_slo(df: pl.DataFrame, ttft_slo_ms: float | None, tpot_slo_ms: float | None) -> pl.DataFrame:
+    """Rows that fit and meet both latency objectives (a missing objective is no constraint)."""
+    cond = pl.col("fits")
+    if ttft_slo_ms is not None:
+        cond &= pl.col("ttft_ms") <= ttft_slo_ms
+    if tpot_slo_ms is not None:
+        cond &= pl.col("tpot_ms") <= tpot_slo_ms
+    return df.filter(cond)
+
+
+def best_point(model: str, gpu: str, precision: str, tp: int, isl: int, osl: int, ttft_slo_ms: float | None,
+               tpot_slo_ms: float | None, engine: str = "vllm", price_tier: str = "on_demand",
+               usd_per_gpu_hour_override: Decimal | None = None) -> dict:
+    """The highest-throughput concurrency that meets the SLO (the cheapest $/1M tokens)."""
+    df = evaluate(model, [gpu], [precision], [tp], list(SLO_SEARCH), isl, osl, engine, price_tier,
+                  usd_per_gpu_hour_override)
+    tier = "override" if usd_per_gpu_hour_override else price_tier
+    ok = within_slo(df, ttft_slo_ms, tpot_slo_ms).sort("total_tok_s_per_gpu", descending=True)
+    m = _model(model)
+    if ok.is_empty():
+        out = _as_json(df.row(0, named=True), m, isl, osl, tier)
+        out.update(meets_slo=False, reason=out["reason"] or "no concurrency meets the latency objectives, "
+                   "even a single request: relax the SLO, raise TP or choose a faster GPU")
+        return out
+    return {**_as_json(ok.row(0, named=True), m, isl, osl, tier), "meets_slo": True,
+            "ttft_slo_ms": ttft_slo_ms, "tpot_slo_ms": tpot_slo_ms}
+
+
+def pareto(df: pl.DataFrame, x: str = "tok_s_per_user", y: str = "output_tok_s_per_gpu") -> pl.DataFrame:
+    """Configurations no other beats on both per-user speed and per-GPU throughput."""
+    rows = df.filter(pl.col("fits") & pl.col(x).is_not_null()).sort([x, y], descending=[True, True])
+    best_before = rows[y].cum_max().shift(1, fill_value=-1.0)
+    return rows.filter(rows[y] > best_before)
+
+
+def sweep(model: str, isl: int, osl: int, gpus: list[str] | None = None, precisions: list[str] | None = None,
+          tps: list[int] | None = None, concurrencies: list[int] | None = None, engine: str = "vllm",
+          price_tier: str = "on_demand") -> pl.DataFrame:
+    """Every GPU x precision x TP x concurrency (defaults: the whole catalogue, TP 1-8, 30 loads)."""
+    return evaluate(model, gpus or list(catalogue().gpus), precisions or list(catalogue().precisions),
+                    tps or [1, 2, 4, 8], concurrencies or list(DEFAULT_CONCURRENCIES), isl, osl, engine, price_tier)

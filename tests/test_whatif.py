@@ -1,0 +1,202 @@
+"""What-if performance model: physical sanity, SLO search, sweep/Pareto, CLI, and calibration quality."""
+
+import json
+from decimal import Decimal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from pricing.perf import fit, physics, whatif
+from pricing.perf.catalogue import catalogue, resolve_gpu, resolve_model
+from pricing.perf.costs import owned_usd_per_gpu_hour, usd_per_gpu_hour
+from pricing.perf.model import calibration
+
+CALIBRATION_CSV = Path(__file__).parent / "fixtures" / "silicon_sample.csv"
+ALL_GPUS = list(catalogue().gpus)
+ALL_PRECISIONS = list(catalogue().precisions)
+
+
+def test_catalogue_covers_the_issue_lists():
+    for gpu in ("a100-sxm", "h100-sxm", "h100-pcie", "h200-sxm", "b200-sxm", "gb200", "l40s", "l4",
+                "mi300x", "mi325x", "mi355x"):
+        assert gpu in catalogue().gpus
+    for model in ("llama-3.1-8b", "llama-3.3-70b", "llama-3.1-405b", "qwen3-32b", "gpt-oss-120b", "deepseek-v3"):
+        assert model in catalogue().models
+    assert resolve_model("deepseek-ai/DeepSeek-R1").id == "deepseek-v3"
+    assert resolve_model("llama-3.3-70b-instruct").id == "llama-3.3-70b"
+    assert resolve_gpu("H100-SXM-80GB").id == "h100-sxm"
+    assert {"bf16", "fp8", "int8", "int4-awq", "int4-gptq", "nvfp4", "mxfp4"} <= set(catalogue().precisions)
+
+
+def test_moe_split_reproduces_published_counts():
+    # DeepSeek-V3: total 671B, active 37B, 256 experts, 8 per token.
+    # expert = (671 - 37) / (256 - 8) = 2.5565B; dense = 671 - 256 x 2.5565 = 16.52B;
+    # active check: 16.52 + 8 x 2.5565 = 37.0B.
+    m = catalogue().models["deepseek-v3"]
+    assert m.expert_params == pytest.approx(2.5565e9, rel=1e-4)
+    assert m.dense_params + m.experts_per_token * m.expert_params == pytest.approx(37e9)
+
+
+def test_gemm_falls_back_on_gpus_without_the_dtype():
+    assert catalogue().gpus["h100-sxm"].peak_tflops("fp4") == ("fp8", 1979)
+    assert catalogue().gpus["a100-sxm"].peak_tflops("fp4") == ("bf16", 312)
+    assert catalogue().gpus["b200-sxm"].peak_tflops("fp4") == ("fp4", 9000)
+
+
+@pytest.mark.parametrize("gpu", ALL_GPUS)
+def test_more_bandwidth_is_never_slower_at_batch_one(gpu):
+    c, _ = whatif.grid(catalogue().models["llama-3.1-8b"], [gpu], ["bf16", "fp8"], [1], [1], 1024, 256)
+    keys = np.full(2, fit.coefficient_key("vllm", False))
+    base = physics.decode_terms(c, physics.memory(c))
+    from pricing.perf.model import predict
+    slow = predict(c, keys)["tpot_s"]
+    faster = dict(c, bw=c["bw"] * 1.5)
+    fast = predict(faster, keys)["tpot_s"]
+    assert (fast <= slow).all() and (fast < slow).any()
+    assert base["memory_bound"].all()  # batch 1 decode is bandwidth-bound everywhere
+
+
+def test_h200_beats_h100_at_batch_one_same_compute_more_bandwidth():
+    h100 = whatif.point("llama-3.3-70b", "h100-sxm", "fp8", 2, 1024, 1024, 1)
+    h200 = whatif.point("llama-3.3-70b", "h200-sxm", "fp8", 2, 1024, 1024, 1)
+    assert h200["tpot_ms"] < h100["tpot_ms"]
+
+
+def test_a_model_that_does_not_fit_says_so():
+    out = whatif.point("llama-3.1-405b", "l4", "bf16", 1, 1024, 1024, 1)
+    assert out["fits"] is False
+    assert "811.8 GB" in out["reason"] and out["tpot_ms"] is None and out["usd_per_mtok"] is None
+    # 405B at FP8 on 8 x H200: 406 GB / 8 = 50.7 GB per GPU fits in 141 GB.
+    assert whatif.point("llama-3.1-405b", "h200-sxm", "fp8", 8, 1024, 1024, 1)["fits"] is True
+
+
+@pytest.mark.parametrize("model", list(catalogue().models))
+def test_throughput_never_exceeds_the_compute_roofline(model):
+    df = whatif.sweep(model, 2048, 512, precisions=ALL_PRECISIONS).filter(pl.col("fits"))
+    active = catalogue().models[model].active_params_b * 1e9
+    peak = df["gpu"].to_list()
+    prec = df["precision"].to_list()
+    flops = np.array([catalogue().gpus[g].peak_tflops(catalogue().precisions[p].gemm)[1] * 1e12
+                      for g, p in zip(peak, prec)])
+    # every token (prompt or generated) costs at least 2 x active parameters FLOPs
+    used = df["total_tok_s_per_gpu"].to_numpy() * 2 * active
+    assert (used <= flops).all()
+
+
+def test_kv_capacity_limits_concurrency_and_queues_beyond_it():
+    p = whatif.point("llama-3.3-70b", "h100-sxm", "bf16", 4, 8192, 1024, 1)
+    limit = p["max_concurrency_kv"]
+    # KV per token: 80 layers x 2 x 8 heads x 128 dims x 2 bytes = 327,680 B; a 9,216-token sequence
+    # needs 3.02 GB split over 4 GPUs = 0.755 GB per GPU.  Budget: 80 x 0.95 - 1 - 141.2/4 = 39.7 GB
+    # per GPU -> 52 sequences.
+    assert limit == 52
+    at = whatif.point("llama-3.3-70b", "h100-sxm", "bf16", 4, 8192, 1024, limit)
+    over = whatif.point("llama-3.3-70b", "h100-sxm", "bf16", 4, 8192, 1024, limit * 2)
+    assert over["tpot_ms"] == pytest.approx(at["tpot_ms"])  # the batch cannot grow past the cache
+    assert over["ttft_ms"] > at["ttft_ms"] * 5              # extra requests wait a generation
+
+
+def test_best_point_meets_the_slo_and_is_the_cheapest_that_does():
+    best = whatif.best_point("llama-3.3-70b", "h200-sxm", "fp8", 2, 1024, 1024, ttft_slo_ms=1000, tpot_slo_ms=40)
+    assert best["meets_slo"] and best["tpot_ms"] <= 40 and best["ttft_ms"] <= 1000
+    every = whatif.evaluate("llama-3.3-70b", ["h200-sxm"], ["fp8"], [2], list(whatif.SLO_SEARCH), 1024, 1024)
+    ok = whatif.within_slo(every, 1000, 40)
+    assert best["usd_per_mtok"] == pytest.approx(ok["usd_per_mtok"].min(), abs=1e-4)
+    impossible = whatif.best_point("llama-3.3-70b", "l4", "bf16", 1, 1024, 1024, 100, 1)
+    assert impossible["meets_slo"] is False and impossible["reason"]
+
+
+def test_sweep_shape_and_pareto_frontier_is_not_dominated():
+    df = whatif.sweep("llama-3.3-70b", 1024, 1024, precisions=["bf16", "fp8", "int8", "int4-awq", "nvfp4"])
+    assert df.height == 13 * 5 * 4 * 30
+    front = whatif.pareto(df)
+    pts = df.filter(pl.col("fits")).select("tok_s_per_user", "output_tok_s_per_gpu").to_numpy()
+    for x, y in front.select("tok_s_per_user", "output_tok_s_per_gpu").iter_rows():
+        dominated = (pts[:, 0] > x) & (pts[:, 1] > y)
+        assert not dominated.any()
+    assert front["tok_s_per_user"].is_sorted(descending=True)
+    assert front["output_tok_s_per_gpu"].is_sorted()
+
+
+def test_usd_per_mtok_follows_from_rate_and_throughput():
+    p = whatif.point("llama-3.3-70b", "h100-sxm", "fp8", 2, 1024, 1024, 64)
+    # $/1M tokens = $/GPU-hour x 1e6 / (3600 x tokens/s per GPU)
+    assert p["usd_per_mtok"] == pytest.approx(2.99 * 1e6 / (3600 * p["total_tok_s_per_gpu"]), rel=1e-3)
+    over = whatif.point("llama-3.3-70b", "h100-sxm", "fp8", 2, 1024, 1024, 64,
+                        usd_per_gpu_hour_override=Decimal("2.20"))
+    assert over["price_tier"] == "override" and over["usd_per_gpu_hour"] == 2.2
+
+
+def test_owned_tco_arithmetic():
+    # H100 SXM: 27,000 / (4 x 8760) = 0.77055 $/h capex; power 0.7 kW x 0.7 x 0.10 $/kWh x 1.3 = 0.0637 $/h.
+    assert owned_usd_per_gpu_hour("h100-sxm") == Decimal("0.8342")
+    assert str(usd_per_gpu_hour("h100-sxm", "reserved_1y")) == "2.1"
+    with pytest.raises(ValueError):
+        usd_per_gpu_hour("h100-sxm", "spot")
+
+
+def test_unknown_inputs_are_clear_errors():
+    with pytest.raises(whatif.WhatIfError, match="unknown model"):
+        whatif.point("gpt-7", "h100-sxm", "bf16", 1, 10, 10, 1)
+    with pytest.raises(whatif.WhatIfError, match="unknown GPU"):
+        whatif.point("llama-3.1-8b", "tpu-v9", "bf16", 1, 10, 10, 1)
+    with pytest.raises(whatif.WhatIfError, match="unknown precision"):
+        whatif.point("llama-3.1-8b", "h100-sxm", "fp3", 1, 10, 10, 1)
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "tokenomics.cli", *args], capture_output=True, text=True)
+
+
+def test_cli_prints_one_json_object_with_the_contract_fields():
+    run = _cli("whatif", "--gpu", "h100-sxm", "--model", "llama-3.3-70b", "--precision", "fp8", "--tp", "2",
+               "--isl", "1024", "--osl", "1024", "--concurrency", "64", "--json")
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    for key in ("ttft_ms", "tpot_ms", "output_tok_s_per_gpu", "total_tok_s_per_gpu", "max_concurrency_kv",
+                "usd_per_mtok", "fits"):
+        assert key in out
+    assert out["fits"] is True and 0 < out["ttft_ms"] and 0 < out["tpot_ms"]
+
+
+def test_cli_slo_search_and_failures():
+    run = _cli("whatif", "--gpu", "h200-sxm", "--model", "llama-3.3-70b", "--precision", "fp8", "--tp", "2",
+               "--ttft-slo-ms", "1000", "--tpot-slo-ms", "40", "--json")
+    out = json.loads(run.stdout)
+    assert run.returncode == 0 and out["meets_slo"] and out["concurrency"] > 1
+    nofit = _cli("whatif", "--gpu", "l4", "--model", "llama-3.1-405b", "--concurrency", "1", "--json")
+    assert nofit.returncode == 1 and json.loads(nofit.stdout)["fits"] is False
+    bad = _cli("whatif", "--gpu", "h100", "--model", "nope", "--concurrency", "1")
+    assert bad.returncode == 2 and "unknown model" in bad.stderr
+
+
+def test_committed_coefficients_are_the_fit_of_the_calibration_file(tmp_path):
+    out = tmp_path / "coefficients.json"
+    fresh = fit.calibrate(CALIBRATION_CSV, out)
+    committed = calibration()
+    assert fresh["source"]["sha256"] == committed["source"]["sha256"]
+    assert fresh["coefficients"] == committed["coefficients"]
+
+
+def test_held_out_error_meets_the_targets():
+    # Issue 5's bar: median |error| <= 15 % for TPOT and throughput on dense models, <= 30 % for MoE/FP4.
+    for row in calibration()["report"]:
+        if row["split"] != "held-out":
+            continue
+        limit = 15 if row["regime"].startswith("dense/8-16bit") else 30
+        assert row["tpot_mape"] <= limit, row
+        assert row["throughput_mape"] <= limit, row
+
+
+def test_holdout_split_is_deterministic_and_about_a_fifth():
+    rows, skipped = fit.load_calibration(CALIBRATION_CSV)
+    share = rows["holdout"].mean()
+    assert 0.15 < share < 0.25
+    assert fit.holdout("abc") == fit.holdout("abc")
+    # every input row is used or skipped with a reason
+    assert rows.height + skipped.height == pl.read_csv(CALIBRATION_CSV, infer_schema_length=None).height
+    assert skipped["skip_reason"].null_count() == 0

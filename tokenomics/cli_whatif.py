@@ -1,0 +1,100 @@
+"""`tokenomics whatif` and `tokenomics calibrate`: the performance model from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import polars as pl
+
+from pricing.perf import whatif
+from pricing.perf.costs import TIERS
+
+
+def _money(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a decimal amount: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("$/GPU-hour must be positive")
+    return value
+
+
+def cmd_whatif(args) -> int:
+    try:
+        if args.sweep:
+            return _sweep(args)
+        if args.concurrency is None and args.ttft_slo_ms is None and args.tpot_slo_ms is None:
+            print("give --concurrency, or --ttft-slo-ms/--tpot-slo-ms to search for the best point", file=sys.stderr)
+            return 2
+        common = dict(model=args.model, gpu=args.gpu, precision=args.precision, tp=args.tp, isl=args.isl,
+                      osl=args.osl, engine=args.engine, price_tier=args.price_tier,
+                      usd_per_gpu_hour_override=args.usd_per_gpu_hour)
+        if args.concurrency is not None:
+            result = whatif.point(concurrency=args.concurrency, **common)
+        else:
+            result = whatif.best_point(ttft_slo_ms=args.ttft_slo_ms, tpot_slo_ms=args.tpot_slo_ms, **common)
+    except whatif.WhatIfError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result, default=str))
+    else:
+        for key, value in result.items():
+            print(f"{key:>40}  {value}")
+    return 0 if result["fits"] and result.get("meets_slo", True) else 1
+
+
+def _sweep(args) -> int:
+    """Pareto frontier over the catalogue (or the --gpu given) for one model and workload."""
+    df = whatif.sweep(args.model, args.isl, args.osl, gpus=[args.gpu] if args.gpu else None,
+                      engine=args.engine, price_tier=args.price_tier)
+    front = whatif.pareto(whatif.within_slo(df, args.ttft_slo_ms, args.tpot_slo_ms))
+    cols = ["gpu", "precision", "tp", "concurrency", "ttft_ms", "tpot_ms", "tok_s_per_user",
+            "output_tok_s_per_gpu", "usd_per_mtok"]
+    if args.json:
+        print(json.dumps(front.select(cols).to_dicts()))
+    else:
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, float_precision=2, tbl_hide_dataframe_shape=True):
+            print(front.select(cols))
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    from pricing.perf import fit
+
+    out = Path(args.out) if args.out else fit.COEFFICIENTS
+    result = fit.calibrate(Path(args.csv), out)
+    print(f"fitted on {result['source']['rows_used']} rows, skipped {result['source']['rows_skipped']}; wrote {out}")
+    for row in result["report"]:
+        print(f"  {row['regime']:<22} {row['split']:<9} rows={row['rows']:<5} TPOT {row['tpot_mape']:>5}%  "
+              f"throughput {row['throughput_mape']:>5}%  TTFT {row['ttft_mape']:>5}%")
+    return 0
+
+
+def add_parsers(sub) -> None:
+    w = sub.add_parser("whatif", help="predict latency, throughput and $/1M tokens for a GPU serving setup")
+    w.add_argument("--model", required=True, help="catalogue id or Hugging Face name, e.g. llama-3.3-70b")
+    w.add_argument("--gpu", help="catalogue id, e.g. h100-sxm (optional with --sweep)")
+    w.add_argument("--precision", default="bf16")
+    w.add_argument("--tp", type=int, default=1, help="tensor-parallel GPUs per replica")
+    w.add_argument("--isl", type=int, default=1024, help="input tokens per request")
+    w.add_argument("--osl", type=int, default=1024, help="output tokens per request")
+    w.add_argument("--concurrency", type=int, help="requests in flight per replica")
+    w.add_argument("--ttft-slo-ms", type=float)
+    w.add_argument("--tpot-slo-ms", type=float)
+    w.add_argument("--engine", default="vllm", choices=whatif.ENGINES)
+    w.add_argument("--price-tier", default="on_demand", choices=TIERS)
+    w.add_argument("--usd-per-gpu-hour", type=_money, help="override the catalogue rate (e.g. your contract)")
+    w.add_argument("--sweep", action="store_true", help="print the Pareto frontier over GPUs/precisions/TP/load")
+    w.add_argument("--json", action="store_true")
+    w.set_defaults(func=cmd_whatif)
+
+    c = sub.add_parser("calibrate", help="refit the performance model on a measured benchmark CSV")
+    c.add_argument("csv", help="AIConfigurator silicon_sample.csv layout")
+    c.add_argument("--out", help="coefficient file to write (default: the packaged one)")
+    c.set_defaults(func=cmd_calibrate)
