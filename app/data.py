@@ -9,6 +9,9 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
+from pricing.perf import fleet as perf_fleet
+from pricing.perf import whatif as perf
+from pricing.perf.catalogue import catalogue, resolve_model
 from tokenomics import queries
 from tokenomics.config import db_path
 
@@ -61,3 +64,52 @@ def overview(start: date, end: date, tenant_names: list[str]) -> dict[str, pl.Da
 
 def tenant(name: str, start: date, end: date) -> dict[str, pl.DataFrame]:
     return _tenant(name, start, end)
+
+
+_workload = _cached("workload", queries.workload)
+_api_prices = _cached("api_prices", queries.api_prices)
+_fleet = _cached("fleet", lambda db, start, end: perf_fleet.compare(queries.fleet_observed(db, start, end)))
+
+
+def workload(start: date, end: date, tenant: str | None, route: str | None) -> dict[str, pl.DataFrame]:
+    return _workload(start, end, tenant, route)
+
+
+def api_prices(day: date, isl: int, osl: int, requests: int) -> pl.DataFrame:
+    return _api_prices(day, isl, osl, requests)
+
+
+def fleet(start: date, end: date) -> pl.DataFrame:
+    return _fleet(start, end)
+
+
+def perf_models() -> dict[str, str]:
+    """Catalogue model id -> display name."""
+    return {m.id: m.name for m in catalogue().models.values()}
+
+
+def perf_model_for(route: str | None) -> str | None:
+    """The catalogue model serving a gateway route ('provider/model'), if it is one we can model."""
+    model = resolve_model(route.split("/", 1)[-1]) if route else None
+    return model.id if model else None
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def whatif_sweep(model: str, isl: int, osl: int, engine: str, tier: str) -> pl.DataFrame:
+    return perf.sweep(model, isl, osl, engine=engine, price_tier=tier)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def whatif_plan(model: str, isl: int, osl: int, engine: str, tier: str, ttft: float | None, tpot: float | None,
+                peak_rps: float | None, hours: float) -> dict[str, pl.DataFrame]:
+    """Pareto frontier and ranked fleet plan within the SLO for one workload."""
+    df = whatif_sweep(model, isl, osl, engine, tier)
+    return {"frontier": perf.pareto(perf.within_slo(df, ttft, tpot)), "within_slo": perf.within_slo(df, ttft, tpot),
+            "plan": perf.plan(df, ttft, tpot, peak_rps, hours)}
+
+
+def calibration_report() -> pl.DataFrame:
+    """Held-out error per regime from the committed fit (what the what-if numbers are worth)."""
+    from pricing.perf.model import calibration
+
+    return pl.DataFrame(calibration()["report"]).filter(pl.col("split") == "held-out").drop("split")

@@ -75,3 +75,15 @@ def page(title: str, has_data: bool, what: str) -> None:
 def empty_state(what: str) -> None:
     st.info(f"No {what} yet. Run `tokenomics demo --no-serve` for demo data, or ingest your own with "
             "`tokenomics ingest litellm <files>` (see `tokenomics sources`).")
+
+
+def whatif_plan_table(plan: pl.DataFrame) -> pl.DataFrame:
+    """The ranked plan with readable columns (display rounding only)."""
+    cols = {"gpu": "GPU", "precision": "Precision", "tp": "TP", "concurrency": "Concurrency per replica",
+            "ttft_ms": "TTFT ms", "tpot_ms": "TPOT ms", "output_tok_s_per_gpu": "Output tok/s per GPU",
+            "usd_per_gpu_hour": "$/GPU-hour", "usd_per_mtok": "$/1M tokens", "replicas_for_peak": "Replicas for peak",
+            "gpus_for_peak": "GPUs for peak", "monthly_usd": "$ for period at peak fleet"}
+    present = [c for c in cols if c in plan.columns]
+    rounded = plan.select(present).with_columns(pl.col(pl.Float64).exclude("usd_per_mtok").round(1),
+                                                pl.col("usd_per_mtok").round(4))
+    return rounded.rename({c: cols[c] for c in present})

@@ -9,7 +9,7 @@ APP = Path(__file__).resolve().parent.parent / "app"
 
 
 @pytest.mark.parametrize("page, metric", [("overview", "API spend"), ("tenant", "API spend (list)"),
-                                          ("data_health", None)])
+                                          ("whatif", "Mean input tokens"), ("data_health", None)])
 def test_page_renders(demo_env, page, metric):
     at = AppTest.from_file(str(APP / "views" / f"{page}.py"), default_timeout=60).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -45,3 +45,23 @@ def test_cached_queries_do_not_share_entries(demo_env):
     assert isinstance(data.tenants(), list)
     assert set(data.data_health()) == {"sources", "quarantine"}
     assert isinstance(data.period(), tuple)
+
+
+def test_whatif_works_without_a_warehouse(tmp_path, monkeypatch):
+    """Architects can size a fleet before ingesting anything: manual workload only."""
+    monkeypatch.setenv("TOKENOMICS_DB", str(tmp_path / "none.duckdb"))
+    at = AppTest.from_file(str(APP / "views" / "whatif.py"), default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [r.value for r in at.sidebar.radio] == ["Manual"]
+    plan = at.dataframe[0].value
+    assert len(plan) > 0 and (plan["TPOT ms"] <= 50).all()
+
+
+def test_whatif_slo_tightening_changes_the_plan(demo_env):
+    at = AppTest.from_file(str(APP / "views" / "whatif.py"), default_timeout=60).run()
+    loose = at.dataframe[0].value
+    tpot = next(n for n in at.number_input if n.label == "TPOT SLO (ms)")
+    tpot.set_value(20).run()
+    tight = at.dataframe[0].value
+    assert not at.exception
+    assert (tight["TPOT ms"] <= 20).all() and loose["TPOT ms"].max() > 20

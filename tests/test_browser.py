@@ -66,3 +66,31 @@ def test_overview_shows_a_chart(server):
         page.get_by_text("Spend per day by model").first.wait_for(timeout=60_000)
         page.screenshot(path=str(ARTIFACTS / "tenant.png"), full_page=True)
         browser.close()
+
+
+@pytest.mark.browser
+def test_run_a_whatif_from_a_shared_url(server):
+    """A bookmarked what-if URL restores its inputs and shows the Pareto chart and a ranked plan."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    query = "source=Manual&model=llama-3.1-8b&isl=2048&osl=256&rps=3.0&ttft=1500&tpot=40&tier=reserved_1y"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1400})
+        page.goto(f"{server}/whatif?{query}", wait_until="domcontentloaded")
+        page.get_by_text("Cheapest setups for this traffic").wait_for(timeout=60_000)
+        assert page.get_by_label("Input tokens per request").input_value() == "2048"
+        assert page.get_by_label("TPOT SLO (ms)").input_value() == "40"
+        chart = page.locator(".vega-embed canvas, .vega-embed svg").first
+        chart.wait_for(timeout=60_000)
+        assert chart.bounding_box()["height"] > 100
+        assert page.get_by_text("2,048 input / 256 output tokens").first.is_visible()
+        # change the SLO in the UI: the URL follows so the view can be shared
+        field = page.get_by_label("TPOT SLO (ms)")
+        field.fill("25")
+        field.press("Enter")
+        page.wait_for_url("**tpot=25**", timeout=30_000)
+        page.get_by_text("TPOT ≤ 25 ms").wait_for(timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "whatif.png"), full_page=True)
+        browser.close()

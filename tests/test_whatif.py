@@ -45,6 +45,9 @@ def test_gemm_falls_back_on_gpus_without_the_dtype():
     assert catalogue().gpus["h100-sxm"].peak_tflops("fp4") == ("fp8", 1979)
     assert catalogue().gpus["a100-sxm"].peak_tflops("fp4") == ("bf16", 312)
     assert catalogue().gpus["b200-sxm"].peak_tflops("fp4") == ("fp4", 9000)
+    nvfp4, mxfp4 = catalogue().precisions["nvfp4"], catalogue().precisions["mxfp4"]
+    assert catalogue().gpus["mi355x"].gemm_for(nvfp4) == ("fp8", 5000)  # NVFP4 is NVIDIA-only
+    assert catalogue().gpus["mi355x"].gemm_for(mxfp4) == ("fp4", 10000)
 
 
 @pytest.mark.parametrize("gpu", ALL_GPUS)
@@ -80,7 +83,7 @@ def test_throughput_never_exceeds_the_compute_roofline(model):
     active = catalogue().models[model].active_params_b * 1e9
     peak = df["gpu"].to_list()
     prec = df["precision"].to_list()
-    flops = np.array([catalogue().gpus[g].peak_tflops(catalogue().precisions[p].gemm)[1] * 1e12
+    flops = np.array([catalogue().gpus[g].gemm_for(catalogue().precisions[p])[1] * 1e12
                       for g, p in zip(peak, prec)])
     # every token (prompt or generated) costs at least 2 x active parameters FLOPs
     used = df["total_tok_s_per_gpu"].to_numpy() * 2 * active

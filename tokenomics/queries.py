@@ -55,3 +55,17 @@ def tenants(db) -> list[str]:
 
 def data_health(db, limit: int = 500) -> dict[str, pl.DataFrame]:
     return {"sources": run(db, "ingest_health"), "quarantine": run(db, "quarantine_recent", limit=limit)}
+
+
+def workload(db, start: date, end: date, tenant: str | None, route: str | None) -> dict[str, pl.DataFrame]:
+    """Routes to pick from and the chosen traffic's shape and peak (None = all tenants / routes)."""
+    return {"routes": run(db, "workload_routes", start=start, end=end, tenant=tenant),
+            "profile": run(db, "workload_profile", start=start, end=end, tenant=tenant, route=route)}
+
+
+def api_prices(db, day: date, isl: int, osl: int, requests: int) -> pl.DataFrame:
+    return run(db, "api_prices", day=day, isl=isl, osl=osl, requests=requests)
+
+
+def fleet_observed(db, start: date, end: date) -> pl.DataFrame:
+    return run(db, "fleet_observed", start=start, end=end)

@@ -154,6 +154,13 @@ class GpuDeployment(BaseModel):
     precision: str
     engine: str
     gpu_rate_ref: str = Field(description="key into gpu_rates: the $/GPU-hour rate card row")
+    tensor_parallel: int | None = Field(default=None, gt=0, description="GPUs per model replica")
+
+    @model_validator(mode="after")
+    def _replicas_are_whole(self):
+        if self.tensor_parallel and self.gpu_count % self.tensor_parallel:
+            raise ValueError(f"gpu_count {self.gpu_count} is not a multiple of tensor_parallel {self.tensor_parallel}")
+        return self
 
 
 class RateCardRow(BaseModel):

@@ -28,6 +28,13 @@ class Gpu(BaseModel):
     link_gbs: float = Field(gt=0)
     source: str
 
+    def gemm_for(self, precision: "Precision") -> tuple[str, float]:
+        """Where a precision's GEMMs really run on this GPU: its dtype if native here, else the fallback."""
+        gemm = precision.gemm
+        if precision.native_vendors and self.vendor not in precision.native_vendors:
+            gemm = catalogue().fallback[gemm]
+        return self.peak_tflops(gemm)
+
     def peak_tflops(self, gemm: str) -> tuple[str, float]:
         """The dtype a GEMM really runs in on this GPU (following the fallback chain) and its peak."""
         fallback = catalogue().fallback
@@ -93,6 +100,7 @@ class Precision(BaseModel):
     weight_bits: float = Field(gt=0)
     gemm: str
     kv_bits: float = Field(gt=0)
+    native_vendors: tuple[str, ...] = ()
     note: str = ""
 
 

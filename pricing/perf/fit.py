@@ -87,7 +87,7 @@ def configs(rows: pl.DataFrame, phase: str) -> physics.Configs:
     cols: dict[str, list[float]] = {}
     for gpu_id, model_id, prec_id in rows.select("gpu_id", "model_id", "precision_id").iter_rows():
         prec = cat.precisions[prec_id]
-        facts = {**physics.gpu_columns(cat.gpus[gpu_id], prec.gemm),
+        facts = {**physics.gpu_columns(cat.gpus[gpu_id], prec),
                  **physics.model_columns(cat.models[model_id]), **physics.precision_columns(prec)}
         for key, value in facts.items():
             cols.setdefault(key, []).append(value)

@@ -26,9 +26,9 @@ TTFT_FEATURES = ("overhead", "prefill_compute", "prefill_memory", "prefill_commu
 LOWER_BOUNDS = {"memory": 1.0, "compute": 1.0, "prefill_interference": 1.0, "prefill_compute": 1.0}
 
 
-def gpu_columns(gpu: Gpu, gemm: str) -> dict[str, float]:
+def gpu_columns(gpu: Gpu, precision: Precision) -> dict[str, float]:
     """The GPU facts one scenario needs, with the GEMM dtype resolved through the fallback chain."""
-    _, tf = gpu.peak_tflops(gemm)
+    _, tf = gpu.gemm_for(precision)
     _, tf_bf16 = gpu.peak_tflops("bf16")
     return {"mem_bytes": gpu.memory_gb * 1e9, "bw": gpu.bandwidth_tbs * 1e12, "flops_gemm": tf * 1e12,
             "flops_attn": tf_bf16 * 1e12, "link": gpu.link_gbs * 1e9}

@@ -50,7 +50,7 @@ def grid(model: Model, gpus: list[str], precisions: list[str], tps: list[int], c
         raise WhatIfError("input and output lengths must be at least 1 token")
     cat = catalogue()
     pairs = [(g, p) for g in gpus for p in precisions]
-    tables = [{**physics.gpu_columns(cat.gpus[g], cat.precisions[p].gemm),
+    tables = [{**physics.gpu_columns(cat.gpus[g], cat.precisions[p]),
                **physics.precision_columns(cat.precisions[p])} for g, p in pairs]
     pair_idx, tp, conc = (a.ravel() for a in np.meshgrid(np.arange(len(pairs)), np.asarray(tps, float),
                                                            np.asarray(concurrencies, float), indexing="ij"))
@@ -60,7 +60,7 @@ def grid(model: Model, gpus: list[str], precisions: list[str], tps: list[int], c
     c.update(tp=tp, dp=np.ones(n), conc=conc, pf_conc=conc, isl=np.full(n, float(isl)),
              osl=np.full(n, float(osl)), agg=np.ones(n))
     labels = pl.DataFrame({"gpu": [pairs[i][0] for i in pair_idx], "precision": [pairs[i][1] for i in pair_idx],
-                           "tp": tp.astype(int), "concurrency": conc.astype(int)})
+                           "tp": tp.astype(int), "concurrency": conc})
     return c, labels
 
 
@@ -92,7 +92,7 @@ def evaluate(model_name: str, gpus: list[str], precisions: list[str], tps: list[
     fits = pl.Series(p["fits"])
     ok = lambda s: pl.when(fits).then(s).otherwise(None)  # noqa: E731
     df = labels.with_columns(
-        model=pl.lit(model.id), engine=pl.lit(engine), gpus=pl.Series(p["gpus"]).cast(pl.Int64),
+        model=pl.lit(model.id), engine=pl.lit(engine), isl=pl.lit(isl), osl=pl.lit(osl), gpus=pl.Series(p["gpus"]).cast(pl.Int64),
         fits=fits, usd_per_gpu_hour=rate,
         max_concurrency_kv=pl.Series(p["max_concurrency_kv"]).cast(pl.Int64),
         weights_gb_per_gpu=pl.Series(p["weights_gb_per_gpu"]).round(2),
@@ -121,12 +121,13 @@ def _reason(row: dict, model: Model) -> str | None:
 def _as_json(row: dict, model: Model, isl: int, osl: int, price_tier: str) -> dict:
     """One operating point in the CLI's JSON shape."""
     gpu = catalogue().gpus[row["gpu"]]
-    gemm, _ = gpu.peak_tflops(catalogue().precisions[row["precision"]].gemm)
+    gemm, _ = gpu.gemm_for(catalogue().precisions[row["precision"]])
     r = lambda v, n=2: None if v is None else round(v, n)  # noqa: E731
     return {
         "gpu": row["gpu"], "model": model.id, "precision": row["precision"], "gemm_dtype": gemm,
         "engine": row["engine"], "tp": row["tp"], "gpus": row["gpus"], "isl": isl, "osl": osl,
-        "concurrency": row["concurrency"], "fits": row["fits"], "reason": _reason(row, model),
+        "concurrency": int(row["concurrency"]) if float(row["concurrency"]).is_integer() else row["concurrency"],
+        "fits": row["fits"], "reason": _reason(row, model),
         "ttft_ms": r(row["ttft_ms"]), "tpot_ms": r(row["tpot_ms"]), "tok_s_per_user": r(row["tok_s_per_user"]),
         "output_tok_s_per_gpu": r(row["output_tok_s_per_gpu"], 1),
         "total_tok_s_per_gpu": r(row["total_tok_s_per_gpu"], 1),
@@ -190,3 +191,25 @@ def sweep(model: str, isl: int, osl: int, gpus: list[str] | None = None, precisi
     """Every GPU x precision x TP x concurrency (defaults: the whole catalogue, TP 1-8, 30 loads)."""
     return evaluate(model, gpus or list(catalogue().gpus), precisions or list(catalogue().precisions),
                     tps or [1, 2, 4, 8], concurrencies or list(DEFAULT_CONCURRENCIES), isl, osl, engine, price_tier)
+
+
+def plan(df: pl.DataFrame, ttft_slo_ms: float | None, tpot_slo_ms: float | None, peak_rps: float | None,
+         hours: float = 730.0) -> pl.DataFrame:
+    """Per (GPU, precision, TP): the cheapest point within the SLO and the fleet the peak needs.
+
+    Replicas for the peak follow Little's law: a replica at concurrency C completes C / cycle requests
+    per second (cycle = TTFT + (osl - 1) x TPOT), so peak_rps needs ceil(peak_rps / that) replicas.
+    ``monthly_usd`` is that fleet kept up for ``hours`` (730 = a month) at the row's $/GPU-hour.
+    """
+    ok = within_slo(df, ttft_slo_ms, tpot_slo_ms)
+    best = (ok.sort("usd_per_mtok").group_by("gpu", "precision", "tp", maintain_order=True).first()
+            .sort("usd_per_mtok"))
+    cycle_s = (pl.col("ttft_ms") + (pl.col("osl") - 1) * pl.col("tpot_ms")) / 1000
+    per_replica_rps = pl.col("concurrency") / cycle_s
+    best = best.with_columns(replica_rps=per_replica_rps)
+    if peak_rps:
+        replicas = (pl.lit(peak_rps) / pl.col("replica_rps")).ceil().cast(pl.Int64).clip(lower_bound=1)
+        best = best.with_columns(replicas_for_peak=replicas).with_columns(
+            gpus_for_peak=pl.col("replicas_for_peak") * pl.col("gpus"),
+            monthly_usd=pl.col("replicas_for_peak") * pl.col("gpus") * pl.col("usd_per_gpu_hour") * hours)
+    return best

@@ -122,10 +122,10 @@ DEPLOYMENTS = {
     "deployments": [
         {"deployment_id": "vllm-llama70b-h100-bf16", "cluster": "gpu-h100", "gpu_type": "H100-SXM-80GB",
          "gpu_count": 4, "hosts": ["gpu-h100-01"], "model": "llama-3.3-70b-instruct",
-         "precision": "bf16", "engine": "vllm-0.11", "gpu_rate_ref": "h100-committed"},
+         "precision": "bf16", "engine": "vllm-0.11", "gpu_rate_ref": "h100-committed", "tensor_parallel": 4},
         {"deployment_id": "vllm-llama70b-h200-fp8", "cluster": "gpu-h200", "gpu_type": "H200-SXM-141GB",
          "gpu_count": 2, "hosts": ["gpu-h200-01"], "model": "llama-3.3-70b-instruct",
-         "precision": "fp8", "engine": "vllm-0.11", "gpu_rate_ref": "h200-cloud"},
+         "precision": "fp8", "engine": "vllm-0.11", "gpu_rate_ref": "h200-cloud", "tensor_parallel": 1},
     ]
 }
 

@@ -1,0 +1,130 @@
+"""What-if: which GPU, precision, TP and batch size serves this traffic cheapest within the SLO."""
+
+import altair as alt
+import streamlit as st
+
+from app import data, ui
+from pricing.perf.costs import TIERS
+from pricing.perf.whatif import ENGINES
+
+st.title("What-if: GPUs, precision and batch size")
+params = st.query_params
+has_data = data.has_data()
+
+# --- workload: real traffic from the warehouse, or typed in ---------------------------------------
+sources = ["Traffic from the warehouse", "Manual"] if has_data else ["Manual"]
+source = st.sidebar.radio("Workload", sources, index=sources.index(params.get("source", sources[0]))
+                          if params.get("source") in sources else 0)
+params["source"] = source
+profile = None
+window = data.period() if has_data else None
+if source == sources[0] and has_data:
+    start, end = window = ui.date_range(*data.period())
+    tenants = ["All tenants", *data.tenants()]
+    tenant = st.sidebar.selectbox("Tenant", tenants, index=tenants.index(params["tenant"])
+                                  if params.get("tenant") in tenants else 0)
+    params["tenant"] = tenant
+    tenant_arg = None if tenant == "All tenants" else tenant
+    routes = ["All routes", *data.workload(start, end, tenant_arg, None)["routes"]["route"].to_list()]
+    route = st.sidebar.selectbox("Route (provider/model)", routes, index=routes.index(params["route"])
+                                 if params.get("route") in routes else 0)
+    params["route"] = route
+    route_arg = None if route == "All routes" else route
+    profile = data.workload(start, end, tenant_arg, route_arg)["profile"].row(0, named=True)
+    if not profile["requests"]:
+        st.info("No model-served requests for this tenant/route in the period; widen the filters or switch "
+                "the workload to Manual.")
+        st.stop()
+    isl, osl = max(round(profile["mean_input_tokens"]), 1), max(round(profile["mean_output_tokens"]), 1)
+    peak_rps, hours = profile["peak_rps"], float(profile["period_hours"])
+    cols = st.columns(4)
+    cols[0].metric("Requests (cache misses)", f"{profile['requests']:,}")
+    cols[1].metric("Mean input tokens", f"{isl:,}")
+    cols[2].metric("Mean output tokens", f"{osl:,}")
+    cols[3].metric("Busiest hour", f"{peak_rps * 3600:,.0f} req/h", help="Fleets below are sized for this rate.")
+else:
+    route_arg = None
+    cols = st.columns(3)
+    isl = cols[0].number_input("Input tokens per request", 1, 200_000, int(params.get("isl", 1024)), step=256)
+    osl = cols[1].number_input("Output tokens per request", 1, 64_000, int(params.get("osl", 512)), step=128)
+    peak_rps = cols[2].number_input("Peak requests per second", 0.0, 10_000.0, float(params.get("rps", 5.0)))
+    params["isl"], params["osl"], params["rps"] = str(isl), str(osl), str(peak_rps)
+    hours = 730.0
+
+# --- model, engine, price, SLO --------------------------------------------------------------------
+models = data.perf_models()
+default_model = params.get("model") or data.perf_model_for(route_arg) or "llama-3.3-70b"
+cols = st.columns(5)
+model = cols[0].selectbox("Model", list(models), index=list(models).index(default_model)
+                          if default_model in models else 0, format_func=lambda m: models[m])
+engine = cols[1].selectbox("Engine", ENGINES, index=ENGINES.index(params.get("engine", "vllm"))
+                           if params.get("engine") in ENGINES else 0)
+tier = cols[2].selectbox("GPU price", TIERS, index=TIERS.index(params.get("tier", "on_demand"))
+                         if params.get("tier") in TIERS else 0, format_func=lambda t: t.replace("_", " "))
+ttft = cols[3].number_input("TTFT SLO (ms)", 50, 120_000, int(params.get("ttft", 2000)), step=100)
+tpot = cols[4].number_input("TPOT SLO (ms)", 5, 1000, int(params.get("tpot", 50)), step=5)
+params.update(model=model, engine=engine, tier=tier, ttft=str(ttft), tpot=str(tpot))
+
+result = data.whatif_plan(model, isl, osl, engine, tier, float(ttft), float(tpot), peak_rps or None, hours)
+frontier, plan = result["frontier"], result["plan"]
+if plan.is_empty():
+    st.warning("No GPU, precision, TP and load in the catalogue meets this SLO for this model; relax the SLO.")
+    st.stop()
+
+# --- Pareto ---------------------------------------------------------------------------------------
+st.subheader("Throughput per GPU vs speed per user")
+background = (
+    alt.Chart(result["within_slo"].select("gpu", "precision", "tp", "concurrency", "tok_s_per_user",
+                                          "output_tok_s_per_gpu").to_pandas())
+    .mark_circle(size=18, opacity=0.25)
+    .encode(x=alt.X("tok_s_per_user:Q", title="Output tokens/s per user", scale=alt.Scale(type="log")),
+            y=alt.Y("output_tok_s_per_gpu:Q", title="Output tokens/s per GPU", scale=alt.Scale(type="log")),
+            color=alt.Color("gpu:N", scale=alt.Scale(range=ui.PALETTE + ui.PALETTE), title="GPU"),
+            tooltip=["gpu", "precision", "tp", "concurrency"])
+)
+front = (
+    alt.Chart(frontier.select("gpu", "precision", "tp", "concurrency", "tok_s_per_user", "output_tok_s_per_gpu",
+                              "usd_per_mtok").to_pandas())
+    .mark_line(point=True, color="black", strokeWidth=2)
+    .encode(x="tok_s_per_user:Q", y="output_tok_s_per_gpu:Q",
+            tooltip=["gpu", "precision", "tp", "concurrency", alt.Tooltip("tok_s_per_user:Q", format=",.1f"),
+                     alt.Tooltip("output_tok_s_per_gpu:Q", format=",.0f"),
+                     alt.Tooltip("usd_per_mtok:Q", format="$,.3f", title="$/1M tokens")])
+)
+st.altair_chart((background + front).properties(height=380), width="stretch")
+st.caption(f"Black line: the Pareto frontier within TTFT ≤ {ttft:,} ms and TPOT ≤ {tpot:,} ms for "
+           f"{isl:,} input / {osl:,} output tokens. Each dot is one GPU × precision × TP × concurrency; "
+           "predictions carry the calibration error shown below.")
+
+# --- ranked plan ------------------------------------------------------------------------------------
+st.subheader("Cheapest setups for this traffic")
+table = ui.whatif_plan_table(plan)
+st.dataframe(table, width="stretch", hide_index=True)
+st.download_button("Download plan CSV", table.write_csv(), file_name=f"whatif-{model}-{isl}x{osl}.csv",
+                   mime="text/csv")
+
+# --- API vendors --------------------------------------------------------------------------------------
+if has_data:
+    requests = profile["requests"] if profile else int(peak_rps * 3600 * hours)
+    api = data.api_prices(data.period()[1], isl, osl, requests)
+    st.subheader("API vendors for the same requests")
+    if api.is_empty():
+        ui.empty_state("per-token rate cards")
+    else:
+        st.dataframe(api, width="stretch", hide_index=True)
+        st.caption("Blended $/1M tokens = (input × input price + output × output price) / (input + output), "
+                   "comparable with the self-hosted $/1M tokens above. `usd_for_traffic` prices the same "
+                   "number of requests (cache-write and cache-read discounts not applied).")
+
+    st.subheader("Your fleet next to the model")
+    fleet = data.fleet(*window)
+    if fleet.is_empty():
+        ui.empty_state("self-hosted deployments with traffic")
+    else:
+        st.dataframe(fleet, width="stretch", hide_index=True)
+        st.caption("Busiest 10 % of each deployment's hours: observed output tokens/s per GPU and latency "
+                   "next to the model at the same load; capacity is the model's best throughput per GPU "
+                   "for this request shape.")
+
+with st.expander("Model accuracy (held-out calibration rows)"):
+    st.dataframe(data.calibration_report(), width="stretch", hide_index=True)

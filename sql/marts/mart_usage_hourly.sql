@@ -1,0 +1,16 @@
+-- mart_usage_hourly — grain: one row per (hour, tenant, provider, model, deployment, pricing_status,
+-- gateway_cache).  Request shape and load per hour: what the what-if page sizes a fleet from (mean
+-- input/output length, busiest-hour rate, concurrency = request-seconds in flight / 3600) and what
+-- the fleet comparison reads for self-hosted deployments.
+CREATE OR REPLACE TABLE mart_usage_hourly AS
+SELECT
+    date_trunc('hour', start_time) AS hour, tenant, provider, model, deployment, pricing_status, gateway_cache,
+    count(*) AS requests,
+    sum(prompt_tokens) AS prompt_tokens,
+    sum(completion_tokens) AS completion_tokens,
+    count(latency_ms) AS requests_with_latency,
+    sum(latency_ms) AS latency_ms_sum,
+    count(ttft_ms) AS requests_with_ttft,
+    sum(ttft_ms) AS ttft_ms_sum
+FROM int_request_costs
+GROUP BY ALL;

@@ -1,0 +1,19 @@
+-- api_prices — grain: one row per (provider, model, service_tier) of per-token API price cards in force
+-- on $day, for requests of $isl input and $osl output tokens (the context tier that size falls in).
+-- Blended $/1M tokens = (isl x input price + osl x output price) / (isl + osl): comparable with the
+-- self-hosted $/1M total tokens; usd_for_traffic prices $requests such requests.  Exact decimals.
+SELECT
+    provider, model, service_tier,
+    uncached_input_usd_per_mtok, output_usd_per_mtok,
+    ((uncached_input_usd_per_mtok * $isl + output_usd_per_mtok * $osl) / ($isl + $osl))::DECIMAL(18, 6)
+        AS usd_per_mtok_blended,
+    ((uncached_input_usd_per_mtok * $isl + output_usd_per_mtok * $osl) * 0.000001)::DECIMAL(18, 9)
+        AS usd_per_request,
+    ((uncached_input_usd_per_mtok * $isl + output_usd_per_mtok * $osl) * 0.000001 * $requests)::DECIMAL(18, 2)
+        AS usd_for_traffic
+FROM stg_rate_cards
+WHERE service_tier IN ('standard', 'batch')
+  AND valid_from <= $day AND (valid_to IS NULL OR $day < valid_to)
+  AND min_input_tokens <= $isl AND (max_input_tokens IS NULL OR $isl < max_input_tokens)
+  AND uncached_input_usd_per_mtok IS NOT NULL AND output_usd_per_mtok IS NOT NULL
+ORDER BY usd_per_mtok_blended, provider, model, service_tier

@@ -1,0 +1,9 @@
+-- workload_routes — grain: one row per provider/model with model-served traffic in the period
+-- (optionally for one tenant): the what-if page's "traffic of route Y" choices, busiest first.
+SELECT provider || '/' || model AS route, sum(requests)::BIGINT AS requests
+FROM mart_usage_hourly
+WHERE hour >= $start AND hour < $end + INTERVAL 1 DAY
+  AND gateway_cache = 'miss'
+  AND ($tenant IS NULL OR tenant = $tenant)
+GROUP BY ALL
+ORDER BY requests DESC, route
