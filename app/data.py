@@ -12,6 +12,7 @@ import streamlit as st
 from pricing.perf import fleet as perf_fleet
 from pricing.perf import whatif as perf
 from pricing.perf.catalogue import catalogue, resolve_model
+from pricing.perf.costs import TIERS
 from tokenomics import queries
 from tokenomics.config import db_path
 
@@ -54,6 +55,11 @@ def period() -> tuple[date | None, date | None]:
     return _period()
 
 
+def warehouse_version() -> float:
+    """Changes whenever the warehouse file is rebuilt: pass it to caches keyed outside ``_cached``."""
+    return _mtime(warehouse())
+
+
 def has_data() -> bool:
     return os.path.exists(warehouse()) and period()[0] is not None
 
@@ -94,14 +100,33 @@ def perf_model_for(route: str | None) -> str | None:
     return model.id if model else None
 
 
+_gpu_rates = _cached("gpu_rates", queries.gpu_contract_rates)
+CONTRACT = "contract"
+
+
+def price_tiers() -> list[str]:
+    """Catalogue tiers, plus your contracted $/GPU-hour when contract files were ingested."""
+    return ([CONTRACT] if has_data() and contract_rates() else []) + list(TIERS)
+
+
+def contract_rates() -> dict:
+    return perf.contract_rates(_gpu_rates(period()[1]).to_dicts()) if has_data() else {}
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
+def _sweep(model: str, isl: int, osl: int, engine: str, tier: str, rates: tuple) -> pl.DataFrame:
+    return perf.sweep(model, isl, osl, engine=engine, price_tier=tier, rates=dict(rates) or None)
+
+
 def whatif_sweep(model: str, isl: int, osl: int, engine: str, tier: str) -> pl.DataFrame:
-    return perf.sweep(model, isl, osl, engine=engine, price_tier=tier)
+    """The sweep at a tier; 'contract' prices GPUs you hold contracts for at your rate, others on-demand."""
+    rates = tuple(sorted(contract_rates().items())) if tier == CONTRACT else ()
+    return _sweep(model, isl, osl, engine, "on_demand" if tier == CONTRACT else tier, rates)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def whatif_plan(model: str, isl: int, osl: int, engine: str, tier: str, ttft: float | None, tpot: float | None,
-                peak_rps: float | None, hours: float) -> dict[str, pl.DataFrame]:
+                peak_rps: float | None, hours: float, version: float = 0.0) -> dict[str, pl.DataFrame]:
     """Pareto frontier and ranked fleet plan within the SLO for one workload."""
     df = whatif_sweep(model, isl, osl, engine, tier)
     return {"frontier": perf.pareto(perf.within_slo(df, ttft, tpot)), "within_slo": perf.within_slo(df, ttft, tpot),

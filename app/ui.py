@@ -81,9 +81,10 @@ def whatif_plan_table(plan: pl.DataFrame) -> pl.DataFrame:
     """The ranked plan with readable columns (display rounding only)."""
     cols = {"gpu": "GPU", "precision": "Precision", "tp": "TP", "concurrency": "Concurrency per replica",
             "ttft_ms": "TTFT ms", "tpot_ms": "TPOT ms", "output_tok_s_per_gpu": "Output tok/s per GPU",
-            "usd_per_gpu_hour": "$/GPU-hour", "usd_per_mtok": "$/1M tokens", "replicas_for_peak": "Replicas for peak",
+            "usd_per_gpu_hour": "$/GPU-hour", "price_source": "Rate from", "usd_per_mtok": "$/1M tokens", "replicas_for_peak": "Replicas for peak",
             "gpus_for_peak": "GPUs for peak", "monthly_usd": "$ for period at peak fleet"}
     present = [c for c in cols if c in plan.columns]
-    rounded = plan.select(present).with_columns(pl.col(pl.Float64).exclude("usd_per_mtok").round(1),
-                                                pl.col("usd_per_mtok").round(4))
+    digits = {"usd_per_mtok": 4, "usd_per_gpu_hour": 2, "monthly_usd": 2}
+    rounded = plan.select(present).with_columns(
+        pl.col(c).round(digits.get(c, 1)) for c in present if plan.schema[c] == pl.Float64)
     return rounded.rename({c: cols[c] for c in present})

@@ -65,3 +65,22 @@ def test_whatif_slo_tightening_changes_the_plan(demo_env):
     tight = at.dataframe[0].value
     assert not at.exception
     assert (tight["TPOT ms"] <= 20).all() and loose["TPOT ms"].max() > 20
+
+
+def test_whatif_prices_gpus_at_your_contract_rates(demo_env):
+    """The demo's contracts hold H100s at $2.20 and H200s at $2.95: the plan uses them, others list price."""
+    at = AppTest.from_file(str(APP / "views" / "whatif.py"), default_timeout=60).run()
+    tier = next(s for s in at.selectbox if s.label == "GPU price")
+    assert tier.value == "contract"
+    plan = at.dataframe[0].value
+    rates = {(g, src): r for g, src, r in zip(plan["GPU"], plan["Rate from"], plan["$/GPU-hour"])}
+    assert rates.get(("h200-sxm", "contract")) == 2.95
+    assert all(src == "on_demand" for (g, src) in rates if g not in ("h100-sxm", "h200-sxm"))
+
+
+def test_whatif_without_a_peak_rate_still_ranks(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOKENOMICS_DB", str(tmp_path / "none.duckdb"))
+    at = AppTest.from_file(str(APP / "views" / "whatif.py"), default_timeout=60).run()
+    next(n for n in at.number_input if n.label == "Peak requests per second").set_value(0.0).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "GPUs for peak" not in at.dataframe[0].value.columns and len(at.dataframe[0].value) > 0

@@ -203,3 +203,15 @@ def test_holdout_split_is_deterministic_and_about_a_fifth():
     # every input row is used or skipped with a reason
     assert rows.height + skipped.height == pl.read_csv(CALIBRATION_CSV, infer_schema_length=None).height
     assert skipped["skip_reason"].null_count() == 0
+
+
+def test_contract_rates_price_their_gpus_and_say_so():
+    rates = whatif.contract_rates([
+        {"gpu_type": "H100-SXM-80GB", "usd_per_gpu_hour": Decimal("2.20")},
+        {"gpu_type": "H100-SXM-80GB", "usd_per_gpu_hour": Decimal("2.50")},   # the cheaper contract wins
+        {"gpu_type": "Unknown-GPU", "usd_per_gpu_hour": Decimal("1.00")},     # not in the catalogue: ignored
+    ])
+    assert rates == {"h100-sxm": Decimal("2.20")}
+    df = whatif.evaluate("llama-3.1-8b", ["h100-sxm", "h200-sxm"], ["bf16"], [1], [8], 512, 128, rates=rates)
+    got = {r["gpu"]: (r["usd_per_gpu_hour"], r["price_source"]) for r in df.iter_rows(named=True)}
+    assert got == {"h100-sxm": (2.2, "contract"), "h200-sxm": (3.79, "on_demand")}

@@ -69,3 +69,7 @@ def api_prices(db, day: date, isl: int, osl: int, requests: int) -> pl.DataFrame
 
 def fleet_observed(db, start: date, end: date) -> pl.DataFrame:
     return run(db, "fleet_observed", start=start, end=end)
+
+
+def gpu_contract_rates(db, day: date) -> pl.DataFrame:
+    return run(db, "gpu_contract_rates", day=day)

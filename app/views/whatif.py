@@ -4,7 +4,6 @@ import altair as alt
 import streamlit as st
 
 from app import data, ui
-from pricing.perf.costs import TIERS
 from pricing.perf.whatif import ENGINES
 
 st.title("What-if: GPUs, precision and batch size")
@@ -59,13 +58,16 @@ model = cols[0].selectbox("Model", list(models), index=list(models).index(defaul
                           if default_model in models else 0, format_func=lambda m: models[m])
 engine = cols[1].selectbox("Engine", ENGINES, index=ENGINES.index(params.get("engine", "vllm"))
                            if params.get("engine") in ENGINES else 0)
-tier = cols[2].selectbox("GPU price", TIERS, index=TIERS.index(params.get("tier", "on_demand"))
-                         if params.get("tier") in TIERS else 0, format_func=lambda t: t.replace("_", " "))
+tiers = data.price_tiers()
+tier = cols[2].selectbox("GPU price", tiers, index=tiers.index(params["tier"]) if params.get("tier") in tiers else 0,
+                         format_func=lambda t: t.replace("_", " "),
+                         help="contract = your ingested $/GPU-hour where you have one, else on-demand list price")
 ttft = cols[3].number_input("TTFT SLO (ms)", 50, 120_000, int(params.get("ttft", 2000)), step=100)
 tpot = cols[4].number_input("TPOT SLO (ms)", 5, 1000, int(params.get("tpot", 50)), step=5)
 params.update(model=model, engine=engine, tier=tier, ttft=str(ttft), tpot=str(tpot))
 
-result = data.whatif_plan(model, isl, osl, engine, tier, float(ttft), float(tpot), peak_rps or None, hours)
+result = data.whatif_plan(model, isl, osl, engine, tier, float(ttft), float(tpot), peak_rps or None, hours,
+                          data.warehouse_version())
 frontier, plan = result["frontier"], result["plan"]
 if plan.is_empty():
     st.warning("No GPU, precision, TP and load in the catalogue meets this SLO for this model; relax the SLO.")

@@ -76,8 +76,13 @@ def _band(model: Model, precision: str) -> dict:
 
 def evaluate(model_name: str, gpus: list[str], precisions: list[str], tps: list[int], concurrencies: list[int],
              isl: int, osl: int, engine: str = "vllm", price_tier: str = "on_demand",
-             usd_per_gpu_hour_override: Decimal | None = None) -> pl.DataFrame:
-    """Predictions for every combination, with $/1M tokens at the chosen $/GPU-hour."""
+             usd_per_gpu_hour_override: Decimal | None = None,
+             rates: dict[str, Decimal] | None = None) -> pl.DataFrame:
+    """Predictions for every combination, with $/1M tokens at the chosen $/GPU-hour.
+
+    The rate per GPU is the override if given, else ``rates[gpu]`` (your contracts), else the
+    catalogue's ``price_tier``; the ``price_source`` column says which.
+    """
     if engine not in ENGINES:
         raise WhatIfError(f"unknown engine {engine!r}; calibrated engines: {', '.join(ENGINES)}")
     model = _model(model_name)
@@ -87,13 +92,16 @@ def evaluate(model_name: str, gpus: list[str], precisions: list[str], tps: list[
     keys = np.full(len(labels), coefficient_key(engine, model.is_moe))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         p = predict(c, keys)
-    rates = {g: usd_per_gpu_hour_override or usd_per_gpu_hour(g, price_tier) for g in gpu_ids}
-    rate = labels["gpu"].replace_strict({g: float(r) for g, r in rates.items()}, return_dtype=pl.Float64)
+    chosen = {g: ((usd_per_gpu_hour_override, "override") if usd_per_gpu_hour_override
+                  else ((rates[g], "contract") if rates and g in rates else (usd_per_gpu_hour(g, price_tier), price_tier)))
+              for g in gpu_ids}
+    rate = labels["gpu"].replace_strict({g: float(r) for g, (r, _) in chosen.items()}, return_dtype=pl.Float64)
+    source = labels["gpu"].replace_strict({g: s for g, (_, s) in chosen.items()}, return_dtype=pl.String)
     fits = pl.Series(p["fits"])
     ok = lambda s: pl.when(fits).then(s).otherwise(None)  # noqa: E731
     df = labels.with_columns(
         model=pl.lit(model.id), engine=pl.lit(engine), isl=pl.lit(isl), osl=pl.lit(osl), gpus=pl.Series(p["gpus"]).cast(pl.Int64),
-        fits=fits, usd_per_gpu_hour=rate,
+        fits=fits, usd_per_gpu_hour=rate, price_source=source,
         max_concurrency_kv=pl.Series(p["max_concurrency_kv"]).cast(pl.Int64),
         weights_gb_per_gpu=pl.Series(p["weights_gb_per_gpu"]).round(2),
         ttft_ms=ok(pl.Series(p["ttft_s"] * 1e3)), tpot_ms=ok(pl.Series(p["tpot_s"] * 1e3)),
@@ -187,10 +195,21 @@ def pareto(df: pl.DataFrame, x: str = "tok_s_per_user", y: str = "output_tok_s_p
 
 def sweep(model: str, isl: int, osl: int, gpus: list[str] | None = None, precisions: list[str] | None = None,
           tps: list[int] | None = None, concurrencies: list[int] | None = None, engine: str = "vllm",
-          price_tier: str = "on_demand") -> pl.DataFrame:
+          price_tier: str = "on_demand", rates: dict[str, Decimal] | None = None) -> pl.DataFrame:
     """Every GPU x precision x TP x concurrency (defaults: the whole catalogue, TP 1-8, 30 loads)."""
     return evaluate(model, gpus or list(catalogue().gpus), precisions or list(catalogue().precisions),
-                    tps or [1, 2, 4, 8], concurrencies or list(DEFAULT_CONCURRENCIES), isl, osl, engine, price_tier)
+                    tps or [1, 2, 4, 8], concurrencies or list(DEFAULT_CONCURRENCIES), isl, osl, engine, price_tier,
+                    rates=rates)
+
+
+def contract_rates(rows: list[dict]) -> dict[str, Decimal]:
+    """Your cheapest in-force $/GPU-hour per catalogue GPU, from ingested contract rate rows."""
+    out: dict[str, Decimal] = {}
+    for row in rows:
+        gpu = resolve_gpu(row["gpu_type"])
+        if gpu and (gpu.id not in out or row["usd_per_gpu_hour"] < out[gpu.id]):
+            out[gpu.id] = row["usd_per_gpu_hour"]
+    return out
 
 
 def plan(df: pl.DataFrame, ttft_slo_ms: float | None, tpot_slo_ms: float | None, peak_rps: float | None,
