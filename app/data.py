@@ -138,3 +138,8 @@ def calibration_report() -> pl.DataFrame:
     from pricing.perf.model import calibration
 
     return pl.DataFrame(calibration()["report"]).filter(pl.col("split") == "held-out").drop("split")
+
+
+def length_percentiles(shape: pl.DataFrame, q: float) -> tuple[int, int]:
+    """(input, output) tokens at quantile q of the traffic's length distribution."""
+    return (perf.length_percentile(shape, "input", q) or 1, perf.length_percentile(shape, "output", q) or 1)

@@ -88,3 +88,17 @@ def whatif_plan_table(plan: pl.DataFrame) -> pl.DataFrame:
     rounded = plan.select(present).with_columns(
         pl.col(c).round(digits.get(c, 1)) for c in present if plan.schema[c] == pl.Float64)
     return rounded.rename({c: cols[c] for c in present})
+
+
+def length_histogram(shape: pl.DataFrame) -> alt.Chart:
+    """Share of requests per power-of-two length bucket, input and output side by side."""
+    df = shape.with_columns(label=pl.format("{}–{}", "from_tokens", "to_tokens")).to_pandas()
+    return (
+        alt.Chart(df)
+        .mark_bar(color=PALETTE[0])
+        .encode(x=alt.X("label:N", sort=alt.SortField("bucket"), title="tokens"),
+                y=alt.Y("share:Q", axis=alt.Axis(format="%"), title="share of requests"),
+                column=alt.Column("kind:N", title=None),
+                tooltip=["kind", "label", "requests", alt.Tooltip("cumulative_share:Q", format=".1%")])
+        .properties(height=200, width=380)
+    )

@@ -9,7 +9,7 @@ APP = Path(__file__).resolve().parent.parent / "app"
 
 
 @pytest.mark.parametrize("page, metric", [("overview", "API spend"), ("tenant", "API spend (list)"),
-                                          ("whatif", "Mean input tokens"), ("data_health", None)])
+                                          ("whatif", "Input tokens (mean)"), ("data_health", None)])
 def test_page_renders(demo_env, page, metric):
     at = AppTest.from_file(str(APP / "views" / f"{page}.py"), default_timeout=60).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -47,22 +47,27 @@ def test_cached_queries_do_not_share_entries(demo_env):
     assert isinstance(data.period(), tuple)
 
 
+def _plan(at):
+    """The what-if page's ranked plan table (the one with a GPU column)."""
+    return next(d.value for d in at.dataframe if "GPU" in d.value.columns)
+
+
 def test_whatif_works_without_a_warehouse(tmp_path, monkeypatch):
     """Architects can size a fleet before ingesting anything: manual workload only."""
     monkeypatch.setenv("TOKENOMICS_DB", str(tmp_path / "none.duckdb"))
     at = AppTest.from_file(str(APP / "views" / "whatif.py"), default_timeout=60).run()
     assert not at.exception, [e.value for e in at.exception]
     assert [r.value for r in at.sidebar.radio] == ["Manual"]
-    plan = at.dataframe[0].value
+    plan = _plan(at)
     assert len(plan) > 0 and (plan["TPOT ms"] <= 50).all()
 
 
 def test_whatif_slo_tightening_changes_the_plan(demo_env):
     at = AppTest.from_file(str(APP / "views" / "whatif.py"), default_timeout=60).run()
-    loose = at.dataframe[0].value
+    loose = _plan(at)
     tpot = next(n for n in at.number_input if n.label == "TPOT SLO (ms)")
     tpot.set_value(20).run()
-    tight = at.dataframe[0].value
+    tight = _plan(at)
     assert not at.exception
     assert (tight["TPOT ms"] <= 20).all() and loose["TPOT ms"].max() > 20
 
@@ -72,7 +77,7 @@ def test_whatif_prices_gpus_at_your_contract_rates(demo_env):
     at = AppTest.from_file(str(APP / "views" / "whatif.py"), default_timeout=60).run()
     tier = next(s for s in at.selectbox if s.label == "GPU price")
     assert tier.value == "contract"
-    plan = at.dataframe[0].value
+    plan = _plan(at)
     rates = {(g, src): r for g, src, r in zip(plan["GPU"], plan["Rate from"], plan["$/GPU-hour"])}
     assert rates.get(("h200-sxm", "contract")) == 2.95
     assert all(src == "on_demand" for (g, src) in rates if g not in ("h100-sxm", "h200-sxm"))
@@ -83,4 +88,14 @@ def test_whatif_without_a_peak_rate_still_ranks(tmp_path, monkeypatch):
     at = AppTest.from_file(str(APP / "views" / "whatif.py"), default_timeout=60).run()
     next(n for n in at.number_input if n.label == "Peak requests per second").set_value(0.0).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "GPUs for peak" not in at.dataframe[0].value.columns and len(at.dataframe[0].value) > 0
+    assert "GPUs for peak" not in _plan(at).columns and len(_plan(at)) > 0
+
+
+def test_whatif_sizes_for_the_p90_request(demo_env):
+    at = AppTest.from_file(str(APP / "views" / "whatif.py"), default_timeout=60).run()
+    mean_in = next(m for m in at.metric if m.label == "Input tokens (mean)").value
+    next(r for r in at.sidebar.radio if r.label == "Size for").set_value("p90 request").run()
+    assert not at.exception, [e.value for e in at.exception]
+    p90_in = next(m for m in at.metric if m.label == "Input tokens (p90)").value
+    assert int(p90_in.replace(",", "")) > int(mean_in.replace(",", ""))
+    assert int(p90_in.replace(",", "")) & (int(p90_in.replace(",", "")) - 1) == 0  # a bucket edge: power of two

@@ -92,3 +92,19 @@ def test_api_prices_blend_and_context_tier(con):
     long = _run(con, "queries/api_prices.sql", day=date(2026, 3, 1), isl=250_000, osl=1000, requests=1).fetchall()
     # 250k prompt falls in the >=200k tier: (250,000 x 6 + 1,000 x 22.5) / 251,000 = 1,522,500 / 251,000 = 6.065737
     assert {(r[0], r[1]): r[5] for r in long}[("anthropic", "claude-x")] == Decimal("6.065737")
+
+
+def test_request_shape_buckets_and_cumulative_share(con):
+    con.execute("ALTER TABLE int_request_costs ADD COLUMN day DATE")
+    con.execute("UPDATE int_request_costs SET day = start_time::DATE")
+    _run(con, "marts/mart_request_shape_daily.sql")
+    rows = _run(con, "queries/workload_shape.sql", start=date(2026, 3, 1), end=date(2026, 3, 1), tenant="acme",
+                route=None).fetchall()
+    got = {(k, b): (lo, hi, n, round(share, 4), round(cum, 4)) for k, b, lo, hi, n, share, cum, _ in rows}
+    # inputs 1,000 / 3,000 / 2,000 -> log2 buckets 9 [512,1024), 11 [2048,4096), 10 [1024,2048);
+    # the cache hit (9,000) is excluded
+    assert got[("input", 9)] == (512, 1024, 1, 0.3333, 0.3333)
+    assert got[("input", 10)] == (1024, 2048, 1, 0.3333, 0.6667)
+    assert got[("input", 11)] == (2048, 4096, 1, 0.3333, 1.0)
+    # outputs 100 / 300 / 200 -> buckets 6 [64,128), 8 [256,512), 7 [128,256)
+    assert [b for (k, b) in got if k == "output"] == [6, 7, 8]

@@ -215,3 +215,11 @@ def test_contract_rates_price_their_gpus_and_say_so():
     df = whatif.evaluate("llama-3.1-8b", ["h100-sxm", "h200-sxm"], ["bf16"], [1], [8], 512, 128, rates=rates)
     got = {r["gpu"]: (r["usd_per_gpu_hour"], r["price_source"]) for r in df.iter_rows(named=True)}
     assert got == {"h100-sxm": (2.2, "contract"), "h200-sxm": (3.79, "on_demand")}
+
+
+def test_length_percentile_rounds_up_to_the_bucket_edge():
+    shape = pl.DataFrame({"kind": ["input"] * 3, "bucket": [9, 10, 11], "to_tokens": [1024, 2048, 4096],
+                          "cumulative_share": [0.5, 0.85, 1.0]})
+    assert whatif.length_percentile(shape, "input", 0.5) == 1024
+    assert whatif.length_percentile(shape, "input", 0.9) == 4096
+    assert whatif.length_percentile(shape, "output", 0.9) is None

@@ -59,8 +59,10 @@ def data_health(db, limit: int = 500) -> dict[str, pl.DataFrame]:
 
 def workload(db, start: date, end: date, tenant: str | None, route: str | None) -> dict[str, pl.DataFrame]:
     """Routes to pick from and the chosen traffic's shape and peak (None = all tenants / routes)."""
-    return {"routes": run(db, "workload_routes", start=start, end=end, tenant=tenant),
-            "profile": run(db, "workload_profile", start=start, end=end, tenant=tenant, route=route)}
+    p = {"start": start, "end": end, "tenant": tenant}
+    return {"routes": run(db, "workload_routes", **p),
+            "profile": run(db, "workload_profile", **p, route=route),
+            "shape": run(db, "workload_shape", **p, route=route)}
 
 
 def api_prices(db, day: date, isl: int, osl: int, requests: int) -> pl.DataFrame:

@@ -29,18 +29,29 @@ if source == sources[0] and has_data:
                                  if params.get("route") in routes else 0)
     params["route"] = route
     route_arg = None if route == "All routes" else route
-    profile = data.workload(start, end, tenant_arg, route_arg)["profile"].row(0, named=True)
+    traffic = data.workload(start, end, tenant_arg, route_arg)
+    profile = traffic["profile"].row(0, named=True)
     if not profile["requests"]:
         st.info("No model-served requests for this tenant/route in the period; widen the filters or switch "
                 "the workload to Manual.")
         st.stop()
-    isl, osl = max(round(profile["mean_input_tokens"]), 1), max(round(profile["mean_output_tokens"]), 1)
+    sizes = ["mean request", "p50 request", "p90 request"]
+    size = st.sidebar.radio("Size for", sizes, index=sizes.index(params["size"]) if params.get("size") in sizes else 0,
+                            help="p50/p90 round up to the power-of-two length bucket")
+    params["size"] = size
+    if size == "mean request":
+        isl, osl = max(round(profile["mean_input_tokens"]), 1), max(round(profile["mean_output_tokens"]), 1)
+    else:
+        isl, osl = data.length_percentiles(traffic["shape"], 0.5 if size == "p50 request" else 0.9)
     peak_rps, hours = profile["peak_rps"], float(profile["period_hours"])
     cols = st.columns(4)
     cols[0].metric("Requests (cache misses)", f"{profile['requests']:,}")
-    cols[1].metric("Mean input tokens", f"{isl:,}")
-    cols[2].metric("Mean output tokens", f"{osl:,}")
+    cols[1].metric(f"Input tokens ({size.split()[0]})", f"{isl:,}")
+    cols[2].metric(f"Output tokens ({size.split()[0]})", f"{osl:,}")
     cols[3].metric("Busiest hour", f"{peak_rps * 3600:,.0f} req/h", help="Fleets below are sized for this rate.")
+    with st.expander("Request length distribution"):
+        st.altair_chart(ui.length_histogram(traffic["shape"]), width="stretch")
+        st.dataframe(traffic["shape"], width="stretch", hide_index=True)
 else:
     route_arg = None
     cols = st.columns(3)

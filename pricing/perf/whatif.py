@@ -232,3 +232,13 @@ def plan(df: pl.DataFrame, ttft_slo_ms: float | None, tpot_slo_ms: float | None,
             gpus_for_peak=pl.col("replicas_for_peak") * pl.col("gpus"),
             monthly_usd=pl.col("replicas_for_peak") * pl.col("gpus") * pl.col("usd_per_gpu_hour") * hours)
     return best
+
+
+def length_percentile(shape: pl.DataFrame, kind: str, q: float) -> int | None:
+    """Upper edge of the power-of-two bucket holding the q-quantile of input or output length.
+
+    Conservative (rounds up to the bucket edge) because sizing a fleet for a p90 request should not
+    under-provision; None when there is no traffic.
+    """
+    rows = shape.filter((pl.col("kind") == kind) & (pl.col("cumulative_share") >= q - 1e-12))
+    return None if rows.is_empty() else int(rows["to_tokens"][0])
