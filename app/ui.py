@@ -102,3 +102,13 @@ def length_histogram(shape: pl.DataFrame) -> alt.Chart:
                 tooltip=["kind", "label", "requests", alt.Tooltip("cumulative_share:Q", format=".1%")])
         .properties(height=200, width=380)
     )
+
+
+def table_section(title: str, df: pl.DataFrame, empty_what: str, caption: str) -> None:
+    """A subheader, then the table with its caption, or an explanation of what to ingest."""
+    st.subheader(title)
+    if df.is_empty():
+        empty_state(empty_what)
+        return
+    st.dataframe(df, width="stretch", hide_index=True)
+    st.caption(caption)

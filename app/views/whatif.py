@@ -120,24 +120,14 @@ st.download_button("Download plan CSV", table.write_csv(), file_name=f"whatif-{m
 if has_data:
     requests = profile["requests"] if profile else int(peak_rps * 3600 * hours)
     api = data.api_prices(data.period()[1], isl, osl, requests)
-    st.subheader("API vendors for the same requests")
-    if api.is_empty():
-        ui.empty_state("per-token rate cards")
-    else:
-        st.dataframe(api, width="stretch", hide_index=True)
-        st.caption("Blended $/1M tokens = (input × input price + output × output price) / (input + output), "
-                   "comparable with the self-hosted $/1M tokens above. `usd_for_traffic` prices the same "
-                   "number of requests (cache-write and cache-read discounts not applied).")
-
-    st.subheader("Your fleet next to the model")
-    fleet = data.fleet(*window)
-    if fleet.is_empty():
-        ui.empty_state("self-hosted deployments with traffic")
-    else:
-        st.dataframe(fleet, width="stretch", hide_index=True)
-        st.caption("Busiest 10 % of each deployment's hours: observed output tokens/s per GPU and latency "
-                   "next to the model at the same load; capacity is the model's best throughput per GPU "
-                   "for this request shape.")
+    ui.table_section("API vendors for the same requests", api, "per-token rate cards",
+                     "Blended $/1M tokens = (input × input price + output × output price) / (input + output), "
+                     "comparable with the self-hosted $/1M tokens above. `usd_for_traffic` prices the same "
+                     "number of requests (cache-write and cache-read discounts not applied).")
+    ui.table_section("Your fleet next to the model", data.fleet(*window), "self-hosted deployments with traffic",
+                     "Busiest 10 % of each deployment's hours: observed output tokens/s per GPU and latency "
+                     "next to the model at the same load; capacity is the model's best throughput per GPU "
+                     "for this request shape.")
 
 with st.expander("Model accuracy (held-out calibration rows)"):
     st.dataframe(data.calibration_report(), width="stretch", hide_index=True)
