@@ -8,7 +8,7 @@ cache write (5 minute or 1 hour), output or reasoning.  Sources disagree on what
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import StrEnum
 
@@ -223,5 +223,33 @@ class GpuRate(BaseModel):
     usd_per_gpu_hour: Decimal = Field(gt=0)
     valid_from: datetime
     valid_to: datetime | None = None
+    usd_per_kwh: Decimal | None = Field(default=None, ge=0, description="owned GPUs: energy price")
+    pue: Decimal | None = Field(default=None, ge=1, le=3, description="owned GPUs: data-centre PUE")
 
     _utc_valid = field_validator("valid_from", "valid_to")(_utc)
+
+
+class Budget(BaseModel):
+    """A tenant's spend budget for one calendar month (API effective + allocated GPU cost)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant: str = Field(min_length=1)
+    month: date
+    budget_usd: Decimal = Field(ge=0, decimal_places=2)
+
+    @field_validator("month")
+    @classmethod
+    def _first_of_month(cls, v: date) -> date:
+        if v.day != 1:
+            raise ValueError("month must be the first day of a month (YYYY-MM-01)")
+        return v
+
+
+class CostSetting(BaseModel):
+    """One tunable of the cost model (see sql/migrations/004 for the keys and their meaning)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str = Field(pattern="^(decode_token_weight|anomaly_robust_z|anomaly_min_change_usd)$")
+    value: Decimal = Field(gt=0)

@@ -83,8 +83,44 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
 
 
 def model_files(layer: str) -> list[Path]:
-    """SQL model files of one layer, in build order."""
-    return sorted((sql_dir() / layer).glob("*.sql"))
+    """SQL model files of one layer in build order: a relation after the relations of its layer it reads.
+
+    Dependencies are found by name (a file's stem is its relation), so adding a model needs no registry.
+    """
+    files = {p.stem: p for p in sorted((sql_dir() / layer).glob("*.sql"))}
+    text = {name: re.sub(r"--[^\n]*", "", path.read_text()) for name, path in files.items()}
+    deps = {name: {o for o in files if o != name and re.search(rf"\b{re.escape(o)}\b", text[name])}
+            for name in files}
+    ordered: list[Path] = []
+    done: set[str] = set()
+
+    def visit(name: str, trail: tuple[str, ...] = ()) -> None:
+        if name in done:
+            return
+        if name in trail:
+            raise ValueError(f"circular model dependency: {' -> '.join((*trail, name))}")
+        for dep in sorted(deps[name]):
+            visit(dep, (*trail, name))
+        done.add(name)
+        ordered.append(files[name])
+
+    for name in files:
+        visit(name)
+    return ordered
+
+
+def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Tables computed in Python that models join: the what-if model's per-deployment prefill cost."""
+    from pricing.perf.fleet import deployment_perf
+
+    rows = con.execute("SELECT deployment_id, gpu_type, gpu_count, model, \"precision\", engine, tensor_parallel "
+                       "FROM gpu_deployments").pl().to_dicts()
+    con.execute("CREATE OR REPLACE TABLE ref_deployment_perf (deployment_id VARCHAR, "
+                "prefill_gpu_seconds_per_token DOUBLE, note VARCHAR)")
+    if rows:
+        con.executemany("INSERT INTO ref_deployment_perf VALUES (?, ?, ?)",
+                        [[r["deployment_id"], r["prefill_gpu_seconds_per_token"], r["note"]]
+                         for r in deployment_perf(rows)])
 
 
 def build_models(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -92,6 +128,7 @@ def build_models(con: duckdb.DuckDBPyConnection) -> list[str]:
     built = []
     con.execute("BEGIN TRANSACTION")
     try:
+        refresh_reference_tables(con)
         for layer in LAYERS:
             for path in model_files(layer):
                 con.execute(path.read_text())

@@ -13,7 +13,7 @@ import yaml
 from ingest.records import Candidate, validate
 from ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
 from pricing.catalogue import entry_rows
-from tokenomics.records import ContractDiscount, GpuRate, RateCardRow
+from tokenomics.records import Budget, ContractDiscount, CostSetting, GpuRate, RateCardRow
 
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 _RATE_KEY = ("provider", "model", "service_tier", "min_input_tokens", "valid_from")
@@ -89,6 +89,7 @@ class _Target:
     key: tuple[str, ...]
     value: str
     columns: tuple[str, ...]
+    revisable: bool = False  # a new value for an existing key replaces it (budgets, settings)
 
 
 _CONTRACT_TARGETS: dict[type, _Target] = {
@@ -96,15 +97,22 @@ _CONTRACT_TARGETS: dict[type, _Target] = {
                               "discount_pct", ("contract_id", "provider", "model_pattern", "discount_pct",
                                                "valid_from", "valid_to")),
     GpuRate: _Target("gpu_rates", ("rate_ref", "valid_from"), "usd_per_gpu_hour",
-                     ("rate_ref", "gpu_type", "kind", "usd_per_gpu_hour", "valid_from", "valid_to")),
+                     ("rate_ref", "gpu_type", "kind", "usd_per_gpu_hour", "valid_from", "valid_to", "usd_per_kwh",
+                      "pue")),
+    Budget: _Target("budgets", ("tenant", "month"), "budget_usd", ("tenant", "month", "budget_usd"), revisable=True),
+    CostSetting: _Target("cost_settings", ("key",), "value", ("key", "value"), revisable=True),
 }
+_CONTRACT_SECTIONS = {"discounts": ContractDiscount, "gpu_rates": GpuRate, "budgets": Budget}
 
 
 def load_contracts(con, path: Path, ctx: LoadContext) -> Counts:
-    """Contract YAML: `discounts` (negotiated % off list) and `gpu_rates` ($/GPU-hour), effective-dated."""
+    """Contract YAML: `discounts` (% off list) and `gpu_rates` ($/GPU-hour), effective-dated; `budgets`
+    (tenant x month) and `settings` (cost-model tunables), revisable."""
     doc = yaml.safe_load(path.read_text()) or {}
-    candidates = [Candidate(None, d, lambda d=d: [ContractDiscount(**d)]) for d in doc.get("discounts") or []]
-    candidates += [Candidate(None, g, lambda g=g: [GpuRate(**g)]) for g in doc.get("gpu_rates") or []]
+    candidates = [Candidate(None, item, lambda item=item, m=model: [m(**item)])
+                  for section, model in _CONTRACT_SECTIONS.items() for item in doc.get(section) or []]
+    candidates += [Candidate(None, {"key": k, "value": v}, lambda k=k, v=v: [CostSetting(key=k, value=v)])
+                   for k, v in (doc.get("settings") or {}).items()]
     good, counts = validate(candidates, ctx, con)
     for _, (record,) in good:
         t = _CONTRACT_TARGETS[type(record)]
@@ -118,6 +126,10 @@ def load_contracts(con, path: Path, ctx: LoadContext) -> Counts:
             counts.loaded += 1
         elif existing[0] == getattr(record, t.value):
             counts.duplicate += 1
+        elif t.revisable:
+            con.execute(f"UPDATE {t.table} SET {t.value} = ?, run_id = ? WHERE {where}",
+                        [getattr(record, t.value), ctx.run_id] + [getattr(record, k) for k in t.key])
+            counts.loaded += 1
         else:
             counts.quarantined += quarantine_rows(con, ctx, [(None, record.model_dump_json(), "conflicts with the "
                                                   "value already loaded for this key and valid_from")])

@@ -69,3 +69,30 @@ def compare(observed: pl.DataFrame) -> pl.DataFrame:
                     "capacity_output_tok_s_per_gpu": cap,
                     "share_of_capacity": row["observed_output_tok_s_per_gpu"] / cap if cap else None})
     return pl.DataFrame(out, infer_schema_length=None)
+
+
+def prefill_gpu_seconds_per_token(model: str, gpu: str, precision: str, tp: int, engine: str = "vllm") -> float:
+    """GPU-seconds one prompt token costs to prefill: calibrated prefill time for a 2,048-token prompt
+    on ``tp`` GPUs, per token, times the GPUs it occupies (what a prefix-cache hit saves)."""
+    from pricing.perf import physics
+    from pricing.perf.fit import coefficient_key, lookup
+    from pricing.perf.model import calibration
+
+    c, _ = whatif.grid(resolve_model(model), [gpu], [precision], [tp], [1], 2048, 1)
+    terms = physics.prefill_terms(c)
+    coefficients = lookup(calibration()["coefficients"]["ttft"], coefficient_key(engine, resolve_model(model).is_moe))
+    seconds = sum(coefficients[physics.TTFT_FEATURES.index(n)] * terms[n][0]
+                  for n in ("prefill_compute", "prefill_memory", "prefill_communication"))
+    return float(seconds / 2048 * tp)
+
+
+def deployment_perf(deployments: list[dict]) -> list[dict]:
+    """Reference rows for the warehouse: prefill GPU-seconds per token per deployment (None if unknown)."""
+    out = []
+    for row in deployments:
+        setup, problem = _resolve({**row, "tensor_parallel": row.get("tensor_parallel")})
+        value = (prefill_gpu_seconds_per_token(setup["model"], setup["gpu"], setup["precision"], setup["tp"],
+                                               setup["engine"]) if setup else None)
+        out.append({"deployment_id": row["deployment_id"], "prefill_gpu_seconds_per_token": value,
+                    "note": problem or "what-if model estimate"})
+    return out

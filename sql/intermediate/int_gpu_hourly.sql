@@ -1,6 +1,8 @@
 -- int_gpu_hourly — grain: one row per (deployment_id, hour) from the deployment's first to last
 -- telemetry hour.  The bill is gpu_count × $/GPU-hour for every hour, whether or not a sample arrived
--- or a request was served (idle hours cost the same); telemetry says how busy the GPUs were.
+-- or a request was served (idle hours cost the same); owned GPUs add energy = measured kWh × PUE ×
+-- $/kWh (rounded to the micro-dollar).  busy_fraction = mean GPU utilisation / 100 from telemetry;
+-- without telemetry it is 1 if the hour served requests, else 0 (the idle policy's input).
 CREATE OR REPLACE TABLE int_gpu_hourly AS
 WITH samples AS (
     SELECT d.deployment_id, s.hour,
@@ -34,7 +36,14 @@ SELECT
     s.avg_power_w,
     -- energy over the hour from mean power of the GPUs that reported, scaled to all GPUs
     (s.avg_power_w * dep.gpu_count / 1000.0) AS energy_kwh,
-    (dep.gpu_count * r.usd_per_gpu_hour)::DECIMAL(38, 12) AS gpu_cost_usd,
+    (dep.gpu_count * r.usd_per_gpu_hour)::DECIMAL(38, 6) AS capacity_cost_usd,
+    round(coalesce(s.avg_power_w * dep.gpu_count / 1000.0 * r.pue * r.usd_per_kwh, 0), 6)::DECIMAL(38, 6)
+        AS energy_cost_usd,
+    (dep.gpu_count * r.usd_per_gpu_hour
+        + round(coalesce(s.avg_power_w * dep.gpu_count / 1000.0 * r.pue * r.usd_per_kwh, 0), 6))::DECIMAL(38, 6)
+        AS gpu_cost_usd,
+    CASE WHEN s.avg_util_pct IS NOT NULL THEN least(greatest(s.avg_util_pct / 100.0, 0), 1)
+         WHEN coalesce(v.requests, 0) > 0 THEN 1.0 ELSE 0.0 END AS busy_fraction,
     coalesce(v.requests, 0) AS requests,
     coalesce(v.prompt_tokens, 0) AS prompt_tokens,
     coalesce(v.completion_tokens, 0) AS completion_tokens

@@ -5,6 +5,8 @@
 -- pricing_status: priced | unpriced (no card, or a bucket with tokens has no price) |
 --                 self_hosted (served by a GPU deployment: costed per GPU-hour, not per token) |
 --                 gateway_cache_hit (answered by the gateway's cache: no vendor call, $0).
+-- avoided_list_usd: for gateway cache hits, what the request would have cost at list (the saving).
+-- The matched card's prices are kept (price_*) for counterfactuals (cache savings, re-pricing).
 -- Money: prices are $/1M tokens DECIMAL(18,6); tokens × price is exact micro-dollars; × 0.000001 → USD.
 CREATE OR REPLACE TABLE int_request_costs AS
 WITH req AS (
@@ -29,7 +31,6 @@ priced AS (
         AND req.prompt_tokens >= rc.min_input_tokens
         AND (rc.max_input_tokens IS NULL OR req.prompt_tokens < rc.max_input_tokens)
         AND NOT req.self_hosted
-        AND req.gateway_cache = 'miss'
 ),
 discounts AS (
     SELECT req.source, req.request_id, max(cd.discount_pct) AS discount_pct
@@ -39,7 +40,7 @@ discounts AS (
         AND req.resolved_model GLOB cd.model_pattern
         AND req.start_time >= cd.valid_from
         AND (cd.valid_to IS NULL OR req.start_time < cd.valid_to)
-    WHERE NOT req.self_hosted AND req.gateway_cache = 'miss'
+    WHERE NOT req.self_hosted
     GROUP BY ALL
 ),
 classified AS (
@@ -56,6 +57,13 @@ classified AS (
               OR (reasoning_tokens > 0 AND reasoning_usd_per_mtok IS NULL) THEN 'unpriced'
             ELSE 'priced'
         END AS pricing_status,
+        has_card
+            AND NOT (uncached_input_tokens > 0 AND uncached_input_usd_per_mtok IS NULL)
+            AND NOT (cache_read_tokens > 0 AND cache_read_usd_per_mtok IS NULL)
+            AND NOT (cache_write_5m_tokens > 0 AND cache_write_5m_usd_per_mtok IS NULL)
+            AND NOT (cache_write_1h_tokens > 0 AND cache_write_1h_usd_per_mtok IS NULL)
+            AND NOT (output_tokens > 0 AND output_usd_per_mtok IS NULL)
+            AND NOT (reasoning_tokens > 0 AND reasoning_usd_per_mtok IS NULL) AS all_buckets_priced,
         CASE
             WHEN self_hosted OR gateway_cache <> 'miss' THEN NULL
             WHEN NOT has_card THEN 'no rate card for ' || provider || '/' || resolved_model || ' (' || service_tier || ')'
@@ -72,16 +80,18 @@ classified AS (
 ),
 costed AS (
     SELECT c.*,
-        CASE WHEN pricing_status = 'priced' THEN (uncached_input_tokens * coalesce(uncached_input_usd_per_mtok, 0)) * 0.000001 END AS list_uncached_input_usd,
-        CASE WHEN pricing_status = 'priced' THEN (cache_read_tokens * coalesce(cache_read_usd_per_mtok, 0)) * 0.000001 END AS list_cache_read_usd,
-        CASE WHEN pricing_status = 'priced' THEN (cache_write_5m_tokens * coalesce(cache_write_5m_usd_per_mtok, 0)) * 0.000001 END AS list_cache_write_5m_usd,
-        CASE WHEN pricing_status = 'priced' THEN (cache_write_1h_tokens * coalesce(cache_write_1h_usd_per_mtok, 0)) * 0.000001 END AS list_cache_write_1h_usd,
-        CASE WHEN pricing_status = 'priced' THEN (output_tokens * coalesce(output_usd_per_mtok, 0)) * 0.000001 END AS list_output_usd,
-        CASE WHEN pricing_status = 'priced' THEN (reasoning_tokens * coalesce(reasoning_usd_per_mtok, 0)) * 0.000001 END AS list_reasoning_usd
+        CASE WHEN pricing_status = 'priced' OR all_buckets_priced THEN (uncached_input_tokens * coalesce(uncached_input_usd_per_mtok, 0)) * 0.000001 END AS list_uncached_input_usd,
+        CASE WHEN pricing_status = 'priced' OR all_buckets_priced THEN (cache_read_tokens * coalesce(cache_read_usd_per_mtok, 0)) * 0.000001 END AS list_cache_read_usd,
+        CASE WHEN pricing_status = 'priced' OR all_buckets_priced THEN (cache_write_5m_tokens * coalesce(cache_write_5m_usd_per_mtok, 0)) * 0.000001 END AS list_cache_write_5m_usd,
+        CASE WHEN pricing_status = 'priced' OR all_buckets_priced THEN (cache_write_1h_tokens * coalesce(cache_write_1h_usd_per_mtok, 0)) * 0.000001 END AS list_cache_write_1h_usd,
+        CASE WHEN pricing_status = 'priced' OR all_buckets_priced THEN (output_tokens * coalesce(output_usd_per_mtok, 0)) * 0.000001 END AS list_output_usd,
+        CASE WHEN pricing_status = 'priced' OR all_buckets_priced THEN (reasoning_tokens * coalesce(reasoning_usd_per_mtok, 0)) * 0.000001 END AS list_reasoning_usd
     FROM classified c
 ),
 totalled AS (
     SELECT *,
+        list_uncached_input_usd + list_cache_read_usd + list_cache_write_5m_usd + list_cache_write_1h_usd
+            + list_output_usd + list_reasoning_usd AS bucket_total,
         CASE WHEN pricing_status = 'gateway_cache_hit' THEN 0 ELSE
             list_uncached_input_usd + list_cache_read_usd + list_cache_write_5m_usd + list_cache_write_1h_usd
             + list_output_usd + list_reasoning_usd END AS list_total
@@ -99,6 +109,11 @@ SELECT
     c.list_uncached_input_usd, c.list_cache_read_usd, c.list_cache_write_5m_usd, c.list_cache_write_1h_usd,
     c.list_output_usd, c.list_reasoning_usd,
     c.list_total::DECIMAL(38, 12) AS list_cost_usd,
+    CASE WHEN c.pricing_status = 'gateway_cache_hit' THEN c.bucket_total END::DECIMAL(38, 12) AS avoided_list_usd,
+    c.uncached_input_usd_per_mtok AS price_uncached_input, c.cache_read_usd_per_mtok AS price_cache_read,
+    c.cache_write_5m_usd_per_mtok AS price_cache_write_5m, c.cache_write_1h_usd_per_mtok AS price_cache_write_1h,
+    c.output_usd_per_mtok AS price_output, c.reasoning_usd_per_mtok AS price_reasoning,
+    c.tags,
     coalesce(d.discount_pct, 0) AS discount_pct,
     (c.list_total * coalesce(d.discount_pct, 0) * 0.01)::DECIMAL(38, 12) AS discount_usd,
     c.reported_cost_usd

@@ -259,6 +259,8 @@ def generate_requests(cfg: DemoConfig) -> pl.DataFrame:
         "prompt_tokens": prompt, "completion_tokens": completion, "reasoning_tokens": reasoning,
         "cached_tokens": cache_read, "cache_creation": cache_write, "cache_creation_1h": cache_write_1h,
         "batch": is_batch, "tier": tier.astype(str), "stream": stream,
+        # nightly document pipelines tag themselves offline (own stream: other columns keep their draws)
+        "offline": ~stream & ~is_batch & (np.random.default_rng(cfg.seed + 1).random(n) < 0.25),
         "status": np.where(failed, "failure", "success"),
         "gateway_cache": gateway_cache,
         "response_cost": cost,
@@ -343,7 +345,8 @@ def _payload_frame(df: pl.DataFrame) -> pl.DataFrame:
         (c("gateway_cache") != "miss").alias("cache_hit"),
         pl.when(c("gateway_cache") == "semantic").then(pl.concat_str([pl.lit("semantic:"), c("id").str.slice(9, 16)]))
           .when(c("gateway_cache") == "exact").then(c("id").str.slice(9, 24)).otherwise(none).alias("cache_key"),
-        pl.concat_list([pl.lit("env:prod"), c("feature")]).alias("request_tags"),
+        pl.concat_list([pl.lit("env:prod"), c("feature"),
+                        pl.when(c("offline")).then(pl.lit("workload:offline"))]).list.drop_nulls().alias("request_tags"),
         pl.lit("redacted-by-litellm").alias("messages"),
         pl.lit("redacted-by-litellm").alias("response"),
         pl.struct(

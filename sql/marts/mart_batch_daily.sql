@@ -1,0 +1,37 @@
+-- mart_batch_daily — grain: one row per (day, tenant, provider, model, service_tier, latency_class).
+-- Batch vs realtime: what priced API traffic costs now, at the standard tier and at the vendor's batch
+-- tier (same model, time and context tier).  latency_class says how latency-tolerant it looks:
+--   batch          already on the batch tier (realised saving = standard − batch list)
+--   tagged_offline tagged workload:offline / offline / batch by the caller
+--   off_hours      non-streaming and started 00:00–05:59 UTC
+--   slow           non-streaming and took ≥ 30 s (the caller already waits)
+--   non_streaming  other non-streaming traffic (possible, not obvious)
+--   interactive    streaming: a person is waiting — not a candidate
+-- Move-to-batch saving = effective now − batch list × (1 − discount); NULL where no batch card exists.
+CREATE OR REPLACE TABLE mart_batch_daily AS
+WITH classified AS (
+    SELECT *,
+        CASE
+            WHEN service_tier = 'batch' THEN 'batch'
+            WHEN list_has_any(coalesce(tags, []), ['workload:offline', 'offline', 'batch']) THEN 'tagged_offline'
+            WHEN is_stream THEN 'interactive'
+            WHEN hour_utc < 6 THEN 'off_hours'
+            WHEN latency_ms >= 30000 THEN 'slow'
+            ELSE 'non_streaming'
+        END AS latency_class
+    FROM int_request_tier_prices
+)
+SELECT day, tenant, provider, model, service_tier, latency_class,
+    count(*) AS requests,
+    count(batch_list_usd) AS requests_with_batch_price,
+    sum(latency_ms) AS latency_ms_sum,
+    sum(effective_cost_usd)::DECIMAL(38, 12) AS effective_cost_usd,
+    sum(standard_list_usd)::DECIMAL(38, 12) AS standard_list_usd,
+    sum(batch_list_usd)::DECIMAL(38, 12) AS batch_list_usd,
+    sum(CASE WHEN service_tier = 'batch' THEN (standard_list_usd - list_cost_usd) * (100 - discount_pct) / 100 END)
+        ::DECIMAL(38, 12) AS realised_batch_savings_usd,
+    sum(CASE WHEN service_tier <> 'batch' AND batch_list_usd IS NOT NULL
+             THEN effective_cost_usd - batch_list_usd * (100 - discount_pct) / 100 END)::DECIMAL(38, 12)
+        AS move_to_batch_savings_usd
+FROM classified
+GROUP BY ALL;

@@ -1,0 +1,52 @@
+-- reprice — grain: one row per (provider, model, service_tier): the period's API tokens (gateway cache
+-- hits excluded) at what they cost, next to the same tokens at the rate cards in force at $price_at,
+-- discounted by $discount_pct when given (a proposed deal) or else by the contracts in force then.
+-- Tokens with no card (or a missing price) at $price_at stay unpriced: counted, not costed.
+WITH usage AS (
+    SELECT provider, model, service_tier, prompt_floor,
+        sum(requests) AS requests, sum(uncached_input_tokens) AS uncached_input_tokens,
+        sum(cache_read_tokens) AS cache_read_tokens, sum(cache_write_5m_tokens) AS cache_write_5m_tokens,
+        sum(cache_write_1h_tokens) AS cache_write_1h_tokens, sum(output_tokens) AS output_tokens,
+        sum(reasoning_tokens) AS reasoning_tokens, sum(list_cost_usd) AS list_cost_usd,
+        sum(effective_cost_usd) AS effective_cost_usd, sum(unpriced_requests) AS unpriced_requests
+    FROM mart_usage_for_repricing
+    WHERE day BETWEEN $start AND $end AND ($tenant IS NULL OR tenant = $tenant)
+    GROUP BY ALL
+),
+priced AS (
+    SELECT u.*,
+        CASE WHEN c.provider IS NULL
+              OR (u.uncached_input_tokens > 0 AND c.uncached_input_usd_per_mtok IS NULL)
+              OR (u.cache_read_tokens > 0 AND c.cache_read_usd_per_mtok IS NULL)
+              OR (u.cache_write_5m_tokens > 0 AND c.cache_write_5m_usd_per_mtok IS NULL)
+              OR (u.cache_write_1h_tokens > 0 AND c.cache_write_1h_usd_per_mtok IS NULL)
+              OR (u.output_tokens > 0 AND c.output_usd_per_mtok IS NULL)
+              OR (u.reasoning_tokens > 0 AND c.reasoning_usd_per_mtok IS NULL) THEN NULL
+        ELSE (u.uncached_input_tokens * coalesce(c.uncached_input_usd_per_mtok, 0)
+            + u.cache_read_tokens * coalesce(c.cache_read_usd_per_mtok, 0)
+            + u.cache_write_5m_tokens * coalesce(c.cache_write_5m_usd_per_mtok, 0)
+            + u.cache_write_1h_tokens * coalesce(c.cache_write_1h_usd_per_mtok, 0)
+            + u.output_tokens * coalesce(c.output_usd_per_mtok, 0)
+            + u.reasoning_tokens * coalesce(c.reasoning_usd_per_mtok, 0)) * 0.000001 END AS repriced_list_usd,
+        (SELECT max(d.discount_pct) FROM stg_contract_discounts d
+         WHERE d.provider = u.provider AND u.model GLOB d.model_pattern
+           AND d.valid_from <= $price_at AND (d.valid_to IS NULL OR $price_at < d.valid_to)) AS contract_pct
+    FROM usage u
+    LEFT JOIN stg_rate_cards c
+        ON c.provider = u.provider AND c.model = u.model AND c.service_tier = u.service_tier
+        AND c.valid_from <= $price_at AND (c.valid_to IS NULL OR $price_at < c.valid_to)
+        AND u.prompt_floor >= c.min_input_tokens AND (c.max_input_tokens IS NULL OR u.prompt_floor < c.max_input_tokens)
+)
+SELECT provider, model, service_tier,
+    sum(requests)::BIGINT AS requests,
+    sum(requests) FILTER (WHERE repriced_list_usd IS NULL)::BIGINT AS unpriced_at_new_prices,
+    sum(list_cost_usd)::DECIMAL(18, 2) AS actual_list_usd,
+    sum(effective_cost_usd)::DECIMAL(18, 2) AS actual_effective_usd,
+    sum(repriced_list_usd)::DECIMAL(18, 2) AS repriced_list_usd,
+    sum(repriced_list_usd * (100 - coalesce($discount_pct, contract_pct, 0)) / 100)::DECIMAL(18, 2)
+        AS repriced_effective_usd,
+    (sum(repriced_list_usd * (100 - coalesce($discount_pct, contract_pct, 0)) / 100)
+        - sum(effective_cost_usd) FILTER (WHERE repriced_list_usd IS NOT NULL))::DECIMAL(18, 2) AS change_usd
+FROM priced
+GROUP BY ALL
+ORDER BY actual_effective_usd DESC NULLS LAST, provider, model, service_tier
