@@ -124,3 +124,10 @@ def test_repricing_history_is_a_join(ledger, tmp_path):
     build_models(ledger)
     cost = ledger.execute("SELECT list_cost_usd FROM int_request_costs WHERE request_id = 'r8'").fetchone()[0]
     assert micro(cost) == 1_000 * 1 + 100 * 2  # 1,200 µ$
+
+
+def test_gateway_cache_hit_keeps_what_it_would_have_cost(ledger):
+    # r9 was answered by the gateway cache: $0 spent; avoided = 1,000 x 2.0 + 100 x 10 = 3,000 µ$ (March card)
+    listed, avoided = ledger.execute(
+        "SELECT list_cost_usd, avoided_list_usd FROM int_request_costs WHERE request_id = 'r9'").fetchone()
+    assert micro(listed) == 0 and micro(avoided) == 3_000

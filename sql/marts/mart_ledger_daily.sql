@@ -9,7 +9,7 @@ CREATE OR REPLACE TABLE mart_ledger_daily AS
 SELECT day, tenant, coalesce(team, '') AS team, provider, model, 'api' AS cost_source,
     NULL::VARCHAR AS driver, NULL::VARCHAR AS idle_policy,
     sum(requests) AS requests,
-    sum(requests) FILTER (WHERE pricing_status = 'unpriced') AS unpriced_requests,
+    coalesce(sum(requests) FILTER (WHERE pricing_status = 'unpriced'), 0) AS unpriced_requests,
     sum(uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens) AS input_tokens,
     sum(output_tokens + reasoning_tokens) AS output_tokens,
     sum(list_cost_usd)::DECIMAL(38, 12) AS list_cost_usd,

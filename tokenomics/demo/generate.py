@@ -512,6 +512,18 @@ def write_reference(out: Path) -> None:
     (out / "deployments.yaml").write_text(yaml.safe_dump(DEPLOYMENTS, sort_keys=False))
 
 
+def write_budgets(df: pl.DataFrame, out: Path) -> int:
+    """Monthly budgets for the ten biggest tenants: 1.15 x their median month of API list spend, rounded
+    to $100 — so some months run over and the burn-down has something to say."""
+    monthly = (df.with_columns(month=pl.from_epoch("start", time_unit="s").dt.truncate("1mo").dt.date())
+               .group_by("tenant", "month").agg(pl.col("response_cost").sum()))
+    top = monthly.group_by("tenant").agg(pl.col("response_cost").median()).sort("response_cost", descending=True).head(10)
+    budgets = [{"tenant": t, "month": m.isoformat(), "budget_usd": f"{max(round(v * 1.15, -2), 100):.2f}"}
+               for t, v in top.iter_rows() for m in sorted(monthly["month"].unique())]
+    (out / "rate_cards" / "contracts-budgets.yaml").write_text(yaml.safe_dump({"budgets": budgets}, sort_keys=False))
+    return len(budgets)
+
+
 def generate(out: Path, cfg: DemoConfig = DemoConfig()) -> dict:
     """Write the whole demo input tree and a manifest of what the ingest should find in it."""
     out.mkdir(parents=True, exist_ok=True)
@@ -519,7 +531,9 @@ def generate(out: Path, cfg: DemoConfig = DemoConfig()) -> dict:
     tally = write_gateway_logs(df, out, cfg)
     telemetry_rows = write_telemetry(df, out, cfg)
     write_reference(out)
+    budgets = write_budgets(df, out)
     manifest = {
+        "budgets": budgets,
         "seed": cfg.seed,
         "requests_valid": tally["valid"],
         "lines_written": tally["valid"] + tally["bad"] + tally["duplicate"] + tally["conflict"],
