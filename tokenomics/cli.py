@@ -126,6 +126,20 @@ def cmd_sources(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from tokenomics.exports import ExportError, export
+
+    try:
+        manifest = export(db_path(args.db), args.period, args.format, args.dest, args.driver, args.idle_policy)
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for f in manifest["files"]:
+        print(f"{f['name']:<32} {f['rows']:>8} rows  sha256 {f['sha256'][:16]}…")
+    print(f"wrote {manifest['location']} (totals {manifest['totals']})")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tokenomics", description=__doc__)
     p.add_argument("--db", help="warehouse file (default $TOKENOMICS_DB or ./data/tokenomics.duckdb)")
@@ -155,6 +169,15 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the dashboard")
     s.add_argument("--port", type=int, default=8501)
     s.set_defaults(func=cmd_serve)
+
+    e = sub.add_parser("export", help="write a month's tenant-spend CSV or FOCUS 1.3 dataset (local dir or s3://)")
+    e.add_argument("--period", required=True, help="YYYY-MM")
+    e.add_argument("--format", default="csv", choices=("csv", "focus"))
+    e.add_argument("--dest", required=True, help="a folder, or s3://bucket/prefix")
+    e.add_argument("--driver", default="tokens", choices=("tokens", "weighted_tokens", "gpu_seconds"),
+                   help="how self-hosted GPU cost is split over tenants")
+    e.add_argument("--idle-policy", default="proportional", choices=("proportional", "separate"))
+    e.set_defaults(func=cmd_export)
 
     from tokenomics.cli_whatif import add_parsers
 
