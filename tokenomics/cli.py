@@ -140,6 +140,30 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_schedule(args) -> int:
+    from datetime import datetime, timezone
+
+    from tokenomics import scheduler
+
+    try:
+        jobs = scheduler.load(Path(args.schedule) if args.schedule else scheduler.DEFAULT_SCHEDULE)
+    except (scheduler.CronError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    runner = lambda argv: main([*(["--db", args.db] if args.db else []), *argv])  # noqa: E731
+    if args.list:
+        now = datetime.now(timezone.utc)
+        for job in jobs:
+            print(f"{job.name:<24} next {job.cron.next_after(now):%Y-%m-%d %H:%M}Z  tokenomics {' '.join(job.run)}")
+        return 0
+    if args.at:
+        at = datetime.fromisoformat(args.at).astimezone(timezone.utc)
+        results = scheduler.run_due(jobs, at, runner)
+        return 1 if any(results.values()) else 0
+    scheduler.serve(jobs, runner)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tokenomics", description=__doc__)
     p.add_argument("--db", help="warehouse file (default $TOKENOMICS_DB or ./data/tokenomics.duckdb)")
@@ -178,6 +202,12 @@ def parser() -> argparse.ArgumentParser:
                    help="how self-hosted GPU cost is split over tenants")
     e.add_argument("--idle-policy", default="proportional", choices=("proportional", "separate"))
     e.set_defaults(func=cmd_export)
+
+    c = sub.add_parser("schedule", help="run scheduled jobs (ingest, exports) at their cron times, forever")
+    c.add_argument("--schedule", help="schedule YAML (default: the packaged tokenomics/data/schedule.yaml)")
+    c.add_argument("--list", action="store_true", help="print each job's next run and exit")
+    c.add_argument("--at", help="run the jobs due at this ISO time once and exit (backfills, testing)")
+    c.set_defaults(func=cmd_schedule)
 
     from tokenomics.cli_whatif import add_parsers
 
