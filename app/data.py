@@ -1,20 +1,29 @@
-"""The app's only data module: cached calls into tokenomics.queries, keyed by the filter set."""
+"""The app's only data module: cached calls into tokenomics.queries and pricing.perf.
+
+Every cached entry is keyed by the warehouse file and its mtime (a rebuilt warehouse is never stale),
+the viewer's principal (one user's results are never served to another) and the filter set.
+"""
 
 from __future__ import annotations
 
 import functools
 import os
 from datetime import date
+from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
+from app.auth import principal
 from pricing.perf import fleet as perf_fleet
 from pricing.perf import whatif as perf
 from pricing.perf.catalogue import catalogue, resolve_model
 from pricing.perf.costs import TIERS
-from tokenomics import queries
+from tokenomics import exports, queries
 from tokenomics.config import db_path
+
+Filters = queries.Filters
 
 
 def warehouse() -> str:
@@ -25,68 +34,64 @@ def _mtime(db: str) -> float:
     return os.path.getmtime(db) if os.path.exists(db) else 0.0
 
 
-def _cached(name: str, query, ttl: int | None = None):
-    """Cache a query per (name, warehouse file, its mtime, arguments): a rebuilt warehouse is never stale.
+def warehouse_version() -> float:
+    """Changes whenever the warehouse file is rebuilt: part of every cache key."""
+    return _mtime(warehouse())
 
-    Every wrapper shares one inner function's source, so ``name`` is part of the key to keep their
-    entries apart; ``version`` has no leading underscore because Streamlit does not hash those.
+
+def _cached(name: str, query, ttl: int | None = None, scoped: bool = True):
+    """Cache query(db, [principal,] *args) per (name, warehouse, mtime, principal, arguments).
+
+    ``version`` and ``who`` have no leading underscore because Streamlit does not hash those.
     """
 
-    @st.cache_data(show_spinner=False, ttl=ttl)
-    def run(name: str, db: str, version: float, *args):
-        return query(db, *args)
+    @st.cache_data(show_spinner=False, ttl=ttl, max_entries=512)
+    def run(name: str, db: str, version: float, who, *args):
+        return query(db, who, *args) if who is not None else query(db, *args)
 
     @functools.wraps(query)
     def call(*args):
         db = warehouse()
-        return run(name, db, _mtime(db), *args)
+        return run(name, db, _mtime(db), principal() if scoped else None, *args)
 
     return call
 
 
-_period = _cached("period", queries.period)
-_overview = _cached("overview", lambda db, start, end, names: queries.overview(db, start, end, list(names)))
-tenants = _cached("tenants", queries.tenants)
-_tenant = _cached("tenant", queries.tenant)
+_period = _cached("period", queries.period, scoped=False)
+filter_options = _cached("filter_options", queries.filter_options)
+overview = _cached("overview", queries.overview)
+tenant = _cached("tenant", queries.tenant)
+fleet = _cached("fleet", queries.fleet)
+savings = _cached("savings", queries.savings)
+batch = _cached("batch", queries.batch)
+rate_cards = _cached("rate_cards", queries.rate_cards)
+workload = _cached("workload", queries.workload)
 data_health = _cached("data_health", queries.data_health, ttl=30)
+api_prices = _cached("api_prices", queries.api_prices, scoped=False)
+_gpu_rates = _cached("gpu_rates", queries.gpu_contract_rates, scoped=False)
+_fleet_observed = _cached("fleet_observed", lambda db, who, start, end: perf_fleet.compare(
+    queries.fleet_observed(db, who, start, end)))
 
 
 def period() -> tuple[date | None, date | None]:
     return _period()
 
 
-def warehouse_version() -> float:
-    """Changes whenever the warehouse file is rebuilt: pass it to caches keyed outside ``_cached``."""
-    return _mtime(warehouse())
-
-
 def has_data() -> bool:
     return os.path.exists(warehouse()) and period()[0] is not None
 
 
-def overview(start: date, end: date, tenant_names: list[str]) -> dict[str, pl.DataFrame]:
-    return _overview(start, end, tuple(sorted(tenant_names)))
+def viewer():
+    return principal()
 
 
-def tenant(name: str, start: date, end: date) -> dict[str, pl.DataFrame]:
-    return _tenant(name, start, end)
+def fleet_vs_model(start: date, end: date) -> pl.DataFrame:
+    return _fleet_observed(start, end)
 
 
-_workload = _cached("workload", queries.workload)
-_api_prices = _cached("api_prices", queries.api_prices)
-_fleet = _cached("fleet", lambda db, start, end: perf_fleet.compare(queries.fleet_observed(db, start, end)))
+# --- what-if ---------------------------------------------------------------------------------------
 
-
-def workload(start: date, end: date, tenant: str | None, route: str | None) -> dict[str, pl.DataFrame]:
-    return _workload(start, end, tenant, route)
-
-
-def api_prices(day: date, isl: int, osl: int, requests: int) -> pl.DataFrame:
-    return _api_prices(day, isl, osl, requests)
-
-
-def fleet(start: date, end: date) -> pl.DataFrame:
-    return _fleet(start, end)
+CONTRACT = "contract"
 
 
 def perf_models() -> dict[str, str]:
@@ -100,17 +105,13 @@ def perf_model_for(route: str | None) -> str | None:
     return model.id if model else None
 
 
-_gpu_rates = _cached("gpu_rates", queries.gpu_contract_rates)
-CONTRACT = "contract"
+def contract_rates() -> dict:
+    return perf.contract_rates(_gpu_rates(period()[1]).to_dicts()) if has_data() else {}
 
 
 def price_tiers() -> list[str]:
     """Catalogue tiers, plus your contracted $/GPU-hour when contract files were ingested."""
     return ([CONTRACT] if has_data() and contract_rates() else []) + list(TIERS)
-
-
-def contract_rates() -> dict:
-    return perf.contract_rates(_gpu_rates(period()[1]).to_dicts()) if has_data() else {}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -133,6 +134,11 @@ def whatif_plan(model: str, isl: int, osl: int, engine: str, tier: str, ttft: fl
             "plan": perf.plan(df, ttft, tpot, peak_rps, hours)}
 
 
+def length_percentiles(shape: pl.DataFrame, q: float) -> tuple[int, int]:
+    """(input, output) tokens at quantile q of the traffic's length distribution."""
+    return (perf.length_percentile(shape, "input", q) or 1, perf.length_percentile(shape, "output", q) or 1)
+
+
 def calibration_report() -> pl.DataFrame:
     """Held-out error per regime from the committed fit (what the what-if numbers are worth)."""
     from pricing.perf.model import calibration
@@ -140,6 +146,39 @@ def calibration_report() -> pl.DataFrame:
     return pl.DataFrame(calibration()["report"]).filter(pl.col("split") == "held-out").drop("split")
 
 
-def length_percentiles(shape: pl.DataFrame, q: float) -> tuple[int, int]:
-    """(input, output) tokens at quantile q of the traffic's length distribution."""
-    return (perf.length_percentile(shape, "input", q) or 1, perf.length_percentile(shape, "output", q) or 1)
+# --- exports ---------------------------------------------------------------------------------------
+
+def export_dir() -> Path:
+    return Path(os.environ.get("TOKENOMICS_EXPORT_DIR", Path(warehouse()).parent / "exports"))
+
+
+def run_export(period_text: str, fmt: str, driver: str, idle_policy: str) -> dict:
+    principal().require("exports")
+    return exports.export(warehouse(), period_text, fmt, str(export_dir()), driver, idle_policy)
+
+
+def past_exports() -> pl.DataFrame:
+    """Every manifest under the export folder: period, format, files and their checksums."""
+    principal().require("exports")
+    rows = []
+    for manifest in sorted(export_dir().glob("*/manifest.json")):
+        import json
+
+        doc = json.loads(manifest.read_text())
+        for f in doc["files"]:
+            rows.append({"export": manifest.parent.name, "period": doc["period"], "format": doc["format"],
+                         "driver": doc["gpu_allocation"]["driver"], "idle_policy": doc["gpu_allocation"]["idle_policy"],
+                         "file": f["name"], "rows": f["rows"], "bytes": f["bytes"], "sha256": f["sha256"]})
+    return pl.DataFrame(rows) if rows else pl.DataFrame()
+
+
+def export_file(export: str, name: str) -> bytes:
+    principal().require("exports")
+    path = (export_dir() / export / name).resolve()
+    if export_dir().resolve() not in path.parents:
+        raise PermissionError("outside the export folder")
+    return path.read_bytes()
+
+
+def money_total(values) -> Decimal:
+    return sum((v for v in values if v is not None), Decimal(0))

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import duckdb
-
 from tokenomics.config import sql_dir
 
 
 def memory() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:")
-    con.execute("SET TimeZone = 'UTC'")
-    return con
+    from tokenomics.warehouse import connect
+
+    return connect(":memory:")
 
 
 def given(con, name: str, columns: str, rows: list[tuple]) -> None:

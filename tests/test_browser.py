@@ -1,5 +1,7 @@
-"""Real headless Chromium (Debian's) driven by Playwright against `tokenomics serve`."""
+"""Real headless Chromium (Debian's) driven by Playwright against `tokenomics serve`: the main flows."""
 
+import csv
+import io
 import os
 import shutil
 import socket
@@ -10,11 +12,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
+PAGES = [("", "Overview"), ("tenant", "Tenant spend"), ("fleet", "GPU fleet"), ("savings", "Cache savings"),
+         ("batch", "Batch vs realtime"), ("whatif", "What-if: GPUs, precision and batch size"),
+         ("rate-cards", "Rate cards"), ("exports", "Exports"), ("data-health", "Data health")]
 
 
 def _free_port() -> int:
@@ -23,74 +29,175 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture()
-def server(demo):
+def _serve(db: Path, env: dict | None = None):
     if not os.path.exists(CHROMIUM):
         pytest.fail("Debian chromium is required for browser tests (apt-get install chromium)")
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "tokenomics.cli", "--db", str(demo["db"]), "serve", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "tokenomics.cli", "--db", str(db), "serve", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
             urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-            break
+            return proc, url
         except OSError:
             time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start")
+    proc.kill()
+    pytest.fail("streamlit did not start")
+
+
+@pytest.fixture(scope="module")
+def server(demo, tmp_path_factory):
+    proc, url = _serve(demo["db"], {"TOKENOMICS_EXPORT_DIR": str(tmp_path_factory.mktemp("exports"))})
     yield url
     proc.terminate()
     proc.wait(timeout=20)
 
 
-@pytest.mark.browser
-def test_overview_shows_a_chart(server):
+@pytest.fixture(scope="module")
+def browser():
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        page.goto(server + "/", wait_until="domcontentloaded")
-        page.get_by_role("heading", name="Overview").wait_for(timeout=60_000)
-        assert not page.get_by_text("Page not found").is_visible()
-        chart = page.locator(".vega-embed canvas, .vega-embed svg").first
-        chart.wait_for(timeout=60_000)
-        assert chart.bounding_box()["height"] > 100
-        assert page.get_by_text("Unpriced").first.is_visible()
-        page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
-        page.goto(server + "/tenant", wait_until="domcontentloaded")
-        page.get_by_text("Spend per day by model").first.wait_for(timeout=60_000)
-        page.screenshot(path=str(ARTIFACTS / "tenant.png"), full_page=True)
-        browser.close()
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _settled(page, timeout=60_000):
+    """Wait until Streamlit finished running the script (its running indicator is gone)."""
+    page.wait_for_timeout(500)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=timeout)
+    page.wait_for_timeout(800)
+
+
+def _open(browser, url, headers=None, height=1100):
+    context = browser.new_context(viewport={"width": 1400, "height": height}, accept_downloads=True,
+                                  extra_http_headers=headers or {})
+    page = context.new_page()
+    page.goto(url, wait_until="domcontentloaded")
+    return context, page
 
 
 @pytest.mark.browser
-def test_run_a_whatif_from_a_shared_url(server):
+@pytest.mark.parametrize("path, title", PAGES)
+def test_every_page_renders_and_is_screenshotted(server, browser, path, title):
+    context, page = _open(browser, f"{server}/{path}")
+    page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+    _settled(page)
+    assert not page.get_by_text("Page not found").is_visible()
+    assert not page.locator("[data-testid='stException']").count()
+    page.screenshot(path=str(ARTIFACTS / f"{path or 'overview'}.png"), full_page=True)
+    context.close()
+
+
+@pytest.mark.browser
+def test_overview_filter_to_a_tenant_is_in_the_url(server, browser):
+    context, page = _open(browser, server + "/")
+    page.get_by_role("heading", name="Overview").wait_for(timeout=60_000)
+    chart = page.locator(".vega-embed canvas, .vega-embed svg").first
+    chart.wait_for(timeout=60_000)
+    total = page.get_by_test_id("stMetricValue").first.inner_text()
+    page.get_by_label("Tenants").first.click()
+    page.get_by_role("option").first.click()
+    page.keyboard.press("Escape")
+    page.wait_for_url("**tenant=**", timeout=30_000)
+    page.wait_for_function("t => document.querySelector('[data-testid=stMetricValue]').innerText !== t", arg=total,
+                           timeout=30_000)
+    shared = page.url
+    context.close()
+    # the bookmarked URL restores the same view in a fresh browser
+    context, page = _open(browser, shared)
+    page.get_by_role("heading", name="Overview").wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    assert page.get_by_test_id("stMetricValue").first.inner_text() != total
+    context.close()
+
+
+@pytest.mark.browser
+def test_tenant_csv_download_has_that_tenants_numbers(server, browser):
+    context, page = _open(browser, server + "/tenant")
+    page.get_by_text("By team, source and model").wait_for(timeout=60_000)
+    tenant = page.get_by_role("heading", level=3).first.inner_text().strip()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV").last.click()
+    download = info.value
+    assert tenant in download.suggested_filename
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text())))
+    assert rows and {"team", "cost_source", "provider", "model", "effective_cost_usd"} <= set(rows[0])
+    total = sum(float(r["effective_cost_usd"] or 0) for r in rows)
+    shown = page.get_by_test_id("stMetricValue").first.inner_text()
+    assert abs(total - float(shown.replace("$", "").replace(",", ""))) < 0.05 * len(rows)
+    context.close()
+
+
+@pytest.mark.browser
+def test_run_a_whatif_from_a_shared_url(server, browser):
     """A bookmarked what-if URL restores its inputs and shows the Pareto chart and a ranked plan."""
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
     query = "source=Manual&model=llama-3.1-8b&isl=2048&osl=256&rps=3.0&ttft=1500&tpot=40&tier=reserved_1y"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1400})
-        page.goto(f"{server}/whatif?{query}", wait_until="domcontentloaded")
-        page.get_by_text("Cheapest setups for this traffic").wait_for(timeout=60_000)
-        assert page.get_by_label("Input tokens per request").input_value() == "2048"
-        assert page.get_by_label("TPOT SLO (ms)").input_value() == "40"
-        chart = page.locator(".vega-embed canvas, .vega-embed svg").first
-        chart.wait_for(timeout=60_000)
-        assert chart.bounding_box()["height"] > 100
-        assert page.get_by_text("2,048 input / 256 output tokens").first.is_visible()
-        # change the SLO in the UI: the URL follows so the view can be shared
-        field = page.get_by_label("TPOT SLO (ms)")
-        field.fill("25")
-        field.press("Enter")
-        page.wait_for_url("**tpot=25**", timeout=30_000)
-        page.get_by_text("TPOT ≤ 25 ms").wait_for(timeout=60_000)
-        page.screenshot(path=str(ARTIFACTS / "whatif.png"), full_page=True)
-        browser.close()
+    context, page = _open(browser, f"{server}/whatif?{query}", height=1400)
+    page.get_by_text("Cheapest setups for this traffic").wait_for(timeout=60_000)
+    assert page.get_by_label("Input tokens per request").input_value() == "2048"
+    assert page.get_by_label("TPOT SLO (ms)").input_value() == "40"
+    chart = page.locator(".vega-embed canvas, .vega-embed svg").first
+    chart.wait_for(timeout=60_000)
+    assert chart.bounding_box()["height"] > 100
+    assert page.get_by_text("2,048 input / 256 output tokens").first.is_visible()
+    field = page.get_by_label("TPOT SLO (ms)")
+    field.fill("25")
+    field.press("Enter")
+    page.wait_for_url("**tpot=25**", timeout=30_000)
+    page.get_by_text("TPOT ≤ 25 ms").wait_for(timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "whatif.png"), full_page=True)
+    context.close()
+
+
+@pytest.mark.browser
+def test_data_health_shows_a_quarantined_row(server, browser, demo):
+    import duckdb
+
+    con = duckdb.connect(str(demo["db"]), read_only=True)
+    reason, line = con.execute("SELECT reason, line_no FROM quarantine ORDER BY quarantined_at DESC, "
+                               "regexp_extract(uri, '[^/]+$'), line_no LIMIT 1").fetchone()
+    con.close()
+    context, page = _open(browser, server + "/data-health")
+    page.get_by_text("Inspect a quarantined row").wait_for(timeout=60_000)
+    detail = page.get_by_text(f"line {line}: {reason}")
+    detail.first.wait_for(timeout=30_000)  # the bad input line, its line number and why it was rejected
+    assert page.locator("[data-testid='stCode']").first.inner_text().strip()  # the raw line, kept
+    context.close()
+
+
+@pytest.mark.browser
+def test_tenant_viewer_behind_a_proxy_sees_only_its_tenant(demo, browser, tmp_path):
+    import duckdb
+
+    con = duckdb.connect(str(demo["db"]), read_only=True)
+    mine, other = [r[0] for r in con.execute(
+        "SELECT tenant FROM mart_ledger_daily WHERE tenant <> '__idle__' GROUP BY 1 ORDER BY sum(effective_cost_usd) "
+        "DESC LIMIT 2").fetchall()]
+    con.close()
+    access = tmp_path / "access.yaml"
+    access.write_text(yaml.safe_dump({"users": {"viewer@example.com": {"role": "tenant-viewer", "tenants": [mine]}}}))
+    proc, url = _serve(demo["db"], {"TOKENOMICS_AUTH": "proxy", "TOKENOMICS_ACCESS_FILE": str(access)})
+    try:
+        # another tenant asked for in the URL: the page still shows only the viewer's own tenant
+        context, page = _open(browser, f"{url}/tenant?tenant={other}", {"X-Forwarded-Email": "viewer@example.com"})
+        page.get_by_text("By team, source and model").wait_for(timeout=60_000)
+        assert page.get_by_role("heading", level=3).first.inner_text().strip() == mine
+        assert not page.get_by_text(other, exact=True).count()
+        nav = page.locator("[data-testid='stSidebarNav']").inner_text()
+        assert "Data health" not in nav and "Exports" not in nav
+        page.goto(f"{url}/data-health", wait_until="domcontentloaded")
+        page.wait_for_timeout(3000)
+        assert not page.get_by_text("Quarantined rows").count()
+        context.close()
+        # no header, or an unknown user: nothing
+        context, page = _open(browser, url + "/", {"X-Forwarded-Email": "mallory@example.com"})
+        page.get_by_text("has no access to Tokenomics").wait_for(timeout=60_000)
+        context.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

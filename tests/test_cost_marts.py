@@ -198,7 +198,8 @@ def test_repricing_is_a_join_on_token_sums(con):
                 "'standard' AND valid_from = '2026-01-01'")
     def run(**p):
         df = con.execute((sql_dir() / "queries/reprice.sql").read_text(),
-                         {"start": D, "end": D, "tenant": None, "price_at": datetime(2026, 4, 1, tzinfo=timezone.utc),
+                         {"start": D, "end": D, "tenants": None, "providers": None, "models": None,
+                          "price_at": datetime(2026, 4, 1, tzinfo=timezone.utc),
                           **p}).pl()
         return {r["model"]: r for r in df.iter_rows(named=True)}
 

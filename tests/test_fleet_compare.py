@@ -4,11 +4,12 @@ import pytest
 
 from pricing.perf import fleet
 from tokenomics import queries
+from tokenomics.access import LOCAL
 
 
 def test_every_demo_deployment_is_compared(demo):
     start, end = queries.period(demo["db"])
-    observed = queries.fleet_observed(demo["db"], start, end)
+    observed = queries.fleet_observed(demo["db"], LOCAL, start, end)
     out = {r["deployment_id"]: r for r in fleet.compare(observed).iter_rows(named=True)}
     h100, h200 = out["vllm-llama70b-h100-bf16"], out["vllm-llama70b-h200-fp8"]
     assert (h100["gpu"], h100["tp"], h100["replicas"]) == ("h100-sxm", 4, 1)   # declared TP 4 on 4 GPUs

@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-import duckdb
+from tests.sqlgiven import memory
 import pytest
 
 from tokenomics.config import sql_dir
@@ -17,8 +17,7 @@ def _run(con, relative: str, **params):
 
 @pytest.fixture()
 def con():
-    c = duckdb.connect(":memory:")
-    c.execute("SET TimeZone = 'UTC'")
+    c = memory()
     c.execute("""CREATE TABLE int_request_costs (start_time TIMESTAMPTZ, tenant VARCHAR, provider VARCHAR,
         model VARCHAR, deployment VARCHAR, pricing_status VARCHAR, gateway_cache VARCHAR,
         prompt_tokens BIGINT, completion_tokens BIGINT, latency_ms DOUBLE, ttft_ms DOUBLE)""")
@@ -49,7 +48,7 @@ def test_usage_mart_grain_and_sums(con):
 
 
 def test_workload_profile_for_one_route(con):
-    p = _run(con, "queries/workload_profile.sql", start=date(2026, 3, 1), end=date(2026, 3, 1), tenant="acme",
+    p = _run(con, "queries/workload_profile.sql", start=date(2026, 3, 1), end=date(2026, 3, 1), tenants=["acme"],
              route="vllm/llama").fetchone()
     requests, mean_in, mean_out, total, peak_rps, peak_conc, hours = p
     assert requests == 3                       # the cache hit is excluded
@@ -62,11 +61,11 @@ def test_workload_profile_for_one_route(con):
 
 
 def test_workload_profile_everything(con):
-    p = _run(con, "queries/workload_profile.sql", start=date(2026, 3, 1), end=date(2026, 3, 1), tenant=None,
+    p = _run(con, "queries/workload_profile.sql", start=date(2026, 3, 1), end=date(2026, 3, 1), tenants=None,
              route=None).fetchone()
     assert p[0] == 4 and p[3] == 7150  # 6,600 + 550
     routes = _run(con, "queries/workload_routes.sql", start=date(2026, 3, 1), end=date(2026, 3, 1),
-                  tenant=None).fetchall()
+                  tenants=None).fetchall()
     assert routes == [("vllm/llama", 3), ("openai/gpt-y", 1)]
 
 
@@ -98,7 +97,7 @@ def test_request_shape_buckets_and_cumulative_share(con):
     con.execute("ALTER TABLE int_request_costs ADD COLUMN day DATE")
     con.execute("UPDATE int_request_costs SET day = start_time::DATE")
     _run(con, "marts/mart_request_shape_daily.sql")
-    rows = _run(con, "queries/workload_shape.sql", start=date(2026, 3, 1), end=date(2026, 3, 1), tenant="acme",
+    rows = _run(con, "queries/workload_shape.sql", start=date(2026, 3, 1), end=date(2026, 3, 1), tenants=["acme"],
                 route=None).fetchall()
     got = {(k, b): (lo, hi, n, round(share, 4), round(cum, 4)) for k, b, lo, hi, n, share, cum, _ in rows}
     # inputs 1,000 / 3,000 / 2,000 -> log2 buckets 9 [512,1024), 11 [2048,4096), 10 [1024,2048);

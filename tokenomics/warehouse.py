@@ -44,6 +44,8 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(target), read_only=read_only)
     con.execute("SET TimeZone = 'UTC'")
+    # in_scope(list, value): a NULL list means "no restriction" — how every query applies filters and access
+    con.execute("CREATE TEMP MACRO in_scope(allowed, value) AS (allowed IS NULL OR list_contains(allowed, value))")
     return con
 
 

@@ -1,40 +1,35 @@
-"""Overview: what we spend on tokens, where, and what we could not price."""
+"""Overview: what we spend on tokens — API and self-hosted — where, and what we could not price."""
 
 import streamlit as st
 
 from app import data, ui
 
 ui.page("Overview", data.has_data(), "priced requests")
-
-start, end = ui.date_range(*data.period())
-chosen = st.sidebar.multiselect("Tenants", data.tenants(), default=st.query_params.get_all("tenant"))
-st.query_params["tenant"] = chosen
-view = data.overview(start, end, chosen)
+f = ui.global_filters(data.filter_options(), data.period())
+view = data.overview(f)
 kpi = view["kpis"].row(0, named=True)
 
-cols = st.columns(5)
-cols[0].metric("API spend", ui.money(kpi["api_effective_usd"]),
-               help="Effective: list price minus contract discounts, priced requests only")
-cols[1].metric("Discounts", ui.money(kpi["api_discount_usd"]))
-cols[2].metric("GPU bill", ui.money(kpi["gpu_cost_usd"]), help="GPUs × $/GPU-hour, idle hours included")
-cols[3].metric("Requests", f"{kpi['requests']:,}")
-cols[4].metric("Unpriced", f"{kpi['unpriced_requests']:,}", help="No rate card matched: never counted as $0",
+cols = st.columns(6)
+cols[0].metric("Total spend", ui.money(kpi["total_usd"]), help="API effective + self-hosted GPU cost")
+cols[1].metric("API", ui.money(kpi["api_usd"]), help="List price minus contract discounts, priced requests")
+cols[2].metric("Self-hosted", ui.money(kpi["self_hosted_usd"]),
+               help=f"GPU cost allocated by {f.driver.replace('_', ' ')}; idle {f.idle_policy}")
+cols[3].metric("Idle GPUs", ui.money(kpi["idle_usd"]), help="Shown when idle time is kept separate")
+cols[4].metric("Requests", f"{kpi['requests']:,}")
+cols[5].metric("Unpriced", f"{kpi['unpriced_requests']:,}", help="No rate card matched: never counted as $0",
                delta=f"{kpi['unpriced_share']:.2%} of requests", delta_color="off")
 
-st.altair_chart(ui.stacked_area(view["by_day"], "day", "cost_usd", "category", "Spend per day"), width="stretch")
-with st.expander("Spend per day — table"):
-    st.dataframe(view["by_day"], width="stretch", hide_index=True)
+ui.chart_with_table(ui.stacked_area(view["by_day"], "day", "cost_usd", "category", "Spend per day"),
+                    view["by_day"], "Spend per day")
 
 left, right = st.columns(2)
 with left:
-    st.altair_chart(ui.bars(view["by_tenant"], "effective_cost_usd", "tenant", "Top tenants (API, effective)"),
-                    width="stretch")
-    st.dataframe(view["by_tenant"], width="stretch", hide_index=True, height=240)
+    ui.chart_with_table(ui.bars(view["by_tenant"], "total_usd", "tenant", "Top tenants (API + self-hosted)"),
+                        view["by_tenant"], "Spend by tenant")
 with right:
-    priced = view["by_model"].filter(view["by_model"]["pricing_status"] == "priced")
-    st.altair_chart(ui.bars(priced, "effective_cost_usd", "model", "Spend by model (API, effective)"),
-                    width="stretch")
-    st.dataframe(view["by_model"], width="stretch", hide_index=True, height=240)
+    ui.chart_with_table(ui.bars(view["by_model"].filter(view["by_model"]["effective_cost_usd"].is_not_null()),
+                                "effective_cost_usd", "model", "Spend by model"),
+                        view["by_model"], "Spend by model")
 
 st.subheader("Unpriced models")
 st.caption("Requests whose provider/model/tier has no rate card in force. They are counted here, never as $0: "

@@ -18,18 +18,14 @@ params["source"] = source
 profile = None
 window = data.period() if has_data else None
 if source == sources[0] and has_data:
-    start, end = window = ui.date_range(*data.period())
-    tenants = ["All tenants", *data.tenants()]
-    tenant = st.sidebar.selectbox("Tenant", tenants, index=tenants.index(params["tenant"])
-                                  if params.get("tenant") in tenants else 0)
-    params["tenant"] = tenant
-    tenant_arg = None if tenant == "All tenants" else tenant
-    routes = ["All routes", *data.workload(start, end, tenant_arg, None)["routes"]["route"].to_list()]
+    f = ui.global_filters(data.filter_options(), data.period())
+    window = (f.start, f.end)
+    routes = ["All routes", *data.workload(f, None)["routes"]["route"].to_list()]
     route = st.sidebar.selectbox("Route (provider/model)", routes, index=routes.index(params["route"])
                                  if params.get("route") in routes else 0)
     params["route"] = route
     route_arg = None if route == "All routes" else route
-    traffic = data.workload(start, end, tenant_arg, route_arg)
+    traffic = data.workload(f, route_arg)
     profile = traffic["profile"].row(0, named=True)
     if not profile["requests"]:
         st.info("No model-served requests for this tenant/route in the period; widen the filters or switch "
@@ -124,10 +120,12 @@ if has_data:
                      "Blended $/1M tokens = (input × input price + output × output price) / (input + output), "
                      "comparable with the self-hosted $/1M tokens above. `usd_for_traffic` prices the same "
                      "number of requests (cache-write and cache-read discounts not applied).")
-    ui.table_section("Your fleet next to the model", data.fleet(*window), "self-hosted deployments with traffic",
-                     "Busiest 10 % of each deployment's hours: observed output tokens/s per GPU and latency "
-                     "next to the model at the same load; capacity is the model's best throughput per GPU "
-                     "for this request shape.")
+    if data.viewer().can("fleet"):
+        ui.table_section("Your fleet next to the model", data.fleet_vs_model(*window),
+                         "self-hosted deployments with traffic",
+                         "Busiest 10 % of each deployment's hours: observed output tokens/s per GPU and latency "
+                         "next to the model at the same load; capacity is the model's best throughput per GPU "
+                         "for this request shape.")
 
 with st.expander("Model accuracy (held-out calibration rows)"):
     st.dataframe(data.calibration_report(), width="stretch", hide_index=True)

@@ -1,18 +1,18 @@
--- overview_kpis — grain: one row for the selected period and tenants.
-WITH api AS (
-    SELECT * FROM mart_spend_daily
-    WHERE day BETWEEN $start AND $end AND (len($tenants) = 0 OR list_contains($tenants, tenant))
+-- overview_kpis — grain: one row for the filter set: spend by source, requests, unpriced share.
+WITH l AS (
+    SELECT * FROM mart_ledger_daily
+    WHERE day BETWEEN $start AND $end AND in_scope($tenants, tenant) AND in_scope($providers, provider)
+      AND in_scope($models, model) AND (driver IS NULL OR (driver = $driver AND idle_policy = $idle_policy))
 )
 SELECT
-    coalesce(sum(effective_cost_usd), 0)::DECIMAL(18, 2) AS api_effective_usd,
-    coalesce(sum(list_cost_usd), 0)::DECIMAL(18, 2) AS api_list_usd,
-    coalesce(sum(discount_usd), 0)::DECIMAL(18, 2) AS api_discount_usd,
-    (SELECT coalesce(sum(gpu_cost_usd), 0) FROM mart_gpu_daily WHERE day BETWEEN $start AND $end)::DECIMAL(18, 2)
-        AS gpu_cost_usd,
-    coalesce(sum(requests), 0) AS requests,
-    coalesce(sum(requests) FILTER (WHERE pricing_status = 'unpriced'), 0) AS unpriced_requests,
-    coalesce(sum(requests) FILTER (WHERE pricing_status = 'unpriced') / nullif(sum(requests), 0), 0) AS unpriced_share,
-    coalesce(sum(requests) FILTER (WHERE pricing_status = 'self_hosted'), 0) AS self_hosted_requests,
-    coalesce(sum(total_tokens), 0) AS total_tokens,
-    count(DISTINCT tenant) AS tenants
-FROM api
+    coalesce(sum(effective_cost_usd), 0)::DECIMAL(18, 2) AS total_usd,
+    coalesce(sum(effective_cost_usd) FILTER (WHERE cost_source = 'api'), 0)::DECIMAL(18, 2) AS api_usd,
+    coalesce(sum(list_cost_usd - effective_cost_usd) FILTER (WHERE cost_source = 'api'), 0)::DECIMAL(18, 2) AS discount_usd,
+    coalesce(sum(effective_cost_usd) FILTER (WHERE cost_source = 'self_hosted'), 0)::DECIMAL(18, 2) AS self_hosted_usd,
+    coalesce(sum(effective_cost_usd) FILTER (WHERE cost_source = 'idle'), 0)::DECIMAL(18, 2) AS idle_usd,
+    coalesce(sum(requests), 0)::BIGINT AS requests,
+    coalesce(sum(unpriced_requests), 0)::BIGINT AS unpriced_requests,
+    coalesce(sum(unpriced_requests) / nullif(sum(requests), 0), 0) AS unpriced_share,
+    coalesce(sum(input_tokens + output_tokens), 0)::BIGINT AS tokens,
+    count(DISTINCT tenant) FILTER (WHERE tenant <> '__idle__') AS tenants
+FROM l

@@ -10,7 +10,8 @@ WITH usage AS (
         sum(reasoning_tokens) AS reasoning_tokens, sum(list_cost_usd) AS list_cost_usd,
         sum(effective_cost_usd) AS effective_cost_usd, sum(unpriced_requests) AS unpriced_requests
     FROM mart_usage_for_repricing
-    WHERE day BETWEEN $start AND $end AND ($tenant IS NULL OR tenant = $tenant)
+    WHERE day BETWEEN $start AND $end AND in_scope($tenants, tenant) AND in_scope($providers, provider)
+      AND in_scope($models, model)
     GROUP BY ALL
 ),
 priced AS (

@@ -1,13 +1,11 @@
--- spend_by_day — grain: one row per (day, category): API effective spend per provider, plus the
--- self-hosted GPU bill (not yet allocated to tenants, so it ignores the tenant filter).
-SELECT day, provider AS category, sum(effective_cost_usd)::DECIMAL(18, 2) AS cost_usd
-FROM mart_spend_daily
-WHERE day BETWEEN $start AND $end AND pricing_status = 'priced'
-  AND (len($tenants) = 0 OR list_contains($tenants, tenant))
-GROUP BY ALL
-UNION ALL
-SELECT day, 'self-hosted GPUs' AS category, sum(gpu_cost_usd)::DECIMAL(18, 2)
-FROM mart_gpu_daily
-WHERE day BETWEEN $start AND $end
+-- spend_by_day — grain: one row per (day, category): API spend per provider, self-hosted GPU cost
+-- allocated to the scoped tenants, and idle GPU cost (idle policy 'separate').
+SELECT day,
+    CASE cost_source WHEN 'api' THEN provider WHEN 'self_hosted' THEN 'self-hosted GPUs' ELSE 'idle GPUs' END AS category,
+    sum(effective_cost_usd)::DECIMAL(18, 2) AS cost_usd
+FROM mart_ledger_daily
+WHERE day BETWEEN $start AND $end AND in_scope($tenants, tenant) AND in_scope($providers, provider)
+  AND in_scope($models, model) AND (driver IS NULL OR (driver = $driver AND idle_policy = $idle_policy))
+  AND effective_cost_usd IS NOT NULL
 GROUP BY ALL
 ORDER BY day, category

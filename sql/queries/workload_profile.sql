@@ -7,7 +7,7 @@ WITH scoped AS (
     FROM mart_usage_hourly
     WHERE hour >= $start AND hour < $end + INTERVAL 1 DAY
       AND gateway_cache = 'miss'
-      AND ($tenant IS NULL OR tenant = $tenant)
+      AND in_scope($tenants, tenant)
       AND ($route IS NULL OR provider || '/' || model = $route)
 ),
 hourly AS (

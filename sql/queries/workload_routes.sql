@@ -4,6 +4,6 @@ SELECT provider || '/' || model AS route, sum(requests)::BIGINT AS requests
 FROM mart_usage_hourly
 WHERE hour >= $start AND hour < $end + INTERVAL 1 DAY
   AND gateway_cache = 'miss'
-  AND ($tenant IS NULL OR tenant = $tenant)
+  AND in_scope($tenants, tenant)
 GROUP BY ALL
 ORDER BY requests DESC, route

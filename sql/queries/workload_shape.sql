@@ -4,7 +4,7 @@
 WITH scoped AS (
     SELECT * FROM mart_request_shape_daily
     WHERE day BETWEEN $start AND $end
-      AND ($tenant IS NULL OR tenant = $tenant)
+      AND in_scope($tenants, tenant)
       AND ($route IS NULL OR provider || '/' || model = $route)
 ),
 buckets AS (

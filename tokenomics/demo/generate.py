@@ -12,6 +12,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -513,11 +514,18 @@ def write_reference(out: Path) -> None:
 
 
 def write_budgets(df: pl.DataFrame, out: Path) -> int:
-    """Monthly budgets for the ten biggest tenants: 1.15 x their median month of API list spend, rounded
-    to $100 — so some months run over and the burn-down has something to say."""
+    """Monthly budgets for the ten biggest tenants: 1.15 x their median month of total spend (API list
+    cost + their token share of the self-hosted GPU bill), rounded to $100 — so some months run over."""
+    rates = {r["rate_ref"]: Decimal(r["usd_per_gpu_hour"]) for r in CONTRACTS["gpu_rates"] if r["valid_to"] is None}
+    gpu_month = float(sum(d["gpu_count"] * rates[d["gpu_rate_ref"]] for d in DEPLOYMENTS["deployments"]) * 730)
+    sh = pl.col("model_id").is_in([d["deployment_id"] for d in DEPLOYMENTS["deployments"]])
+    tokens = pl.col("prompt_tokens") + pl.col("completion_tokens")
     monthly = (df.with_columns(month=pl.from_epoch("start", time_unit="s").dt.truncate("1mo").dt.date())
-               .group_by("tenant", "month").agg(pl.col("response_cost").sum()))
-    top = monthly.group_by("tenant").agg(pl.col("response_cost").median()).sort("response_cost", descending=True).head(10)
+               .group_by("tenant", "month")
+               .agg(pl.col("response_cost").sum().alias("api"), tokens.filter(sh).sum().alias("sh_tokens"))
+               .with_columns(spend=pl.col("api") + gpu_month * pl.col("sh_tokens")
+                             / pl.col("sh_tokens").sum().over("month").clip(lower_bound=1)))
+    top = monthly.group_by("tenant").agg(pl.col("spend").median()).sort("spend", descending=True).head(10)
     budgets = [{"tenant": t, "month": m.isoformat(), "budget_usd": f"{max(round(v * 1.15, -2), 100):.2f}"}
                for t, v in top.iter_rows() for m in sorted(monthly["month"].unique())]
     (out / "rate_cards" / "contracts-budgets.yaml").write_text(yaml.safe_dump({"budgets": budgets}, sort_keys=False))

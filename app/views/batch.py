@@ -1,0 +1,27 @@
+"""Batch vs realtime: which traffic could wait for the vendor batch tier, and what it would save."""
+
+import streamlit as st
+
+from app import data, ui
+
+ui.page("Batch vs realtime", data.has_data(), "priced API requests")
+f = ui.global_filters(data.filter_options(), data.period())
+view = data.batch(f)
+classes = view["classes"]
+if classes.is_empty():
+    ui.empty_state("priced API requests")
+    st.stop()
+
+candidates = classes.filter(classes["candidate"])
+cols = st.columns(3)
+cols[0].metric("Could save by moving to batch", ui.money(data.money_total(candidates["move_to_batch_savings_usd"])),
+               help="Latency-tolerant traffic (tagged offline, off-hours or slow non-streaming) at the batch tier")
+cols[1].metric("Already saved with batch", ui.money(data.money_total(classes["realised_savings_usd"])))
+cols[2].metric("Turnaround", "≤ 24 h", help="Vendor batch APIs complete within 24 hours (often much sooner)")
+
+ui.chart_with_table(ui.bars(classes, "move_to_batch_savings_usd", "latency_class", "Savings available by latency class"),
+                    classes, "Latency classes")
+st.caption("interactive = streaming (a person is waiting); non_streaming = possible but not obviously "
+           "latency-tolerant; candidates are tagged_offline, off_hours (00–06 UTC) and slow (≥ 30 s).")
+st.subheader("Biggest candidates")
+st.dataframe(view["candidates"], width="stretch", hide_index=True)
