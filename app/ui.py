@@ -200,5 +200,5 @@ def burn_down(budget: pl.DataFrame) -> alt.Chart:
         y=alt.Y("mtd_usd:Q", title="USD", axis=alt.Axis(format="$,.0f")),
         tooltip=["day:T", alt.Tooltip("mtd_usd:Q", format="$,.2f"), alt.Tooltip("forecast_usd:Q", format="$,.2f")])
     plan = base.mark_line(strokeDash=[4, 4], color="#999").encode(y="planned_mtd_usd:Q")
-    cap = base.mark_rule(color=PALETTE[3]).encode(y="budget_usd:Q")
+    cap = base.mark_line(color=PALETTE[3], strokeWidth=2).encode(y="budget_usd:Q")
     return (actual + plan + cap).properties(height=260, title="Month to date vs plan (dashed) and budget (red)")
