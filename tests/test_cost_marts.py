@@ -12,7 +12,7 @@ D = date(2026, 3, 2)
 T = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
 COSTS_COLS = ("source VARCHAR, request_id VARCHAR, start_time TIMESTAMPTZ, day DATE, tenant VARCHAR, team VARCHAR, "
               "provider VARCHAR, model VARCHAR, deployment VARCHAR, service_tier VARCHAR, status VARCHAR, "
-              "gateway_cache VARCHAR, is_stream BOOLEAN, tags VARCHAR[], latency_ms DOUBLE, "
+              "gateway_cache VARCHAR, is_stream BOOLEAN, tagged_offline BOOLEAN, latency_ms DOUBLE, "
               "uncached_input_tokens BIGINT, cache_read_tokens BIGINT, cache_write_5m_tokens BIGINT, "
               "cache_write_1h_tokens BIGINT, output_tokens BIGINT, reasoning_tokens BIGINT, prompt_tokens BIGINT, "
               "completion_tokens BIGINT, pricing_status VARCHAR, list_cost_usd DECIMAL(38,12), discount_pct DECIMAL(9,4), "
@@ -39,7 +39,7 @@ def request(rid, *, tenant="acme", provider="anthropic", model="claude-x", tier=
     eff = lst * (100 - discount) / 100 if lst is not None else None
     buckets = [Decimal(t) * Decimal(str(p)) / 1_000_000 for t, p in zip((uncached, read, w5, w1h, out, 0), prices)]
     return (f"s", rid, start, start.date(), tenant, "team-1", provider, model, deployment or model, tier, "success",
-            cache, stream, list(tags), latency, uncached, read, w5, w1h, out, 0, prompt, out, status, lst, discount,
+            cache, stream, bool(set(tags) & {"workload:offline", "offline", "batch"}), latency, uncached, read, w5, w1h, out, 0, prompt, out, status, lst, discount,
             (lst - eff) if lst is not None else None, eff, avoided, reported, *prices,
             *(b if status == "priced" else None for b in buckets))
 

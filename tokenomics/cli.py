@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -110,8 +109,10 @@ def serve(db: Path, port: int) -> int:
     env = {**os.environ, ENV_DB: str(Path(db).resolve())}
     cmd = [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port),
            "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    print(f"serving {db} on http://localhost:{port}", file=sys.stderr)
-    return subprocess.call(cmd, env=env)
+    print(f"serving {db} on http://localhost:{port}", file=sys.stderr, flush=True)
+    # become the server: a supervisor's (or a test's) SIGTERM then reaches Streamlit, nothing is orphaned
+    os.execvpe(cmd[0], cmd, env)
+    return 0  # not reached
 
 
 def cmd_serve(args) -> int:

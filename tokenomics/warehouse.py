@@ -44,8 +44,20 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(target), read_only=read_only)
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     # in_scope(list, value): a NULL list means "no restriction" — how every query applies filters and access
     con.execute("CREATE TEMP MACRO in_scope(allowed, value) AS (allowed IS NULL OR list_contains(allowed, value))")
+    # token_cost(tokens…, prices…): USD for six token buckets at $/1M prices; NULL (unpriced, never $0) when a
+    # bucket that has tokens has no price.  Buckets: uncached input, cache read, 5m write, 1h write, output,
+    # reasoning.
+    con.execute("""CREATE TEMP MACRO token_cost(t_in, t_read, t_w5, t_w1h, t_out, t_reason,
+                                               p_in, p_read, p_w5, p_w1h, p_out, p_reason) AS
+        CASE WHEN (t_in > 0 AND p_in IS NULL) OR (t_read > 0 AND p_read IS NULL) OR (t_w5 > 0 AND p_w5 IS NULL)
+              OR (t_w1h > 0 AND p_w1h IS NULL) OR (t_out > 0 AND p_out IS NULL) OR (t_reason > 0 AND p_reason IS NULL)
+             THEN NULL
+        ELSE (t_in * coalesce(p_in, 0) + t_read * coalesce(p_read, 0) + t_w5 * coalesce(p_w5, 0)
+              + t_w1h * coalesce(p_w1h, 0) + t_out * coalesce(p_out, 0) + t_reason * coalesce(p_reason, 0)) * 0.000001
+        END""")
     return con
 
 
@@ -115,14 +127,33 @@ def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Tables computed in Python that models join: the what-if model's per-deployment prefill cost."""
     from pricing.perf.fleet import deployment_perf
 
-    rows = con.execute("SELECT deployment_id, gpu_type, gpu_count, model, \"precision\", engine, tensor_parallel "
-                       "FROM gpu_deployments").pl().to_dicts()
+    cur = con.execute("SELECT deployment_id, gpu_type, gpu_count, model, \"precision\", engine, tensor_parallel "
+                      "FROM gpu_deployments")
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, r)) for r in cur.fetchall()]
     con.execute("CREATE OR REPLACE TABLE ref_deployment_perf (deployment_id VARCHAR, "
                 "prefill_gpu_seconds_per_token DOUBLE, note VARCHAR)")
     if rows:
         con.executemany("INSERT INTO ref_deployment_perf VALUES (?, ?, ?)",
                         [[r["deployment_id"], r["prefill_gpu_seconds_per_token"], r["note"]]
                          for r in deployment_perf(rows)])
+
+
+_CREATE = re.compile(r"CREATE\s+OR\s+REPLACE\s+(TABLE|VIEW)\s+(\w+)", re.I)
+
+
+def _drop_if_kind_changed(con: duckdb.DuckDBPyConnection, text: str) -> None:
+    """A model that became a view (or a table) replaces the old object of the other kind."""
+    match = _CREATE.search(text)
+    if not match:
+        return
+    kind, name = match.group(1).upper(), match.group(2)
+    other = "VIEW" if kind == "TABLE" else "TABLE"
+    catalog = "duckdb_views()" if other == "VIEW" else "duckdb_tables()"
+    exists = con.execute(f"SELECT count(*) FROM {catalog} WHERE {'view_name' if other == 'VIEW' else 'table_name'} = ?"
+                         " AND NOT internal AND schema_name = 'main'", [name]).fetchone()[0]
+    if exists:
+        con.execute(f'DROP {other} "{name}"')
 
 
 def build_models(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -133,7 +164,9 @@ def build_models(con: duckdb.DuckDBPyConnection) -> list[str]:
         refresh_reference_tables(con)
         for layer in LAYERS:
             for path in model_files(layer):
-                con.execute(path.read_text())
+                text = path.read_text()
+                _drop_if_kind_changed(con, text)
+                con.execute(text)
                 built.append(f"{layer}/{path.stem}")
         con.execute("COMMIT")
     except Exception:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from scipy.optimize import least_squares
 
 from pricing.perf import physics
 from pricing.perf.catalogue import catalogue, resolve_gpu, resolve_model
@@ -116,6 +115,8 @@ def _fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> list[float]:
 
     Log residuals treat a 2x over- and a 2x under-prediction alike (relative error would not).
     """
+    from scipy.optimize import least_squares  # only fitting needs scipy (slow to import)
+
     lower = np.array([physics.LOWER_BOUNDS.get(n, 0.0) for n in names])
     start = np.maximum(lower, 1e-2) * 1.5
     result = least_squares(lambda b: np.log(np.maximum(x @ b, 1e-9) / y), start, bounds=(lower, np.inf),

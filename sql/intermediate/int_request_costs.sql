@@ -6,7 +6,8 @@
 --                 self_hosted (served by a GPU deployment: costed per GPU-hour, not per token) |
 --                 gateway_cache_hit (answered by the gateway's cache: no vendor call, $0).
 -- avoided_list_usd: for gateway cache hits, what the request would have cost at list (the saving).
--- The matched card's prices are kept (price_*) for counterfactuals (cache savings, re-pricing).
+-- The matched card's prices are kept (price_*): per-class costs downstream are tokens × price, exactly;
+-- tagged_offline: the caller tagged the request as latency-tolerant (batch advisor).
 -- Money: prices are $/1M tokens DECIMAL(18,6); tokens × price is exact micro-dollars; × 0.000001 → USD.
 CREATE OR REPLACE TABLE int_request_costs AS
 WITH req AS (
@@ -106,14 +107,12 @@ SELECT
     c.uncached_input_tokens, c.cache_read_tokens, c.cache_write_5m_tokens, c.cache_write_1h_tokens,
     c.output_tokens, c.reasoning_tokens, c.prompt_tokens, c.completion_tokens,
     c.pricing_status, c.unpriced_reason, c.rate_valid_from, c.rate_context_tier,
-    c.list_uncached_input_usd, c.list_cache_read_usd, c.list_cache_write_5m_usd, c.list_cache_write_1h_usd,
-    c.list_output_usd, c.list_reasoning_usd,
     c.list_total::DECIMAL(38, 12) AS list_cost_usd,
     CASE WHEN c.pricing_status = 'gateway_cache_hit' THEN c.bucket_total END::DECIMAL(38, 12) AS avoided_list_usd,
     c.uncached_input_usd_per_mtok AS price_uncached_input, c.cache_read_usd_per_mtok AS price_cache_read,
     c.cache_write_5m_usd_per_mtok AS price_cache_write_5m, c.cache_write_1h_usd_per_mtok AS price_cache_write_1h,
     c.output_usd_per_mtok AS price_output, c.reasoning_usd_per_mtok AS price_reasoning,
-    c.tags,
+    list_has_any(coalesce(c.tags, []), ['workload:offline', 'offline', 'batch']) AS tagged_offline,
     coalesce(d.discount_pct, 0) AS discount_pct,
     (c.list_total * coalesce(d.discount_pct, 0) * 0.01)::DECIMAL(38, 12) AS discount_usd,
     c.reported_cost_usd

@@ -13,7 +13,7 @@ WITH classified AS (
     SELECT *,
         CASE
             WHEN service_tier = 'batch' THEN 'batch'
-            WHEN list_has_any(coalesce(tags, []), ['workload:offline', 'offline', 'batch']) THEN 'tagged_offline'
+            WHEN tagged_offline THEN 'tagged_offline'
             WHEN is_stream THEN 'interactive'
             WHEN hour_utc < 6 THEN 'off_hours'
             WHEN latency_ms >= 30000 THEN 'slow'

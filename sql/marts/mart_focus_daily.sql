@@ -3,8 +3,8 @@
 -- idle policy, $/GPU-hour) for allocated self-hosted GPU hours: the rows of a FOCUS 1.3 export before
 -- renaming.  Unit prices are constant within a row, so ListCost = ListUnitPrice × PricingQuantity
 -- holds exactly; tokens are priced per 1M (PricingUnit '1M Tokens'), GPUs per hour (capacity + energy
--- for owned GPUs).
-CREATE OR REPLACE TABLE mart_focus_daily AS
+-- for owned GPUs).  A view: only exports read it, so it is computed when an export runs.
+CREATE OR REPLACE VIEW mart_focus_daily AS
 WITH meters AS (
     SELECT r.day, r.tenant, r.provider, r.model, r.service_tier, r.rate_context_tier, r.rate_valid_from,
         r.discount_pct, m.meter, m.tokens, m.price

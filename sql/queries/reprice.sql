@@ -16,19 +16,11 @@ WITH usage AS (
 ),
 priced AS (
     SELECT u.*,
-        CASE WHEN c.provider IS NULL
-              OR (u.uncached_input_tokens > 0 AND c.uncached_input_usd_per_mtok IS NULL)
-              OR (u.cache_read_tokens > 0 AND c.cache_read_usd_per_mtok IS NULL)
-              OR (u.cache_write_5m_tokens > 0 AND c.cache_write_5m_usd_per_mtok IS NULL)
-              OR (u.cache_write_1h_tokens > 0 AND c.cache_write_1h_usd_per_mtok IS NULL)
-              OR (u.output_tokens > 0 AND c.output_usd_per_mtok IS NULL)
-              OR (u.reasoning_tokens > 0 AND c.reasoning_usd_per_mtok IS NULL) THEN NULL
-        ELSE (u.uncached_input_tokens * coalesce(c.uncached_input_usd_per_mtok, 0)
-            + u.cache_read_tokens * coalesce(c.cache_read_usd_per_mtok, 0)
-            + u.cache_write_5m_tokens * coalesce(c.cache_write_5m_usd_per_mtok, 0)
-            + u.cache_write_1h_tokens * coalesce(c.cache_write_1h_usd_per_mtok, 0)
-            + u.output_tokens * coalesce(c.output_usd_per_mtok, 0)
-            + u.reasoning_tokens * coalesce(c.reasoning_usd_per_mtok, 0)) * 0.000001 END AS repriced_list_usd,
+        CASE WHEN c.provider IS NOT NULL THEN token_cost(
+            u.uncached_input_tokens, u.cache_read_tokens, u.cache_write_5m_tokens, u.cache_write_1h_tokens,
+            u.output_tokens, u.reasoning_tokens, c.uncached_input_usd_per_mtok, c.cache_read_usd_per_mtok,
+            c.cache_write_5m_usd_per_mtok, c.cache_write_1h_usd_per_mtok, c.output_usd_per_mtok,
+            c.reasoning_usd_per_mtok) END AS repriced_list_usd,
         (SELECT max(d.discount_pct) FROM stg_contract_discounts d
          WHERE d.provider = u.provider AND u.model GLOB d.model_pattern
            AND d.valid_from <= $price_at AND (d.valid_to IS NULL OR $price_at < d.valid_to)) AS contract_pct
