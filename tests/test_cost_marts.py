@@ -214,3 +214,14 @@ def test_repricing_is_a_join_on_token_sums(con):
     assert proposed["claude-x"]["repriced_effective_usd"] == Decimal("2.55")
     assert (proposed["gpt-y"]["repriced_effective_usd"], proposed["gpt-y"]["change_usd"]) == (Decimal("1.70"),
                                                                                           Decimal("-0.30"))
+
+
+def test_tag_spend_counts_a_request_under_each_tag(con):
+    given(con, "int_request_costs", COSTS_COLS.replace("tagged_offline BOOLEAN", "tagged_offline BOOLEAN, tags VARCHAR[]"),
+          [(*request("a", uncached=1_000, out=100, list_usd=0.0045)[:13], False, ["feature:rag", "env:prod"],
+            *request("a", uncached=1_000, out=100, list_usd=0.0045)[14:]),
+           (*request("b", uncached=1_000, out=100, list_usd=0.0045)[:13], False, [],
+            *request("b", uncached=1_000, out=100, list_usd=0.0045)[14:])])
+    run_model(con, "marts/mart_tag_spend_daily.sql")
+    got = dict(con.execute("SELECT tag, effective_cost_usd FROM mart_tag_spend_daily ORDER BY tag").fetchall())
+    assert got == {"(untagged)": Decimal("0.0045"), "env:prod": Decimal("0.0045"), "feature:rag": Decimal("0.0045")}

@@ -95,7 +95,7 @@ def tenant(db, principal: Principal, name: str, f: Filters) -> dict[str, pl.Data
         raise AccessDenied(f"{principal.user} may not see tenant {name!r}")
     p = {**f.with_tenant(name).params(principal), "tenant": name}
     return _many(db, {"kpis": "tenant_kpis", "daily": "tenant_daily", "breakdown": "tenant_breakdown",
-                      "budget": "tenant_budget", "anomalies": "tenant_anomalies"}, **p)
+                      "budget": "tenant_budget", "anomalies": "tenant_anomalies", "tags": "tenant_tags"}, **p)
 
 
 def fleet(db, principal: Principal, f: Filters) -> dict[str, pl.DataFrame]:

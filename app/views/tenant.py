@@ -57,6 +57,10 @@ if view["anomalies"].is_empty():
 else:
     st.dataframe(view["anomalies"], width="stretch", hide_index=True)
 
+st.subheader("By tag (API requests)")
+st.caption("A request with several tags counts under each, so tags overlap; they do not add up to the total.")
+st.dataframe(view["tags"], width="stretch", hide_index=True)
+
 st.subheader("By team, source and model")
 st.dataframe(view["breakdown"], width="stretch", hide_index=True)
 st.download_button("Download CSV", view["breakdown"].write_csv(), file_name=f"tokenomics-{name}-{f.start}-{f.end}.csv",

@@ -112,6 +112,7 @@ SELECT
     c.uncached_input_usd_per_mtok AS price_uncached_input, c.cache_read_usd_per_mtok AS price_cache_read,
     c.cache_write_5m_usd_per_mtok AS price_cache_write_5m, c.cache_write_1h_usd_per_mtok AS price_cache_write_1h,
     c.output_usd_per_mtok AS price_output, c.reasoning_usd_per_mtok AS price_reasoning,
+    c.tags,
     list_has_any(coalesce(c.tags, []), ['workload:offline', 'offline', 'batch']) AS tagged_offline,
     coalesce(d.discount_pct, 0) AS discount_pct,
     (c.list_total * coalesce(d.discount_pct, 0) * 0.01)::DECIMAL(38, 12) AS discount_usd,
