@@ -28,3 +28,15 @@ def test_migrate_is_idempotent(tmp_path):
     con = connect(tmp_path / "a.duckdb")
     first = migrate(con)
     assert migrate(con) == first == current_version(con)
+
+
+def test_a_model_that_changed_kind_is_replaced(warehouse):
+    """A warehouse built when a model was a table rebuilds cleanly now that it is a view (and back)."""
+    from tokenomics.warehouse import build_models
+
+    build_models(warehouse)
+    warehouse.execute("DROP VIEW int_request_tier_prices")
+    warehouse.execute("CREATE TABLE int_request_tier_prices AS SELECT 1 AS stale")
+    build_models(warehouse)
+    kinds = warehouse.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'int_request_tier_prices'").fetchone()
+    assert kinds[0] == 1

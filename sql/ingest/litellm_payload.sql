@@ -28,11 +28,13 @@ CREATE OR REPLACE TEMP MACRO _ts_err(field, v) AS
     END;
 
 -- Only the listed paths are read: messages/response (prompt and completion text) never are.
+-- One JSON parse per line: TRY() yields NULL for text that is not JSON; only those lines pay json_valid().
 CREATE OR REPLACE TEMP TABLE _parsed AS
 SELECT line_no,
-    CASE WHEN NOT json_valid(raw) THEN 'not valid JSON'
+    CASE WHEN v IS NULL AND NOT json_valid(raw) THEN 'not valid JSON'
          WHEN left(raw, 1) <> '{' AND left(ltrim(raw), 1) <> '{' THEN 'not a JSON object' END AS shape_error,
-    CASE WHEN json_valid(raw) THEN json_extract_string(raw, [
+    v
+FROM (SELECT line_no, raw, TRY(json_extract_string(raw, [
         '$.id', '$.startTime', '$.endTime', '$.completionStartTime',                               -- 1-4
         '$.metadata.spend_logs_metadata.tenant', '$.metadata.user_api_key_org_id',                 -- 5-6
         '$.metadata.user_api_key_team_alias', '$.metadata.user_api_key_team_id',                   -- 7-8
@@ -48,8 +50,8 @@ SELECT line_no,
         '$.metadata.usage_object.cache_creation_input_tokens',                                     -- 33
         '$.metadata.usage_object.prompt_tokens_details.cache_creation_token_details.ephemeral_1h_input_tokens', -- 34
         '$.metadata.usage_object.completion_tokens_details.reasoning_tokens'                       -- 35
-    ]) END AS v
-FROM _lines;
+    ])) AS v
+FROM _lines);
 
 -- One pass: pick fields, check them, type them, hash the canonical content.  grain: one row per line.
 CREATE OR REPLACE TEMP TABLE _candidates AS
