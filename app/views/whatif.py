@@ -100,7 +100,9 @@ front = (
                      alt.Tooltip("output_tok_s_per_gpu:Q", format=",.0f"),
                      alt.Tooltip("usd_per_mtok:Q", format="$,.3f", title="$/1M tokens")])
 )
-st.altair_chart((background + front).properties(height=380), width="stretch")
+ui.chart_with_table((background + front).properties(height=380),
+                    frontier.select("gpu", "precision", "tp", "concurrency", "ttft_ms", "tpot_ms", "tok_s_per_user",
+                                    "output_tok_s_per_gpu", "usd_per_mtok"), "Pareto frontier")
 st.caption(f"Black line: the Pareto frontier within TTFT ≤ {ttft:,} ms and TPOT ≤ {tpot:,} ms for "
            f"{isl:,} input / {osl:,} output tokens. Each dot is one GPU × precision × TP × concurrency; "
            "predictions carry the calibration error shown below.")

@@ -1,13 +1,23 @@
--- mart_ingest_health — grain: one row per ingest source: last run and row accounting totals.
+-- mart_ingest_health — grain: one row per ingest source: last run, row accounting totals, and data
+-- freshness (the newest event loaded: request start for gateway logs, reading time for telemetry) with
+-- its age in hours, so a stalled feed is visible even when ingests "succeed" with nothing new.
 CREATE OR REPLACE VIEW mart_ingest_health AS
-SELECT source,
-    max(finished_at) AS last_ingest,
-    count(*) FILTER (WHERE status = 'loaded') AS files_loaded,
-    count(*) FILTER (WHERE status = 'skipped_already_ingested') AS files_skipped,
-    count(*) FILTER (WHERE status = 'failed') AS files_failed,
-    sum(rows_read) AS rows_read,
-    sum(rows_loaded) AS rows_loaded,
-    sum(rows_quarantined) AS rows_quarantined,
-    sum(rows_duplicate) AS rows_duplicate
-FROM ingest_runs
-GROUP BY source;
+WITH freshness AS (
+    SELECT source, max(start_time) AS newest_event FROM raw_requests GROUP BY source
+    UNION ALL
+    SELECT 'nvidia-smi', max(ts) FROM raw_gpu_samples
+)
+SELECT r.source,
+    max(r.finished_at) AS last_ingest,
+    any_value(f.newest_event) AS newest_event,
+    round(date_diff('minute', any_value(f.newest_event), now()) / 60.0, 1) AS hours_since_newest_event,
+    count(*) FILTER (WHERE r.status = 'loaded') AS files_loaded,
+    count(*) FILTER (WHERE r.status = 'skipped_already_ingested') AS files_skipped,
+    count(*) FILTER (WHERE r.status = 'failed') AS files_failed,
+    sum(r.rows_read) AS rows_read,
+    sum(r.rows_loaded) AS rows_loaded,
+    sum(r.rows_quarantined) AS rows_quarantined,
+    sum(r.rows_duplicate) AS rows_duplicate
+FROM ingest_runs r
+LEFT JOIN freshness f ON f.source = r.source
+GROUP BY r.source;
