@@ -21,7 +21,7 @@ from pricing.perf import whatif as perf
 from pricing.perf.catalogue import catalogue, resolve_model
 from pricing.perf.costs import TIERS
 from tokenomics import exports, queries
-from tokenomics.config import db_path
+from tokenomics.config import db_path, read_path
 
 Filters = queries.Filters
 
@@ -31,7 +31,9 @@ def warehouse() -> str:
 
 
 def _mtime(db: str) -> float:
-    return os.path.getmtime(db) if os.path.exists(db) else 0.0
+    """Version of what readers see: the published snapshot's mtime (or the warehouse's)."""
+    path = read_path(db)
+    return os.path.getmtime(path) if os.path.exists(path) else 0.0
 
 
 def warehouse_version() -> float:

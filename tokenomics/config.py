@@ -17,6 +17,21 @@ def db_path(explicit: str | os.PathLike | None = None) -> Path:
     return Path(os.environ.get(ENV_DB) or DEFAULT_DB)
 
 
+def serving_path(db: str | os.PathLike) -> Path:
+    """The read snapshot published after each build (see warehouse.publish)."""
+    return Path(str(db) + ".serving")
+
+
+def read_path(db: str | os.PathLike) -> Path:
+    """What readers open: the published snapshot when there is one, else the warehouse itself.
+
+    DuckDB lets one process write a file and nobody else open it meanwhile; readers that use the
+    snapshot keep working while an ingest holds the warehouse.
+    """
+    snapshot = serving_path(db)
+    return snapshot if snapshot.exists() else Path(db)
+
+
 def sql_dir() -> Path:
     """The repo's sql/ in a checkout or editable install, tokenomics/_sql in a wheel."""
     here = Path(__file__).resolve().parent

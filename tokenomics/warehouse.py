@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
-from tokenomics.config import db_path, sql_dir
+from tokenomics.config import db_path, read_path, serving_path, sql_dir
 
 # Model layers are built in this order; within a layer, files run in name order.
 LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts")
@@ -38,10 +40,15 @@ def migrations(directory: Path | None = None) -> list[Migration]:
 
 
 def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file (creating its folder); ':memory:' gives a scratch warehouse."""
+    """Open the warehouse file (creating its folder); ':memory:' gives a scratch warehouse.
+
+    Read-only connections open the read snapshot when one has been published (see publish).
+    """
     target = str(path) if str(path) == ":memory:" else db_path(path)
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
+        if read_only:
+            target = read_path(target)  # the published snapshot: readable while an ingest writes
     con = duckdb.connect(str(target), read_only=read_only)
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
@@ -173,7 +180,27 @@ def build_models(con: duckdb.DuckDBPyConnection) -> list[str]:
     except Exception:
         con.execute("ROLLBACK")
         raise
+    publish(con)
     return built
+
+
+def publish(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """Checkpoint, then copy the warehouse to its read snapshot by atomic rename.
+
+    Readers (the dashboard, exports) open the snapshot, so they keep answering while an ingest holds
+    the warehouse's write lock; they switch to new data when the rename lands, never to a half-copy.
+    """
+    path = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    if not path:
+        return None
+    con.execute("CHECKPOINT")
+    target = serving_path(path)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    shutil.copyfile(path, tmp)
+    with open(tmp, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, target)
+    return target
 
 
 def open_warehouse(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
