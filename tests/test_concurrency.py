@@ -82,20 +82,26 @@ def _totals(db: Path) -> tuple | None:
         con.close()
 
 
-@pytest.mark.parametrize("kill_at", [0.5, 0.8])
-def test_sigkill_mid_ingest_then_rerun_equals_one_clean_run(demo, tmp_path, kill_at):
+@pytest.mark.parametrize("when", ["during the first file", "after the first file committed"])
+def test_sigkill_mid_ingest_then_rerun_equals_one_clean_run(demo, tmp_path, when):
     files = sorted((Path(demo["raw"]) / "gateway" / "litellm").glob("*.jsonl"))
+    assert len(files) >= 2
     clean = tmp_path / "clean.duckdb"
     started = time.perf_counter()
     assert _ingest(clean, files).wait(timeout=300) == 0
     duration = time.perf_counter() - started
     crashed = tmp_path / "crashed.duckdb"
     proc = _ingest(crashed, files)
-    time.sleep(duration * kill_at)                         # part-way through the same work
+    if when == "during the first file":
+        time.sleep(duration * 0.4)                         # well before the same work could be done
+    else:
+        for line in proc.stdout:                           # the CLI reports each file as it commits
+            if b"loaded" in line:
+                break
     os.kill(proc.pid, signal.SIGKILL)                      # no cleanup, no rollback handler: a real crash
-    assert proc.wait() == -signal.SIGKILL                  # it really was killed, not finished
-    if crashed.exists():
-        assert _totals(crashed) != _totals(clean)          # ... and left the job unfinished
+    assert proc.wait() == -signal.SIGKILL
+    partial = _totals(crashed) if crashed.exists() else None
+    assert partial != _totals(clean)                       # the crash left the job unfinished
     rerun = _ingest(crashed, files)
     assert rerun.wait(timeout=300) == 0, rerun.stdout.read()
     assert _totals(crashed) == _totals(clean)
