@@ -37,7 +37,8 @@ def cmd_ingest(args) -> int:
     from tokenomics.warehouse import build_models, open_warehouse
 
     con = open_warehouse(args.db)
-    options = {k: v for k, v in {"valid_from": args.valid_from, "tz": args.tz, "host": args.host}.items() if v}
+    options = {k: v for k, v in {"valid_from": args.valid_from, "tz": args.tz, "host": args.host,
+                                 "at": args.at}.items() if v}
     results = runner.ingest_paths(con, args.source, [Path(p) for p in args.paths], options, on_file=_progress)
     if not args.no_build:
         build_models(con)
@@ -185,6 +186,7 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--valid-from", help="effective date for a rate-card snapshot without one in its name")
     i.add_argument("--tz", help="time zone of nvidia-smi timestamps (default UTC)")
     i.add_argument("--host", help="host name for nvidia-smi files (default: file name)")
+    i.add_argument("--at", help="scrape time (ISO, with zone) for DCGM files without '# scrape' markers")
     i.add_argument("--no-build", action="store_true", help="skip rebuilding marts afterwards")
     i.set_defaults(func=cmd_ingest)
 
