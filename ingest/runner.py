@@ -11,6 +11,7 @@ from typing import Callable, Protocol
 
 import duckdb
 
+from ingest import s3
 from tokenomics import __version__
 
 
@@ -96,10 +97,14 @@ def ingest_file(
     path: Path,
     options: dict | None = None,
     run_id: str | None = None,
+    uri: str | None = None,
 ) -> FileResult:
-    """Load one file atomically; a file whose bytes were ingested before is skipped."""
+    """Load one file atomically; a file whose bytes were ingested before is skipped.
+
+    ``uri`` names where the bytes came from when ``path`` is a local copy (an S3 object).
+    """
     path = Path(path)
-    uri = str(path.resolve())
+    uri = uri or str(path.resolve())
     run_id = run_id or uuid.uuid4().hex
     started = datetime.now(timezone.utc)
     digest = sha256_file(path)
@@ -173,12 +178,31 @@ def ingest_paths(
     source = REGISTRY[source_name]
     run_id = uuid.uuid4().hex
     results = []
-    for path in expand(paths, source.patterns):
+    local = [p for p in paths if not s3.is_s3(p)]
+    jobs = [(path, None) for path in expand(local, source.patterns)]
+    since = (options or {}).get("since")
+    for prefix in (str(p) for p in paths if s3.is_s3(p)):
+        jobs += [(None, obj) for obj in s3.list_objects(prefix, source.patterns, since,
+                                                         int((options or {}).get("page_size", 1000)))]
+    for path, obj in jobs:
         try:
-            result = ingest_file(con, source, path, options, run_id)
+            result = ingest_file(con, source, path, options, run_id) if obj is None else _ingest_object(
+                con, source, obj, options, run_id)
         except IngestError as err:
             result = err.result
         results.append(result)
         if on_file:
             on_file(result)
     return results
+
+
+def _ingest_object(con, source: Source, obj, options: dict | None, run_id: str) -> FileResult:
+    """An S3 object: skipped without downloading when this exact object version was loaded before."""
+    seen = con.execute(
+        "SELECT m.run_id FROM ingest_manifest m WHERE m.source = ? AND m.uri = ? AND m.bytes = ? AND m.ingested_at >= ?",
+        [source.name, obj.uri, obj.size, obj.last_modified]).fetchone()
+    if seen:
+        return FileResult(source.name, obj.uri, "skipped_already_ingested",
+                          message=f"unchanged object (size, last-modified) as of run {seen[0]}")
+    with s3.fetched(obj) as local:
+        return ingest_file(con, source, local, options, run_id, uri=obj.uri)

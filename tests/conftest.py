@@ -1,5 +1,6 @@
 import json
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,21 @@ def demo(tmp_path_factory):
 def demo_env(demo, monkeypatch):
     monkeypatch.setenv("TOKENOMICS_DB", str(demo["db"]))
     return demo
+
+
+@pytest.fixture()
+def s3_endpoint(monkeypatch):
+    """A real S3 API over HTTP: moto in server mode on a free port, with boto3 pointed at it."""
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    for key, value in {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+    yield url
+    server.stop()

@@ -4,7 +4,6 @@ import csv
 import hashlib
 import io
 import json
-import socket
 import subprocess
 import sys
 from datetime import date
@@ -137,23 +136,6 @@ def test_conformance_checks_values(demo, month):
     for expected in ("ChargeCategory: MUST be one of", "ListCost: MUST equal", "Tags: MUST be a JSON object",
                      "ChargePeriodStart: MUST be ISO 8601"):
         assert expected in problems
-
-
-@pytest.fixture()
-def s3_endpoint(monkeypatch):
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    for key, value in {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(key, value)
-    yield url
-    server.stop()
 
 
 def test_export_to_s3_over_http_is_idempotent(demo, month, s3_endpoint):

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from tokenomics.config import ENV_DB, db_path
@@ -37,9 +38,15 @@ def cmd_ingest(args) -> int:
     from tokenomics.warehouse import build_models, open_warehouse
 
     con = open_warehouse(args.db)
+    since = datetime.fromisoformat(args.since).astimezone(timezone.utc) if args.since else None
     options = {k: v for k, v in {"valid_from": args.valid_from, "tz": args.tz, "host": args.host,
-                                 "at": args.at}.items() if v}
-    results = runner.ingest_paths(con, args.source, [Path(p) for p in args.paths], options, on_file=_progress)
+                                 "at": args.at, "since": since}.items() if v}
+    paths = [p if p.startswith("s3://") else Path(p) for p in args.paths]
+    try:
+        results = runner.ingest_paths(con, args.source, paths, options, on_file=_progress)
+    except Exception as exc:  # listing S3 or resolving inputs failed before any file was loaded
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
     if not args.no_build:
         build_models(con)
     return _print_results(results)
@@ -182,7 +189,8 @@ def parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("ingest", help="ingest files of one source (see `tokenomics sources`)")
     i.add_argument("source")
-    i.add_argument("paths", nargs="+")
+    i.add_argument("paths", nargs="+", help="files, folders, or s3://bucket/prefix (boto3; AWS_ENDPOINT_URL for MinIO)")
+    i.add_argument("--since", help="S3: only objects modified at or after this ISO time")
     i.add_argument("--valid-from", help="effective date for a rate-card snapshot without one in its name")
     i.add_argument("--tz", help="time zone of nvidia-smi timestamps (default UTC)")
     i.add_argument("--host", help="host name for nvidia-smi files (default: file name)")
