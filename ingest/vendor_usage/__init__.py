@@ -1,0 +1,182 @@
+"""Vendor usage APIs, saved as JSON pages: OpenAI organization usage (completions) and the Anthropic
+usage report.  Aggregates per time bucket land in vendor_usage; a window fetched again replaces the
+rows for that window (overlapping pulls never double count)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ingest.records import Candidate, validate
+from ingest.runner import Counts, LoadContext, Source, register
+from tokenomics.config import hash_salt
+from tokenomics.records import MAX_TOKENS_PER_BUCKET, hash_identifier
+
+COUNT = Field(0, ge=0, le=MAX_TOKENS_PER_BUCKET * 1000)  # bucket aggregates: many requests' worth
+
+
+class UsageRow(BaseModel):
+    """Canonical vendor usage for one bucket and dimension set: disjoint token buckets."""
+
+    model_config = ConfigDict(frozen=True)
+    provider: str
+    bucket_start: datetime
+    bucket_end: datetime
+    project: str | None = None
+    api_key_hash: str | None = None
+    user_hash: str | None = None
+    model: str = Field(min_length=1)
+    service_tier: str = "standard"
+    batch: bool = False
+    requests: int = COUNT
+    uncached_input_tokens: int = COUNT
+    cache_read_tokens: int = COUNT
+    cache_write_5m_tokens: int = COUNT
+    cache_write_1h_tokens: int = COUNT
+    output_tokens: int = COUNT
+
+    @model_validator(mode="after")
+    def _window(self):
+        if self.bucket_end <= self.bucket_start:
+            raise ValueError("bucket end is not after its start")
+        return self
+
+
+class OpenAICompletionsResult(BaseModel):
+    """One `organization.usage.completions.result`.  Quirk: ``input_tokens`` INCLUDES
+    ``input_cached_tokens`` (cache reads), so uncached input = input_tokens − input_cached_tokens; OpenAI
+    has no cache-write charge.  ``batch`` marks Batch API usage; audio tokens are counted in the totals."""
+
+    model_config = ConfigDict(extra="ignore")
+    input_tokens: int = Field(ge=0)
+    output_tokens: int = Field(ge=0)
+    input_cached_tokens: int = Field(0, ge=0)
+    num_model_requests: int = Field(0, ge=0)
+    project_id: str | None = None
+    user_id: str | None = None
+    api_key_id: str | None = None
+    model: str | None = None
+    batch: bool | None = None
+    service_tier: str | None = None
+
+    @model_validator(mode="after")
+    def _cached_within_input(self):
+        if self.input_cached_tokens > self.input_tokens:
+            raise ValueError("input_cached_tokens exceeds input_tokens (they are included in it)")
+        return self
+
+    def canonical(self, start: datetime, end: datetime) -> UsageRow:
+        return UsageRow(provider="openai", bucket_start=start, bucket_end=end, project=self.project_id,
+                        api_key_hash=hash_identifier(self.api_key_id, hash_salt()),
+                        user_hash=hash_identifier(self.user_id, hash_salt()), model=self.model or "unknown",
+                        service_tier="batch" if self.batch else _tier(self.service_tier), batch=bool(self.batch),
+                        requests=self.num_model_requests,
+                        uncached_input_tokens=self.input_tokens - self.input_cached_tokens,
+                        cache_read_tokens=self.input_cached_tokens, output_tokens=self.output_tokens)
+
+
+class _CacheCreation(BaseModel):
+    ephemeral_5m_input_tokens: int = Field(0, ge=0)
+    ephemeral_1h_input_tokens: int = Field(0, ge=0)
+
+
+class AnthropicUsageResult(BaseModel):
+    """One Anthropic usage-report result.  Quirk: buckets are already disjoint —
+    ``uncached_input_tokens`` excludes ``cache_read_input_tokens`` and the cache-creation tokens, which
+    come split by TTL (``ephemeral_5m``/``ephemeral_1h``)."""
+
+    model_config = ConfigDict(extra="ignore")
+    uncached_input_tokens: int = Field(ge=0)
+    cache_read_input_tokens: int = Field(0, ge=0)
+    cache_creation: _CacheCreation = _CacheCreation()
+    output_tokens: int = Field(ge=0)
+    api_key_id: str | None = None
+    workspace_id: str | None = None
+    model: str | None = None
+    service_tier: str | None = None
+    context_window: str | None = None
+
+    def canonical(self, start: datetime, end: datetime) -> UsageRow:
+        return UsageRow(provider="anthropic", bucket_start=start, bucket_end=end, project=self.workspace_id,
+                        api_key_hash=hash_identifier(self.api_key_id, hash_salt()), model=self.model or "unknown",
+                        service_tier=_tier(self.service_tier), batch=self.service_tier == "batch",
+                        uncached_input_tokens=self.uncached_input_tokens,
+                        cache_read_tokens=self.cache_read_input_tokens,
+                        cache_write_5m_tokens=self.cache_creation.ephemeral_5m_input_tokens,
+                        cache_write_1h_tokens=self.cache_creation.ephemeral_1h_input_tokens,
+                        output_tokens=self.output_tokens)
+
+
+def _reject(reason: str):
+    raise ValueError(reason)
+
+
+def _tier(value: str | None) -> str:
+    return {None: "standard", "default": "standard", "auto": "standard"}.get(value, value)
+
+
+def _epoch_or_iso(value) -> datetime:
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, timezone.utc)
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"bucket time {value!r} has no time zone")
+    return parsed.astimezone(timezone.utc)
+
+
+# page dialect: (bucket start key, bucket end key, result model)
+DIALECTS = {
+    "openai-usage": ("start_time", "end_time", OpenAICompletionsResult),
+    "anthropic-usage": ("starting_at", "ending_at", AnthropicUsageResult),
+}
+
+
+def _candidates(doc: dict, dialect: str) -> tuple[list[Candidate], list[tuple[datetime, datetime]]]:
+    start_key, end_key, model = DIALECTS[dialect]
+    out, windows = [], []
+    for b, bucket in enumerate(doc.get("data") or []):
+        try:
+            start, end = _epoch_or_iso(bucket[start_key]), _epoch_or_iso(bucket[end_key])
+            windows.append((start, end))
+        except (KeyError, ValueError, TypeError) as exc:
+            out.append(Candidate(b, bucket, lambda exc=exc: _reject(f"bucket without a valid window: {exc}")))
+            continue
+        for result in bucket.get("results") or []:
+            out.append(Candidate(b, result, lambda r=result, s=start, e=end: [model.model_validate(r).canonical(s, e)]))
+    return out, windows
+
+
+def loader(dialect: str):
+    def load(con, path: Path, ctx: LoadContext) -> Counts:
+        """A saved API page (or a JSON list of pages): its buckets replace what we had for those windows."""
+        doc = json.loads(path.read_text())
+        pages = doc if isinstance(doc, list) else [doc]
+        candidates, windows = [], []
+        for page in pages:
+            c, w = _candidates(page, dialect)
+            candidates += c
+            windows += w
+        good, counts = validate(candidates, ctx, con)
+        provider = "openai" if dialect == "openai-usage" else "anthropic"
+        for start, end in sorted(set(windows)):
+            con.execute("DELETE FROM vendor_usage WHERE provider = ? AND bucket_start = ? AND bucket_end = ?",
+                        [provider, start, end])
+        for _, (row,) in good:
+            con.execute("INSERT INTO vendor_usage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [row.provider, row.bucket_start, row.bucket_end, row.project, row.api_key_hash,
+                         row.user_hash, row.model, row.service_tier, row.batch, row.requests,
+                         row.uncached_input_tokens, row.cache_read_tokens, row.cache_write_5m_tokens,
+                         row.cache_write_1h_tokens, row.output_tokens, ctx.run_id])
+            counts.loaded += 1
+        return counts
+
+    return load
+
+
+register(Source("openai-usage", loader("openai-usage"), ("openai-usage*.json",),
+                "OpenAI /v1/organization/usage/completions pages (JSON)"))
+register(Source("anthropic-usage", loader("anthropic-usage"), ("anthropic-usage*.json",),
+                "Anthropic usage report pages (JSON)"))
