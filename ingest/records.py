@@ -35,7 +35,7 @@ def validate(candidates: Iterable[Candidate], ctx: LoadContext, con: duckdb.Duck
         counts.read += 1
         try:
             good.append((cand, cand.build()))
-        except (ValidationError, ValueError, TypeError, KeyError) as exc:
+        except (ValidationError, ValueError, TypeError, KeyError, ArithmeticError) as exc:
             bad.append((cand.line_no, json.dumps(cand.raw, default=str), reason_of(exc)))
     counts.quarantined += quarantine_rows(con, ctx, bad)
     return good, counts

@@ -40,7 +40,8 @@ def cmd_ingest(args) -> int:
     con = open_warehouse(args.db)
     since = datetime.fromisoformat(args.since).astimezone(timezone.utc) if args.since else None
     options = {k: v for k, v in {"valid_from": args.valid_from, "tz": args.tz, "host": args.host,
-                                 "at": args.at, "since": since, "tenant_map": args.tenant_map}.items() if v}
+                                 "at": args.at, "since": since, "tenant_map": args.tenant_map,
+                                 "mapping": args.mapping}.items() if v}
     paths = [p if p.startswith("s3://") else Path(p) for p in args.paths]
     try:
         results = runner.ingest_paths(con, args.source, paths, options, on_file=_progress)
@@ -192,6 +193,7 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("paths", nargs="+", help="files, folders, or s3://bucket/prefix (boto3; AWS_ENDPOINT_URL for MinIO)")
     i.add_argument("--since", help="S3: only objects modified at or after this ISO time")
     i.add_argument("--tenant-map", help="bedrock: YAML of caller ARN globs -> tenant")
+    i.add_argument("--mapping", help="mapped: YAML of canonical field -> column (ingest/mapped/README.md)")
     i.add_argument("--valid-from", help="effective date for a rate-card snapshot without one in its name")
     i.add_argument("--tz", help="time zone of nvidia-smi timestamps (default UTC)")
     i.add_argument("--host", help="host name for nvidia-smi files (default: file name)")
