@@ -1,3 +1,5 @@
 """Ingest jobs: each source folder registers itself in ingest.runner.REGISTRY on import."""
 
-from ingest import bedrock, dcgm, deployments, litellm, mapped, nvidia_smi, rate_cards, vendor_usage  # noqa: F401,E501  (registration)
+from ingest import (  # noqa: F401  (registration)
+    bedrock, dcgm, deployments, litellm, litellm_spendlogs, mapped, nvidia_smi, rate_cards, vendor_usage,
+)

@@ -39,29 +39,29 @@ def land(con, ctx: LoadContext, records: list[tuple[int | None, str, GatewayRequ
     if not records:
         return counts
     rows = []
-    for line_no, raw, record in records:
+    for i, (line_no, raw, record) in enumerate(records):
         row = _row(record)
         row["row_hash"] = hashlib.md5(json.dumps(row, default=str, sort_keys=True).encode()).hexdigest()
-        rows.append({"line_no": line_no, "raw": raw, **row})
-    batch = pl.DataFrame(rows, infer_schema_length=None)
+        rows.append({"_i": i, "line_no": line_no, "raw": raw, **row})
+    batch = pl.DataFrame(rows, infer_schema_length=None, schema_overrides={"line_no": pl.Int64})
     con.register("_landing", batch)
     try:
         outcome = con.execute("""
             WITH ranked AS (
-                SELECT l.line_no, l.request_id, l.row_hash, l.raw,
-                    first_value(l.row_hash) OVER (PARTITION BY l.request_id ORDER BY l.line_no) AS first_hash,
-                    row_number() OVER (PARTITION BY l.request_id ORDER BY l.line_no) AS nth,
+                SELECT l._i, l.line_no, l.request_id, l.row_hash, l.raw,
+                    first_value(l.row_hash) OVER (PARTITION BY l.request_id ORDER BY l._i) AS first_hash,
+                    row_number() OVER (PARTITION BY l.request_id ORDER BY l._i) AS nth,
                     e.row_hash AS loaded_hash
                 FROM _landing l
                 LEFT JOIN raw_requests e ON e.source = $source AND e.request_id = l.request_id
             )
-            SELECT line_no, raw, request_id,
+            SELECT _i, line_no, raw, request_id,
                 CASE WHEN loaded_hash = row_hash OR (loaded_hash IS NULL AND nth > 1 AND row_hash = first_hash)
                          THEN 'duplicate'
                      WHEN loaded_hash IS NOT NULL OR nth > 1 THEN 'conflict'
                      ELSE 'new' END AS outcome
             FROM ranked""", {"source": ctx.source}).pl()
-        new = outcome.filter(pl.col("outcome") == "new")["line_no"].to_list()
+        new = outcome.filter(pl.col("outcome") == "new")["_i"].to_list()
         con.execute("""
             INSERT INTO raw_requests BY NAME
             SELECT $source AS source, request_id, row_hash, start_time, end_time, tenant, team, project, user_hash,
@@ -69,7 +69,7 @@ def land(con, ctx: LoadContext, records: list[tuple[int | None, str, GatewayRequ
                 uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
                 output_tokens, reasoning_tokens, status, is_stream, ttft_ms, latency_ms, gateway_cache,
                 reported_cost_usd::DECIMAL(38, 12) AS reported_cost_usd, $run_id AS run_id
-            FROM _landing WHERE list_contains($new, line_no)""", {"source": ctx.source, "run_id": ctx.run_id, "new": new})
+            FROM _landing WHERE list_contains($new, _i)""", {"source": ctx.source, "run_id": ctx.run_id, "new": new})
     finally:
         con.unregister("_landing")
     conflicts = outcome.filter(pl.col("outcome") == "conflict")
