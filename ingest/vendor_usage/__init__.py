@@ -180,3 +180,5 @@ register(Source("openai-usage", loader("openai-usage"), ("openai-usage*.json",),
                 "OpenAI /v1/organization/usage/completions pages (JSON)"))
 register(Source("anthropic-usage", loader("anthropic-usage"), ("anthropic-usage*.json",),
                 "Anthropic usage report pages (JSON)"))
+
+from ingest.vendor_usage import costs  # noqa: E402,F401  (registers the cost sources)

@@ -1,0 +1,65 @@
+"""Vendor cost APIs: exact amounts (Anthropic cents as strings), windows replace, reconciliation per class."""
+
+import json
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+from ingest.runner import ingest_paths
+from tests.sqlgiven import given, memory, run_model
+
+FIX = Path(__file__).parent / "fixtures" / "vendor_usage"
+
+
+def test_cost_pages_land_exactly(warehouse, tmp_path):
+    ingest_paths(warehouse, "openai-costs", [FIX / "openai-costs-2026-11-01.json"])
+    ingest_paths(warehouse, "anthropic-costs", [FIX / "anthropic-costs-2026-11-01.json"])
+    rows = dict(((p, c), a) for p, c, a in warehouse.execute(
+        "SELECT provider, token_class, amount_usd FROM vendor_costs").fetchall())
+    assert rows[("openai", "cache_read")] == Decimal("1.0")
+    # Anthropic amounts are cents as decimal strings: "13.50" cents = $0.135
+    assert rows[("anthropic", "output")] == Decimal("0.135")
+    assert rows[("anthropic", "uncached_input")] == Decimal("0.06")
+    page = json.loads((FIX / "openai-costs-2026-11-01.json").read_text())
+    page["data"][0]["results"] = page["data"][0]["results"][:1]      # the re-fetched day now shows one item
+    refetch = tmp_path / "openai-costs-refetch.json"
+    refetch.write_text(json.dumps(page))
+    ingest_paths(warehouse, "openai-costs", [refetch])
+    assert warehouse.execute("SELECT count(*) FROM vendor_costs WHERE provider = 'openai'").fetchone()[0] == 1
+
+
+def test_bad_cost_rows_are_quarantined(warehouse, tmp_path):
+    doc = {"data": [{"starting_at": "2026-11-01T00:00:00Z", "ending_at": "2026-11-02T00:00:00Z", "results": [
+        {"currency": "EUR", "amount": "1.00", "token_type": "output_tokens"},
+        {"currency": "USD", "amount": "1e3", "token_type": "output_tokens"},
+        {"currency": "USD", "amount": "2.00", "token_type": "output_tokens"}]}]}
+    f = tmp_path / "anthropic-costs-bad.json"
+    f.write_text(json.dumps(doc))
+    [r] = ingest_paths(warehouse, "anthropic-costs", [f])
+    assert (r.counts.read, r.counts.loaded, r.counts.quarantined) == (3, 1, 2)
+
+
+def test_reconciliation_mart_by_token_class():
+    con = memory()
+    given(con, "int_request_costs", "day DATE, provider VARCHAR, service_tier VARCHAR, pricing_status VARCHAR, "
+          "discount_pct DECIMAL(9,4), uncached_input_tokens BIGINT, cache_read_tokens BIGINT, "
+          "cache_write_5m_tokens BIGINT, cache_write_1h_tokens BIGINT, output_tokens BIGINT, reasoning_tokens BIGINT, "
+          "price_uncached_input DECIMAL(18,6), price_cache_read DECIMAL(18,6), price_cache_write_5m DECIMAL(18,6), "
+          "price_cache_write_1h DECIMAL(18,6), price_output DECIMAL(18,6), price_reasoning DECIMAL(18,6)", [
+              # 2,000,000 uncached x $3 = $6.00 with a 10 % discount -> $5.40; 1,000,000 output x $15 = $15 -> $13.50
+              (date(2026, 11, 1), "anthropic", "standard", "priced", 10, 2_000_000, 0, 0, 0, 1_000_000, 0,
+               3, 0.3, 3.75, 6, 15, 15)])
+    given(con, "vendor_costs", "provider VARCHAR, bucket_start TIMESTAMPTZ, bucket_end TIMESTAMPTZ, project VARCHAR, "
+          "model VARCHAR, token_class VARCHAR, service_tier VARCHAR, amount_usd DECIMAL(38,12), run_id VARCHAR", [
+              ("anthropic", datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 2, tzinfo=timezone.utc),
+               None, None, "uncached_input", "standard", Decimal("5.40"), "r"),
+              ("anthropic", datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 2, tzinfo=timezone.utc),
+               None, None, "output", "standard", Decimal("13.00"), "r"),
+              ("anthropic", datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 2, tzinfo=timezone.utc),
+               None, None, "cache_read", "standard", Decimal("0.45"), "r")])
+    run_model(con, "marts/mart_vendor_reconciliation_daily.sql")
+    got = {r[0]: r[1:] for r in con.execute("SELECT token_class, computed_usd, vendor_usd, variance_usd "
+                                           "FROM mart_vendor_reconciliation_daily").fetchall()}
+    assert got["uncached_input"] == (Decimal("5.4"), Decimal("5.4"), Decimal("0"))
+    assert got["output"] == (Decimal("13.5"), Decimal("13"), Decimal("0.5"))   # we compute more than billed
+    assert got["cache_read"] == (None, Decimal("0.45"), None)                 # only the vendor saw cache reads
