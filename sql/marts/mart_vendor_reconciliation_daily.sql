@@ -16,6 +16,7 @@ WITH ours AS (
         ('output', r.reasoning_tokens, r.price_reasoning)
     ) m(token_class, tokens, price)
     WHERE r.pricing_status = 'priced' AND m.tokens > 0 AND r.provider IN (SELECT DISTINCT provider FROM vendor_costs)
+      AND EXISTS (SELECT 1 FROM vendor_costs)  -- nothing to compare with: skip the scan
     GROUP BY ALL
 ),
 theirs AS (
