@@ -7,6 +7,7 @@ the viewer's principal (one user's results are never served to another) and the 
 from __future__ import annotations
 
 import functools
+import json
 import os
 from datetime import date
 from decimal import Decimal
@@ -164,8 +165,6 @@ def past_exports() -> pl.DataFrame:
     principal().require("exports")
     rows = []
     for manifest in sorted(export_dir().glob("*/manifest.json")):
-        import json
-
         doc = json.loads(manifest.read_text())
         for f in doc["files"]:
             rows.append({"export": manifest.parent.name, "period": doc["period"], "format": doc["format"],

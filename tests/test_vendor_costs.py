@@ -41,13 +41,14 @@ def test_bad_cost_rows_are_quarantined(warehouse, tmp_path):
 
 def test_reconciliation_mart_by_token_class():
     con = memory()
-    given(con, "int_request_costs", "day DATE, provider VARCHAR, service_tier VARCHAR, pricing_status VARCHAR, "
+    given(con, "int_request_costs", "day DATE, tenant VARCHAR, model VARCHAR, rate_context_tier BIGINT, "
+          "rate_valid_from TIMESTAMPTZ, provider VARCHAR, service_tier VARCHAR, pricing_status VARCHAR, "
           "discount_pct DECIMAL(9,4), uncached_input_tokens BIGINT, cache_read_tokens BIGINT, "
           "cache_write_5m_tokens BIGINT, cache_write_1h_tokens BIGINT, output_tokens BIGINT, reasoning_tokens BIGINT, "
           "price_uncached_input DECIMAL(18,6), price_cache_read DECIMAL(18,6), price_cache_write_5m DECIMAL(18,6), "
           "price_cache_write_1h DECIMAL(18,6), price_output DECIMAL(18,6), price_reasoning DECIMAL(18,6)", [
               # 2,000,000 uncached x $3 = $6.00 with a 10 % discount -> $5.40; 1,000,000 output x $15 = $15 -> $13.50
-              (date(2026, 11, 1), "anthropic", "standard", "priced", 10, 2_000_000, 0, 0, 0, 1_000_000, 0,
+              (date(2026, 11, 1), "acme", "claude-x", 0, None, "anthropic", "standard", "priced", 10, 2_000_000, 0, 0, 0, 1_000_000, 0,
                3, 0.3, 3.75, 6, 15, 15)])
     given(con, "vendor_costs", "provider VARCHAR, bucket_start TIMESTAMPTZ, bucket_end TIMESTAMPTZ, project VARCHAR, "
           "model VARCHAR, token_class VARCHAR, service_tier VARCHAR, amount_usd DECIMAL(38,12), run_id VARCHAR", [
@@ -57,6 +58,7 @@ def test_reconciliation_mart_by_token_class():
                None, None, "output", "standard", Decimal("13.00"), "r"),
               ("anthropic", datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 2, tzinfo=timezone.utc),
                None, None, "cache_read", "standard", Decimal("0.45"), "r")])
+    run_model(con, "intermediate/int_request_meters.sql")
     run_model(con, "marts/mart_vendor_reconciliation_daily.sql")
     got = {r[0]: r[1:] for r in con.execute("SELECT token_class, computed_usd, vendor_usd, variance_usd "
                                            "FROM mart_vendor_reconciliation_daily").fetchall()}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from functools import lru_cache
@@ -126,9 +126,8 @@ def rate_cards(db, principal: Principal, f: Filters, price_at: date, discount_pc
 
 def workload(db, principal: Principal, f: Filters, route: str | None) -> dict[str, pl.DataFrame]:
     """Routes to pick from and the chosen traffic's shape and peak, within the principal's tenants."""
-    p = f.params(principal)
-    return {"routes": run(db, "workload_routes", **_bound(_text("workload_routes"), p)),
-            **_many(db, {"profile": "workload_profile", "shape": "workload_shape"}, **p, route=route)}
+    return _many(db, {"routes": "workload_routes", "profile": "workload_profile", "shape": "workload_shape"},
+                 **f.params(principal), route=route)
 
 
 def api_prices(db, day: date, isl: int, osl: int, requests: int) -> pl.DataFrame:

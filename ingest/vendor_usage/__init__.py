@@ -127,58 +127,49 @@ def _epoch_or_iso(value) -> datetime:
     return parsed.astimezone(timezone.utc)
 
 
-# page dialect: (bucket start key, bucket end key, result model)
-DIALECTS = {
-    "openai-usage": ("start_time", "end_time", OpenAICompletionsResult),
-    "anthropic-usage": ("starting_at", "ending_at", AnthropicUsageResult),
-}
-
-
-def _candidates(doc: dict, dialect: str) -> tuple[list[Candidate], list[tuple[datetime, datetime]]]:
-    start_key, end_key, model = DIALECTS[dialect]
-    out, windows = [], []
-    for b, bucket in enumerate(doc.get("data") or []):
-        try:
-            start, end = _epoch_or_iso(bucket[start_key]), _epoch_or_iso(bucket[end_key])
-            windows.append((start, end))
-        except (KeyError, ValueError, TypeError) as exc:
-            out.append(Candidate(b, bucket, lambda exc=exc: _reject(f"bucket without a valid window: {exc}")))
-            continue
-        for result in bucket.get("results") or []:
-            out.append(Candidate(b, result, lambda r=result, s=start, e=end: [model.model_validate(r).canonical(s, e)]))
+def _candidates(doc: dict, start_key: str, end_key: str, model) -> tuple[list[Candidate], set]:
+    """One candidate per result of every bucket (a bucket without a valid window is one bad row)."""
+    out, windows = [], set()
+    for page in doc if isinstance(doc, list) else [doc]:
+        for b, bucket in enumerate(page.get("data") or []):
+            try:
+                start, end = _epoch_or_iso(bucket[start_key]), _epoch_or_iso(bucket[end_key])
+            except (KeyError, ValueError, TypeError) as exc:
+                out.append(Candidate(b, bucket, lambda exc=exc: _reject(f"bucket without a valid window: {exc}")))
+                continue
+            windows.add((start, end))
+            for result in bucket.get("results") or []:
+                out.append(Candidate(b, result, lambda r=result, s=start, e=end:
+                                     [model.model_validate(r).canonical(s, e)]))
     return out, windows
 
 
-def loader(dialect: str):
+def window_loader(table: str, provider: str, start_key: str, end_key: str, model):
+    """Loader for saved API pages (one page or a JSON list of pages) of time-bucketed vendor data: every
+    window in the file replaces what ``table`` had for it, so re-fetched overlaps never double count."""
+
     def load(con, path: Path, ctx: LoadContext) -> Counts:
-        """A saved API page (or a JSON list of pages): its buckets replace what we had for those windows."""
-        doc = json.loads(path.read_text())
-        pages = doc if isinstance(doc, list) else [doc]
-        candidates, windows = [], []
-        for page in pages:
-            c, w = _candidates(page, dialect)
-            candidates += c
-            windows += w
+        candidates, windows = _candidates(json.loads(path.read_text()), start_key, end_key, model)
         good, counts = validate(candidates, ctx, con)
-        provider = "openai" if dialect == "openai-usage" else "anthropic"
-        for start, end in sorted(set(windows)):
-            con.execute("DELETE FROM vendor_usage WHERE provider = ? AND bucket_start = ? AND bucket_end = ?",
+        for start, end in sorted(windows):
+            con.execute(f"DELETE FROM {table} WHERE provider = ? AND bucket_start = ? AND bucket_end = ?",
                         [provider, start, end])
         for _, (row,) in good:
-            con.execute("INSERT INTO vendor_usage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [row.provider, row.bucket_start, row.bucket_end, row.project, row.api_key_hash,
-                         row.user_hash, row.model, row.service_tier, row.batch, row.requests,
-                         row.uncached_input_tokens, row.cache_read_tokens, row.cache_write_5m_tokens,
-                         row.cache_write_1h_tokens, row.output_tokens, ctx.run_id])
+            values = row.model_dump()
+            names = ", ".join([*values, "run_id"])
+            marks = ", ".join("?" for _ in range(len(values) + 1))
+            con.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", [*values.values(), ctx.run_id])
             counts.loaded += 1
         return counts
 
     return load
 
 
-register(Source("openai-usage", loader("openai-usage"), ("openai-usage*.json",),
+register(Source("openai-usage", window_loader("vendor_usage", "openai", "start_time", "end_time",
+                                              OpenAICompletionsResult), ("openai-usage*.json",),
                 "OpenAI /v1/organization/usage/completions pages (JSON)"))
-register(Source("anthropic-usage", loader("anthropic-usage"), ("anthropic-usage*.json",),
+register(Source("anthropic-usage", window_loader("vendor_usage", "anthropic", "starting_at", "ending_at",
+                                                 AnthropicUsageResult), ("anthropic-usage*.json",),
                 "Anthropic usage report pages (JSON)"))
 
 from ingest.vendor_usage import costs  # noqa: E402,F401  (registers the cost sources)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.records import Candidate, validate
-from ingest.runner import Counts, LoadContext, Source, register
-from ingest.vendor_usage import _epoch_or_iso, _reject, _tier
+from ingest.runner import Source, register
+from ingest.vendor_usage import _tier, window_loader
 
 # OpenAI line items read "<model>, <part>"; the part names the token class
 OPENAI_PARTS = {"input": "uncached_input", "cached input": "cache_read", "output": "output"}
@@ -72,42 +69,9 @@ class AnthropicCostResult(BaseModel):
                        service_tier=_tier(self.service_tier), amount_usd=Decimal(self.amount) / 100)
 
 
-DIALECTS = {"openai-costs": ("openai", "start_time", "end_time", OpenAICostResult),
-            "anthropic-costs": ("anthropic", "starting_at", "ending_at", AnthropicCostResult)}
-
-
-def loader(dialect: str):
-    provider, start_key, end_key, model = DIALECTS[dialect]
-
-    def load(con, path: Path, ctx: LoadContext) -> Counts:
-        """Each window in the file replaces the costs stored for it (re-fetches never double count)."""
-        doc = json.loads(path.read_text())
-        candidates, windows = [], set()
-        for page in doc if isinstance(doc, list) else [doc]:
-            for b, bucket in enumerate(page.get("data") or []):
-                try:
-                    start, end = _epoch_or_iso(bucket[start_key]), _epoch_or_iso(bucket[end_key])
-                except (KeyError, ValueError, TypeError) as exc:
-                    candidates.append(Candidate(b, bucket, lambda exc=exc: _reject(f"bucket without a valid window: {exc}")))
-                    continue
-                windows.add((start, end))
-                for r in bucket.get("results") or []:
-                    candidates.append(Candidate(b, r, lambda r=r, s=start, e=end: [model.model_validate(r).canonical(s, e)]))
-        good, counts = validate(candidates, ctx, con)
-        for start, end in sorted(windows):
-            con.execute("DELETE FROM vendor_costs WHERE provider = ? AND bucket_start = ? AND bucket_end = ?",
-                        [provider, start, end])
-        for _, (row,) in good:
-            con.execute("INSERT INTO vendor_costs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [row.provider, row.bucket_start, row.bucket_end, row.project, row.model, row.token_class,
-                         row.service_tier, row.amount_usd, ctx.run_id])
-            counts.loaded += 1
-        return counts
-
-    return load
-
-
-register(Source("openai-costs", loader("openai-costs"), ("openai-costs*.json",),
+register(Source("openai-costs", window_loader("vendor_costs", "openai", "start_time", "end_time",
+                                              OpenAICostResult), ("openai-costs*.json",),
                 "OpenAI /v1/organization/costs pages (JSON)"))
-register(Source("anthropic-costs", loader("anthropic-costs"), ("anthropic-costs*.json",),
+register(Source("anthropic-costs", window_loader("vendor_costs", "anthropic", "starting_at", "ending_at",
+                                                 AnthropicCostResult), ("anthropic-costs*.json",),
                 "Anthropic cost report pages (JSON; amounts are decimal strings in cents)"))

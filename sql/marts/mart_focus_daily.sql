@@ -5,21 +5,7 @@
 -- holds exactly; tokens are priced per 1M (PricingUnit '1M Tokens'), GPUs per hour (capacity + energy
 -- for owned GPUs).  A view: only exports read it, so it is computed when an export runs.
 CREATE OR REPLACE VIEW mart_focus_daily AS
-WITH meters AS (
-    SELECT r.day, r.tenant, r.provider, r.model, r.service_tier, r.rate_context_tier, r.rate_valid_from,
-        r.discount_pct, m.meter, m.tokens, m.price
-    FROM int_request_costs r
-    CROSS JOIN LATERAL (VALUES
-        ('Input Tokens', r.uncached_input_tokens, r.price_uncached_input),
-        ('Cached Input Tokens', r.cache_read_tokens, r.price_cache_read),
-        ('Cache Write Tokens (5m)', r.cache_write_5m_tokens, r.price_cache_write_5m),
-        ('Cache Write Tokens (1h)', r.cache_write_1h_tokens, r.price_cache_write_1h),
-        ('Output Tokens', r.output_tokens, r.price_output),
-        ('Reasoning Tokens', r.reasoning_tokens, r.price_reasoning)
-    ) m(meter, tokens, price)
-    WHERE r.pricing_status = 'priced' AND m.tokens > 0
-),
-api AS (
+WITH api AS (
     SELECT day, tenant, provider, model, service_tier, rate_context_tier AS context_tier, rate_valid_from AS price_from,
         discount_pct, meter, 'api' AS charge_source, NULL::VARCHAR AS deployment_id, NULL::VARCHAR AS driver,
         NULL::VARCHAR AS idle_policy, NULL::VARCHAR AS gpu_type, NULL::VARCHAR AS gpu_precision,
@@ -30,7 +16,7 @@ api AS (
         (sum(tokens) * price * 0.000001)::DECIMAL(38, 12) AS list_cost,
         (sum(tokens) * price * (100 - discount_pct) * 0.00000001)::DECIMAL(38, 12) AS contracted_cost,
         NULL::DOUBLE AS allocated_ratio, NULL::DOUBLE AS usage_quantity
-    FROM meters
+    FROM int_request_meters
     GROUP BY day, tenant, provider, model, service_tier, rate_context_tier, rate_valid_from, discount_pct, meter, price
 ),
 gpu AS (

@@ -4,18 +4,11 @@
 -- comparison is per provider, token class and tier; NULL on one side means it has no data that day.
 CREATE OR REPLACE TABLE mart_vendor_reconciliation_daily AS
 WITH ours AS (
-    SELECT r.day, r.provider, m.token_class, r.service_tier,
-        sum(m.tokens * m.price * (100 - r.discount_pct)) * 0.00000001 AS computed_usd
-    FROM int_request_costs r
-    CROSS JOIN LATERAL (VALUES
-        ('uncached_input', r.uncached_input_tokens, r.price_uncached_input),
-        ('cache_read', r.cache_read_tokens, r.price_cache_read),
-        ('cache_write_5m', r.cache_write_5m_tokens, r.price_cache_write_5m),
-        ('cache_write_1h', r.cache_write_1h_tokens, r.price_cache_write_1h),
-        ('output', r.output_tokens, r.price_output),
-        ('output', r.reasoning_tokens, r.price_reasoning)
-    ) m(token_class, tokens, price)
-    WHERE r.pricing_status = 'priced' AND m.tokens > 0 AND r.provider IN (SELECT DISTINCT provider FROM vendor_costs)
+    -- vendors bill reasoning tokens as output
+    SELECT day, provider, CASE token_class WHEN 'reasoning' THEN 'output' ELSE token_class END AS token_class,
+        service_tier, sum(tokens * price * (100 - discount_pct)) * 0.00000001 AS computed_usd
+    FROM int_request_meters
+    WHERE provider IN (SELECT DISTINCT provider FROM vendor_costs)
       AND EXISTS (SELECT 1 FROM vendor_costs)  -- nothing to compare with: skip the scan
     GROUP BY ALL
 ),
