@@ -1,51 +1,130 @@
-"""Shared path for JSON-lines sources: read lines in DuckDB, let a source script classify each one."""
+"""Shared path for JSON-lines sources: cut a file into line-aligned pieces, let a source script classify
+each line in DuckDB.
+
+Pieces of at most TOKENOMICS_CHUNK_BYTES (64 MiB) are processed one after another in the caller's
+transaction, so memory is bounded by the piece size, not the file size.  Lines are cut at '\\n' only
+(a CR or any control character inside a line stays in it), so line numbers are exact physical lines."""
 
 from __future__ import annotations
 
+import codecs
+import os
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
-from ingest.runner import Counts, LoadContext
+from ingest.runner import Counts, LoadContext, quarantine_rows
 from ingest.sqlscript import run_script
 from tokenomics.config import hash_salt
 
-# Unit separator: cannot appear unescaped in valid JSON, so each line arrives as one column.
-LINE_DELIMITER = chr(31)
+CHUNK_BYTES = int(os.environ.get("TOKENOMICS_CHUNK_BYTES", 64 << 20))
+NEWLINE = 10
 
 
-def load_jsonl(
-    con: duckdb.DuckDBPyConnection, path: Path, ctx: LoadContext, script: str
-) -> Counts:
-    """Run jsonl_lines.sql then the source's script; store quarantined lines; return the counts."""
-    params = {
-        "path": str(path),
-        "delim": LINE_DELIMITER,
-        "salt": hash_salt(),
-        "source": ctx.source,
-        "run_id": ctx.run_id,
-    }
-    run_script(con, "ingest/jsonl_lines.sql", params)
-    run_script(con, script, params)
-    now = datetime.now(timezone.utc)
-    con.execute(
-        "INSERT INTO quarantine SELECT ?, ?, ?, line_no, raw, reason, ? FROM ("
-        " SELECT line_no, raw, 'undecodable line: ' || reason AS reason FROM _rejected"
-        " UNION ALL SELECT _line_no(o.line_no), l.raw, o.reason FROM _outcome o JOIN _lines l USING (line_no)"
-        " WHERE o.outcome = 'quarantined')",
-        [ctx.run_id, ctx.source, ctx.uri, now],
-    )
-    rejected = con.execute("SELECT count(*) FROM _rejected").fetchone()[0]
-    by_outcome = dict(con.execute("SELECT outcome, count(*) FROM _outcome GROUP BY ALL").fetchall())
-    lines = con.execute("SELECT count(*) FROM _lines").fetchone()[0]
-    counts = Counts(
-        read=lines + rejected,
-        loaded=con.execute("SELECT count(*) FROM _candidates ANTI JOIN _outcome USING (line_no)").fetchone()[0],
-        quarantined=by_outcome.get("quarantined", 0) + rejected,
-        duplicate=by_outcome.get("duplicate", 0),
-    )
-    con.execute("DROP VIEW IF EXISTS _lines")
-    for table in ("_read", "_shift", "_rejected", "_parsed", "_candidates", "_outcome"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-    return counts
+def pieces(path: Path, size: int | None = None) -> Iterator[tuple[bytes, int]]:
+    """(bytes, physical lines before them) for each ≤ size piece of the file, cut after a newline.
+
+    A line longer than size is kept whole (the piece grows to hold it)."""
+    size = size or CHUNK_BYTES
+    with Path(path).open("rb") as source:
+        lines_before, carry = 0, b""
+        while True:
+            block = source.read(size)
+            data = carry + block
+            if not data:
+                return
+            cut = data.rfind(b"\n") + 1 if block else len(data)
+            if cut == 0:  # no line end yet: the line goes on into the next block
+                carry = data
+                continue
+            piece, carry = data[:cut], data[cut:]
+            yield piece, lines_before
+            lines_before += piece.count(b"\n")
+
+
+def split_lines(piece: bytes) -> tuple[pa.Table, list[tuple[int, str, str]]]:
+    """The piece's UTF-8 lines as an Arrow table (line_no, raw) over the same bytes (no copy when all of
+    it is UTF-8), and the lines that are not UTF-8 as (line_no, text with replacement characters, reason).
+
+    Each raw value keeps its line ending: JSON ignores it, and it keeps the values contiguous."""
+    data = piece if piece.endswith(b"\n") else piece + b"\n"
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == NEWLINE)
+    offsets = np.concatenate(([0], ends + 1)).astype(np.int64)
+    count = len(ends)
+    lines = pa.Array.from_buffers(pa.large_binary(), count, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    numbers = np.arange(1, count + 1, dtype=np.int64)
+    bad = _undecodable(data, offsets)
+    if not bad:
+        return _batched(numbers, lines.view(pa.large_string())), []
+    keep = np.ones(count, dtype=bool)
+    keep[list(bad)] = False
+    rejected = [(i + 1, data[offsets[i]:offsets[i + 1]].rstrip(b"\r\n").decode("utf-8", "replace"), reason)
+                for i, reason in bad.items()]
+    return _batched(numbers[keep], lines.filter(pa.array(keep)).cast(pa.large_string())), rejected
+
+
+def _undecodable(data: bytes, offsets: np.ndarray, window: int = 1024) -> dict[int, str]:
+    """Index → reason for lines that are not UTF-8: decode whole windows of lines, lines only where one fails."""
+    view, bad = memoryview(data), {}
+    for first in range(0, len(offsets) - 1, window):
+        last = min(first + window, len(offsets) - 1)
+        try:
+            codecs.utf_8_decode(view[offsets[first]:offsets[last]], "strict", True)
+            continue
+        except UnicodeDecodeError:
+            pass
+        for i in range(first, last):
+            try:
+                codecs.utf_8_decode(view[offsets[i]:offsets[i + 1]], "strict", True)
+            except UnicodeDecodeError as exc:
+                bad[i] = f"undecodable line: invalid UTF-8 at byte {exc.start + 1}"
+    return bad
+
+
+def _batched(numbers: np.ndarray, raw: pa.Array, batches: int = 8) -> pa.Table:
+    """Several record batches, so DuckDB scans them on all cores."""
+    table = pa.table({"line_no": numbers, "raw": raw})
+    if table.num_rows == 0:
+        return table
+    return pa.Table.from_batches(table.to_batches(max_chunksize=max(1, -(-table.num_rows // batches))))
+
+
+def load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, ctx: LoadContext, script: str) -> Counts:
+    """Run jsonl_lines.sql then the source's script on each piece; store quarantined lines; sum the counts."""
+    total = Counts()
+    for piece, offset in pieces(Path(path)):
+        counts = _load_piece(con, piece, offset, ctx, script)
+        for name in ("read", "loaded", "quarantined", "duplicate"):
+            setattr(total, name, getattr(total, name) + getattr(counts, name))
+        ctx.advance(len(piece))
+    return total
+
+
+def _load_piece(con, piece: bytes, offset: int, ctx: LoadContext, script: str) -> Counts:
+    params = {"salt": hash_salt(), "source": ctx.source, "run_id": ctx.run_id, "line_offset": offset}
+    table, rejected = split_lines(piece)
+    con.register("_chunk", table)
+    try:
+        run_script(con, "ingest/jsonl_lines.sql", params)
+        run_script(con, script, params)
+        quarantine_rows(con, ctx, [(number + offset, raw, reason) for number, raw, reason in rejected])
+        con.execute(
+            "INSERT INTO quarantine SELECT ?, ?, ?, o.line_no + ?, rtrim(l.raw, chr(13) || chr(10)), o.reason, ?"
+            " FROM _outcome o JOIN _lines l USING (line_no) WHERE o.outcome = 'quarantined'",
+            [ctx.run_id, ctx.source, ctx.uri, offset, datetime.now(timezone.utc)],
+        )
+        by_outcome = dict(con.execute("SELECT outcome, count(*) FROM _outcome GROUP BY ALL").fetchall())
+        lines = con.execute("SELECT count(*) FROM _lines").fetchone()[0]
+        loaded = con.execute("SELECT count(*) FROM _candidates ANTI JOIN _outcome USING (line_no)").fetchone()[0]
+    finally:
+        for view in ("_parsed", "_lines"):
+            con.execute(f"DROP VIEW IF EXISTS {view}")
+        for temp in ("_candidates", "_outcome"):
+            con.execute(f"DROP TABLE IF EXISTS {temp}")
+        con.unregister("_chunk")
+    return Counts(read=lines + len(rejected), loaded=loaded,
+                  quarantined=by_outcome.get("quarantined", 0) + len(rejected), duplicate=by_outcome.get("duplicate", 0))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,6 +39,14 @@ class FileResult:
     message: str = ""
 
 
+class Progress(Protocol):
+    """What a progress display offers the runner (tokenomics.progress.ProgressBar is one)."""
+
+    def start(self, name: str, total: int) -> None: ...
+    def advance(self, nbytes: int) -> None: ...
+    def finish(self) -> None: ...
+
+
 class Loader(Protocol):
     def __call__(self, con: duckdb.DuckDBPyConnection, path: Path, ctx: "LoadContext") -> Counts: ...
 
@@ -49,6 +59,12 @@ class LoadContext:
     source: str
     uri: str
     options: dict
+    # told how many input bytes were processed, for progress bars on long files
+    progress: Callable[[int], None] | None = None
+
+    def advance(self, nbytes: int) -> None:
+        if self.progress:
+            self.progress(nbytes)
 
 
 @dataclass(frozen=True)
@@ -100,6 +116,7 @@ def ingest_file(
     options: dict | None = None,
     run_id: str | None = None,
     uri: str | None = None,
+    progress: Progress | None = None,
 ) -> FileResult:
     """Load one file atomically; a file whose bytes were ingested before is skipped.
 
@@ -117,7 +134,10 @@ def ingest_file(
         result = FileResult(source.name, uri, "skipped_already_ingested", message=f"same bytes as run {seen[0]}")
         _record_run(con, run_id, result, digest, started)
         return result
-    ctx = LoadContext(run_id, source.name, uri, options or {})
+    size = path.stat().st_size
+    if progress:
+        progress.start(uri, size)
+    ctx = LoadContext(run_id, source.name, uri, options or {}, progress.advance if progress else None)
     con.execute("BEGIN TRANSACTION")
     try:
         counts = source.load(con, path, ctx)
@@ -125,11 +145,13 @@ def ingest_file(
             raise RuntimeError(f"row accounting does not add up for {uri}: {counts}")
         con.execute(
             "INSERT INTO ingest_manifest VALUES (?, ?, ?, ?, ?, ?)",
-            [source.name, digest, uri, path.stat().st_size, run_id, datetime.now(timezone.utc)],
+            [source.name, digest, uri, size, run_id, datetime.now(timezone.utc)],
         )
         result = FileResult(source.name, uri, "loaded", counts)
         _record_run(con, run_id, result, digest, started)
         con.execute("COMMIT")
+        if progress:
+            progress.advance(size)
     except Exception as exc:
         con.execute("ROLLBACK")
         result = FileResult(source.name, uri, "failed", message=f"{type(exc).__name__}: {exc}")
@@ -175,9 +197,27 @@ def ingest_paths(
     paths: list[Path],
     options: dict | None = None,
     on_file: Callable[[FileResult], None] | None = None,
+    progress: Progress | None = None,
 ) -> list[FileResult]:
-    """Ingest many files of one source under one run id; failures are collected, not fatal."""
-    source = REGISTRY[source_name]
+    """Ingest many files of one source under one run id; failures are collected, not fatal.
+
+    DuckDB's memory is capped (TOKENOMICS_INGEST_MEMORY, default 1GB; it spills beyond that) so a file
+    of any size ingests in bounded memory."""
+    with memory_cap(con):
+        return _ingest_paths(con, REGISTRY[source_name], paths, options, on_file, progress)
+
+
+@contextmanager
+def memory_cap(con: duckdb.DuckDBPyConnection):
+    """Lower DuckDB's memory limit for the duration of an ingest, then back to DuckDB's default."""
+    con.execute("SET memory_limit = ?", [os.environ.get("TOKENOMICS_INGEST_MEMORY", "1GB")])
+    try:
+        yield
+    finally:
+        con.execute("RESET memory_limit")
+
+
+def _ingest_paths(con, source: Source, paths, options, on_file, progress) -> list[FileResult]:
     run_id = uuid.uuid4().hex
     results = []
     if source.pull is not None:
@@ -190,10 +230,12 @@ def ingest_paths(
                                                          int((options or {}).get("page_size", 1000)))]
     for path, obj in jobs:
         try:
-            result = ingest_file(con, source, path, options, run_id) if obj is None else _ingest_object(
-                con, source, obj, options, run_id)
+            result = ingest_file(con, source, path, options, run_id, progress=progress) if obj is None \
+                else _ingest_object(con, source, obj, options, run_id, progress)
         except IngestError as err:
             result = err.result
+        if progress:
+            progress.finish()
         results.append(result)
         if on_file:
             on_file(result)
@@ -216,7 +258,7 @@ def _pull(con, source: Source, url: str, options: dict, run_id: str, on_file) ->
     return result
 
 
-def _ingest_object(con, source: Source, obj, options: dict | None, run_id: str) -> FileResult:
+def _ingest_object(con, source: Source, obj, options: dict | None, run_id: str, progress=None) -> FileResult:
     """An S3 object: skipped without downloading when this exact object version was loaded before."""
     seen = con.execute(
         "SELECT m.run_id FROM ingest_manifest m WHERE m.source = ? AND m.uri = ? AND m.bytes = ? AND m.ingested_at >= ?",
@@ -225,4 +267,4 @@ def _ingest_object(con, source: Source, obj, options: dict | None, run_id: str) 
         return FileResult(source.name, obj.uri, "skipped_already_ingested",
                           message=f"unchanged object (size, last-modified) as of run {seen[0]}")
     with s3.fetched(obj) as local:
-        return ingest_file(con, source, local, options, run_id, uri=obj.uri)
+        return ingest_file(con, source, local, options, run_id, uri=obj.uri, progress=progress)

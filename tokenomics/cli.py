@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tokenomics.config import ENV_DB, db_path
+from tokenomics.progress import ProgressBar
 
 
 def _table(rows: list[list], headers: list[str]) -> str:
@@ -44,7 +45,7 @@ def cmd_ingest(args) -> int:
                                  "mapping": args.mapping}.items() if v}
     paths = [p if p.startswith("s3://") else Path(p) for p in args.paths]
     try:
-        results = runner.ingest_paths(con, args.source, paths, options, on_file=_progress)
+        results = runner.ingest_paths(con, args.source, paths, options, on_file=_progress, progress=ProgressBar())
     except Exception as exc:  # listing S3 or resolving inputs failed before any file was loaded
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
@@ -76,7 +77,7 @@ def build_demo(out: Path, db: Path, seed: int, requests: int, days: int) -> dict
     con = open_warehouse(db)
     results = []
     for source, folder in DEMO_LAYOUT:
-        results += runner.ingest_paths(con, source, [out / folder], on_file=_progress)
+        results += runner.ingest_paths(con, source, [out / folder], on_file=_progress, progress=ProgressBar())
     built = build_models(con)
     con.close()
     code = _print_results(results)

@@ -1,5 +1,6 @@
 -- LiteLLM StandardLoggingPayload JSON lines → canonical raw_requests rows.
--- Input: _lines(line_no, raw) from jsonl_lines.sql (line_no is the read ordinal; _line_no() maps it).  Output: rows in raw_requests and quarantine,
+-- Input: _lines(line_no, raw) from jsonl_lines.sql for one chunk of a file (line_no is the physical line
+-- within the chunk; $line_offset is the lines in earlier chunks).  Output: rows in raw_requests and quarantine,
 -- and _outcome(line_no, raw, outcome, reason) with one row per line for the row accounting.
 -- Token quirk: usage_object.prompt_tokens INCLUDES cached_tokens (cache reads) and
 -- cache_creation_input_tokens (cache writes); completion_tokens INCLUDES reasoning_tokens.
@@ -27,30 +28,33 @@ CREATE OR REPLACE TEMP MACRO _ts_err(field, v) AS
         WHEN try_cast(v AS TIMESTAMPTZ) IS NULL THEN field || ' is not a timestamp (' || left(v, 40) || ')'
     END;
 
--- Only the listed paths are read: messages/response (prompt and completion text) never are.
--- One JSON parse per line: TRY() yields NULL for text that is not JSON; only those lines pay json_valid().
-CREATE OR REPLACE TEMP TABLE _parsed AS
+-- Only the fields in this shape are read: messages/response (prompt and completion text) never are.
+-- Lines are checked with json_valid() first (so nothing raises: TRY() would re-run whole vectors row by
+-- row), then parsed once into a typed struct.  Scalars arrive as their JSON text (numbers keep their digits).
+-- A view: _candidates reads it once, so nothing nested is materialised.
+CREATE OR REPLACE TEMP VIEW _parsed AS
 SELECT line_no,
-    CASE WHEN v IS NULL AND NOT json_valid(raw) THEN 'not valid JSON'
+    CASE WHEN NOT valid THEN 'not valid JSON'
          WHEN left(raw, 1) <> '{' AND left(ltrim(raw), 1) <> '{' THEN 'not a JSON object' END AS shape_error,
     v
-FROM (SELECT line_no, raw, TRY(json_extract_string(raw, [
-        '$.id', '$.startTime', '$.endTime', '$.completionStartTime',                               -- 1-4
-        '$.metadata.spend_logs_metadata.tenant', '$.metadata.user_api_key_org_id',                 -- 5-6
-        '$.metadata.user_api_key_team_alias', '$.metadata.user_api_key_team_id',                   -- 7-8
-        '$.metadata.spend_logs_metadata.project', '$.metadata.user_api_key_user_id', '$.end_user', -- 9-11
-        '$.metadata.user_api_key_hash', '$.request_tags', '$.custom_llm_provider',                 -- 12-14
-        '$.model_group', '$.model', '$.model_id', '$.metadata.spend_logs_metadata.region',        -- 15-18
-        '$.call_type', '$.hidden_params.batch_models', '$.model_parameters.service_tier',         -- 19-21
-        '$.model_parameters.stream', '$.status', '$.cache_hit', '$.cache_key', '$.response_cost',  -- 22-26
-        '$.metadata.usage_object.prompt_tokens', '$.prompt_tokens',                                -- 27-28
-        '$.metadata.usage_object.completion_tokens', '$.completion_tokens',                        -- 29-30
-        '$.metadata.usage_object.prompt_tokens_details.cached_tokens',                             -- 31
-        '$.metadata.usage_object.cache_read_input_tokens',                                         -- 32
-        '$.metadata.usage_object.cache_creation_input_tokens',                                     -- 33
-        '$.metadata.usage_object.prompt_tokens_details.cache_creation_token_details.ephemeral_1h_input_tokens', -- 34
-        '$.metadata.usage_object.completion_tokens_details.reasoning_tokens'                       -- 35
-    ])) AS v
+FROM (SELECT line_no, raw, json_valid(raw) AS valid, CASE WHEN json_valid(raw) THEN json_transform(raw, '{
+        "id": "VARCHAR", "startTime": "VARCHAR", "endTime": "VARCHAR", "completionStartTime": "VARCHAR",
+        "metadata": {
+            "spend_logs_metadata": {"tenant": "VARCHAR", "project": "VARCHAR", "region": "VARCHAR"},
+            "user_api_key_org_id": "VARCHAR", "user_api_key_team_alias": "VARCHAR",
+            "user_api_key_team_id": "VARCHAR", "user_api_key_user_id": "VARCHAR", "user_api_key_hash": "VARCHAR",
+            "usage_object": {
+                "prompt_tokens": "VARCHAR", "completion_tokens": "VARCHAR",
+                "cache_read_input_tokens": "VARCHAR", "cache_creation_input_tokens": "VARCHAR",
+                "prompt_tokens_details": {"cached_tokens": "VARCHAR",
+                    "cache_creation_token_details": {"ephemeral_1h_input_tokens": "VARCHAR"}},
+                "completion_tokens_details": {"reasoning_tokens": "VARCHAR"}}},
+        "end_user": "VARCHAR", "request_tags": "JSON", "custom_llm_provider": "VARCHAR",
+        "model_group": "VARCHAR", "model": "VARCHAR", "model_id": "VARCHAR", "call_type": "VARCHAR",
+        "hidden_params": {"batch_models": "JSON"},
+        "model_parameters": {"service_tier": "VARCHAR", "stream": "VARCHAR"},
+        "status": "VARCHAR", "cache_hit": "VARCHAR", "cache_key": "VARCHAR", "response_cost": "VARCHAR",
+        "prompt_tokens": "VARCHAR", "completion_tokens": "VARCHAR"}') END AS v
 FROM _lines);
 
 -- One pass: pick fields, check them, type them, hash the canonical content.  grain: one row per line.
@@ -58,35 +62,38 @@ CREATE OR REPLACE TEMP TABLE _candidates AS
 WITH fields AS (
     SELECT
         line_no, shape_error,
-        v[1] AS request_id,
-        v[2] AS start_raw,
-        v[3] AS end_raw,
-        v[4] AS first_token_raw,
-        nullif(coalesce(v[5], v[6], v[7]), '') AS tenant,
-        coalesce(v[7], v[8]) AS team,
-        v[9] AS project,
-        coalesce(v[10], v[11]) AS user_id,
-        v[12] AS api_key,
-        coalesce(TRY(json_transform(v[13], '["VARCHAR"]')), []) AS tags,
-        v[14] AS provider,
-        coalesce(v[15], v[16]) AS requested_model,
-        v[16] AS model,
-        v[17] AS deployment,
-        v[18] AS region,
-        v[19] AS call_type,
-        TRY(json_transform(v[20], '["VARCHAR"]')) AS batch_models,
-        v[21] AS tier_raw,
-        v[22] AS stream_raw,
-        v[23] AS status,
-        v[24] AS cache_hit,
-        v[25] AS cache_key,
-        v[26] AS cost_raw,
-        coalesce(v[27], v[28]) AS prompt_raw,
-        coalesce(v[29], v[30]) AS completion_raw,
-        coalesce(v[31], v[32]) AS cache_read_raw,
-        v[33] AS cache_write_raw,
-        v[34] AS cache_write_1h_raw,
-        v[35] AS reasoning_raw
+        v.id AS request_id,
+        v.startTime AS start_raw,
+        v.endTime AS end_raw,
+        v.completionStartTime AS first_token_raw,
+        nullif(coalesce(v.metadata.spend_logs_metadata.tenant, v.metadata.user_api_key_org_id,
+                        v.metadata.user_api_key_team_alias), '') AS tenant,
+        coalesce(v.metadata.user_api_key_team_alias, v.metadata.user_api_key_team_id) AS team,
+        v.metadata.spend_logs_metadata.project AS project,
+        coalesce(v.metadata.user_api_key_user_id, v.end_user) AS user_id,
+        v.metadata.user_api_key_hash AS api_key,
+        coalesce(TRY(json_transform(v.request_tags, '["VARCHAR"]')), []) AS tags,
+        v.custom_llm_provider AS provider,
+        coalesce(v.model_group, v.model) AS requested_model,
+        v.model AS model,
+        v.model_id AS deployment,
+        v.metadata.spend_logs_metadata.region AS region,
+        v.call_type AS call_type,
+        TRY(json_transform(v.hidden_params.batch_models, '["VARCHAR"]')) AS batch_models,
+        v.model_parameters.service_tier AS tier_raw,
+        v.model_parameters.stream AS stream_raw,
+        v.status AS status,
+        v.cache_hit AS cache_hit,
+        v.cache_key AS cache_key,
+        v.response_cost AS cost_raw,
+        coalesce(v.metadata.usage_object.prompt_tokens, v.prompt_tokens) AS prompt_raw,
+        coalesce(v.metadata.usage_object.completion_tokens, v.completion_tokens) AS completion_raw,
+        coalesce(v.metadata.usage_object.prompt_tokens_details.cached_tokens,
+                 v.metadata.usage_object.cache_read_input_tokens) AS cache_read_raw,
+        v.metadata.usage_object.cache_creation_input_tokens AS cache_write_raw,
+        v.metadata.usage_object.prompt_tokens_details.cache_creation_token_details.ephemeral_1h_input_tokens
+            AS cache_write_1h_raw,
+        v.metadata.usage_object.completion_tokens_details.reasoning_tokens AS reasoning_raw
     FROM _parsed
 ),
 checked AS (
@@ -186,7 +193,7 @@ UNION ALL
 SELECT line_no,
     CASE WHEN row_hash = first_hash THEN 'duplicate' ELSE 'quarantined' END,
     CASE WHEN row_hash <> first_hash
-         THEN 'request id ' || request_id || ' repeated with different content (first at line ' || _line_no(first_line) || ')' END
+         THEN 'request id ' || request_id || ' repeated with different content (first at line ' || (first_line + $line_offset) || ')' END
 FROM repeated WHERE nth > 1
 UNION ALL
 SELECT line_no,
