@@ -8,6 +8,7 @@ transaction, so memory is bounded by the piece size, not the file size.  Lines a
 from __future__ import annotations
 
 import codecs
+import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,7 +18,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ingest.runner import Counts, LoadContext, quarantine_rows
+from ingest.runner import Counts, LoadContext
 from ingest.sqlscript import run_script
 from tokenomics.config import hash_salt
 
@@ -104,18 +105,67 @@ def load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, ctx: LoadContext, scr
     return total
 
 
-def _load_piece(con, piece: bytes, offset: int, ctx: LoadContext, script: str) -> Counts:
+def load_documents(con: duckdb.DuckDBPyConnection, documents: list[tuple[str, bytes]], ctx: LoadContext,
+                   script: str) -> Counts:
+    """JSON documents (uri, bytes) — each one object, pretty-printed or not, an array of objects, or objects
+    one after another — through the same script as JSON lines.  Quarantined rows keep their document's URI
+    and the object's position in it as the line number."""
+    lines, uris, positions = [], [], []
+    for uri, body in documents:
+        for position, line in enumerate(document_lines(body), start=1):
+            lines.append(line)
+            uris.append(uri)
+            positions.append(position)
+    if not lines:
+        return Counts()
+    return _load_piece(con, b"\n".join(lines) + b"\n", 0, ctx, script, (uris, positions))
+
+
+def document_lines(body: bytes) -> list[bytes]:
+    """One compact JSON line per object; text that does not parse (from where it stops) stays as one line
+    with its line breaks turned into spaces, so the script quarantines it with the raw text kept."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return [body.replace(b"\r", b" ").replace(b"\n", b" ")]
+    decoder, position, lines = json.JSONDecoder(), 0, []
+    while True:
+        while position < len(text) and text[position] in " \t\r\n":
+            position += 1
+        if position == len(text):
+            return lines
+        try:
+            value, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            return lines + [text[position:].replace("\r", " ").replace("\n", " ").encode()]
+        for item in value if isinstance(value, list) else [value]:
+            lines.append(json.dumps(item, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def _load_piece(con, piece: bytes, offset: int, ctx: LoadContext, script: str,
+                origins: tuple[list[str], list[int]] | None = None) -> Counts:
+    """One piece in DuckDB.  origins (uri, line within it) per line, when lines come from many documents."""
     params = {"salt": hash_salt(), "source": ctx.source, "run_id": ctx.run_id, "line_offset": offset}
     table, rejected = split_lines(piece)
+    uris, positions = origins or ([], [])
+    origin = pa.table({"line_no": pa.array(range(1, len(uris) + 1), pa.int64()), "uri": pa.array(uris, pa.string()),
+                       "at": pa.array(positions, pa.int64())})
     con.register("_chunk", table)
+    con.register("_origin", origin)
     try:
         run_script(con, "ingest/jsonl_lines.sql", params)
         run_script(con, script, params)
-        quarantine_rows(con, ctx, [(number + offset, raw, reason) for number, raw, reason in rejected])
+        now = datetime.now(timezone.utc)
+        for number, raw, reason in rejected:
+            where = (uris[number - 1], positions[number - 1]) if origins else (ctx.uri, number + offset)
+            con.execute("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [ctx.run_id, ctx.source, where[0], where[1], raw, reason, now])
         con.execute(
-            "INSERT INTO quarantine SELECT ?, ?, ?, o.line_no + ?, rtrim(l.raw, chr(13) || chr(10)), o.reason, ?"
-            " FROM _outcome o JOIN _lines l USING (line_no) WHERE o.outcome = 'quarantined'",
-            [ctx.run_id, ctx.source, ctx.uri, offset, datetime.now(timezone.utc)],
+            "INSERT INTO quarantine SELECT ?, ?, coalesce(g.uri, ?), coalesce(g.at, o.line_no + ?),"
+            " rtrim(l.raw, chr(13) || chr(10)), o.reason, ?"
+            " FROM _outcome o JOIN _lines l USING (line_no) LEFT JOIN _origin g USING (line_no)"
+            " WHERE o.outcome = 'quarantined'",
+            [ctx.run_id, ctx.source, ctx.uri, offset, now],
         )
         by_outcome = dict(con.execute("SELECT outcome, count(*) FROM _outcome GROUP BY ALL").fetchall())
         lines = con.execute("SELECT count(*) FROM _lines").fetchone()[0]
@@ -126,5 +176,6 @@ def _load_piece(con, piece: bytes, offset: int, ctx: LoadContext, script: str) -
         for temp in ("_candidates", "_outcome"):
             con.execute(f"DROP TABLE IF EXISTS {temp}")
         con.unregister("_chunk")
+        con.unregister("_origin")
     return Counts(read=lines + len(rejected), loaded=loaded,
                   quarantined=by_outcome.get("quarantined", 0) + len(rejected), duplicate=by_outcome.get("duplicate", 0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import uuid
@@ -77,6 +78,12 @@ class Source:
     description: str
     # database sources read a URL instead of files: pull(con, url, ctx) -> Counts, in their own batches
     pull: Callable | None = None
+    # files named like these are small documents loaded in bundles: documents(con, [(uri, bytes)], ctx) -> Counts
+    document_patterns: tuple[str, ...] = ()
+    documents: Callable | None = None
+
+    def is_document(self, name: str) -> bool:
+        return any(fnmatch.fnmatch(Path(name).name, p) for p in self.document_patterns)
 
 
 REGISTRY: dict[str, Source] = {}
@@ -132,7 +139,7 @@ def ingest_file(
     ).fetchone()
     if seen:
         result = FileResult(source.name, uri, "skipped_already_ingested", message=f"same bytes as run {seen[0]}")
-        _record_run(con, run_id, result, digest, started)
+        record_run(con, run_id, result, digest, started)
         return result
     size = path.stat().st_size
     if progress:
@@ -148,14 +155,14 @@ def ingest_file(
             [source.name, digest, uri, size, run_id, datetime.now(timezone.utc)],
         )
         result = FileResult(source.name, uri, "loaded", counts)
-        _record_run(con, run_id, result, digest, started)
+        record_run(con, run_id, result, digest, started)
         con.execute("COMMIT")
         if progress:
             progress.advance(size)
     except Exception as exc:
         con.execute("ROLLBACK")
         result = FileResult(source.name, uri, "failed", message=f"{type(exc).__name__}: {exc}")
-        _record_run(con, run_id, result, digest, started)
+        record_run(con, run_id, result, digest, started)
         raise IngestError(result) from exc
     return result
 
@@ -168,7 +175,7 @@ class IngestError(RuntimeError):
         self.result = result
 
 
-def _record_run(con, run_id: str, result: FileResult, digest: str, started: datetime) -> None:
+def record_run(con, run_id: str, result: FileResult, digest: str, started: datetime) -> None:
     c = result.counts
     con.execute(
         "INSERT INTO ingest_runs (run_id, source, uri, sha256, started_at, finished_at, status,"
@@ -228,6 +235,16 @@ def _ingest_paths(con, source: Source, paths, options, on_file, progress) -> lis
     for prefix in (str(p) for p in paths if s3.is_s3(p)):
         jobs += [(None, obj) for obj in s3.list_objects(prefix, source.patterns, since,
                                                          int((options or {}).get("page_size", 1000)))]
+    if source.documents is not None:
+        from ingest.documents import ingest_documents
+
+        is_doc = [source.is_document(obj.key if obj else path.name) for path, obj in jobs]
+        documents = [obj or path for (path, obj), doc in zip(jobs, is_doc) if doc]
+        jobs = [job for job, doc in zip(jobs, is_doc) if not doc]
+        for result in ingest_documents(con, source, documents, options or {}, run_id, progress) if documents else []:
+            results.append(result)
+            if on_file:
+                on_file(result)
     for path, obj in jobs:
         try:
             result = ingest_file(con, source, path, options, run_id, progress=progress) if obj is None \
@@ -252,7 +269,7 @@ def _pull(con, source: Source, url: str, options: dict, run_id: str, on_file) ->
         result = FileResult(source.name, ctx.uri, "loaded", counts)
     except Exception as exc:  # recorded and reported, like a failed file
         result = FileResult(source.name, ctx.uri, "failed", message=f"{type(exc).__name__}: {exc}")
-    _record_run(con, run_id, result, "", started)
+    record_run(con, run_id, result, "", started)
     if on_file:
         on_file(result)
     return result

@@ -1,23 +1,34 @@
-"""LiteLLM proxy request logs (StandardLoggingPayload JSON lines)."""
+"""LiteLLM proxy request logs: StandardLoggingPayload JSON lines, or one JSON document per request
+(what LiteLLM's S3/GCS loggers write; pretty-printed or not)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.jsonl import load_jsonl
+from ingest.jsonl import load_documents, load_jsonl
 from ingest.runner import Counts, LoadContext, Source, register
+
+SCRIPT = "ingest/litellm_payload.sql"  # the field list, token quirks and checks
 
 
 def load(con, path: Path, ctx: LoadContext) -> Counts:
-    """The field list, token quirks and checks live in sql/ingest/litellm_payload.sql."""
-    return load_jsonl(con, path, ctx, "ingest/litellm_payload.sql")
+    """A JSON-lines file, or a single .json document given directly."""
+    if SOURCE.is_document(path.name):
+        return load_documents(con, [(ctx.uri, path.read_bytes())], ctx, SCRIPT)
+    return load_jsonl(con, path, ctx, SCRIPT)
+
+
+def documents(con, docs: list[tuple[str, bytes]], ctx: LoadContext) -> Counts:
+    return load_documents(con, docs, ctx, SCRIPT)
 
 
 SOURCE = register(
     Source(
         name="litellm",
         load=load,
-        patterns=("*.jsonl", "*.ndjson"),
-        description="LiteLLM StandardLoggingPayload, one JSON object per line",
+        patterns=("*.jsonl", "*.ndjson", "*.json"),
+        description="LiteLLM StandardLoggingPayload: JSON lines, or one JSON document per request",
+        document_patterns=("*.json",),
+        documents=documents,
     )
 )
