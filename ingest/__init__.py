@@ -1,5 +1,5 @@
 """Ingest jobs: each source folder registers itself in ingest.runner.REGISTRY on import."""
 
 from ingest import (  # noqa: F401  (registration)
-    bedrock, dcgm, deployments, litellm, litellm_spendlogs, mapped, nvidia_smi, rate_cards, vendor_usage,
+    aws_pricing, bedrock, dcgm, deployments, litellm, litellm_spendlogs, mapped, nvidia_smi, rate_cards, vendor_usage,
 )

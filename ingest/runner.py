@@ -226,9 +226,9 @@ def memory_cap(con: duckdb.DuckDBPyConnection):
 
 def _ingest_paths(con, source: Source, paths, options, on_file, progress) -> list[FileResult]:
     run_id = uuid.uuid4().hex
-    results = []
-    if source.pull is not None:
-        return [_pull(con, source, str(url), options or {}, run_id, on_file) for url in paths]
+    urls = [str(p) for p in paths if source.pull is not None and "://" in str(p) and not s3.is_s3(p)]
+    results = [_pull(con, source, url, options or {}, run_id, on_file) for url in urls]
+    paths = [p for p in paths if str(p) not in urls]
     local = [p for p in paths if not s3.is_s3(p)]
     jobs = [(path, None) for path in expand(local, source.patterns)]
     since = (options or {}).get("since")

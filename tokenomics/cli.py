@@ -43,7 +43,7 @@ def cmd_ingest(args) -> int:
     options = {k: v for k, v in {"valid_from": args.valid_from, "tz": args.tz, "host": args.host,
                                  "at": args.at, "since": since, "tenant_map": args.tenant_map,
                                  "mapping": args.mapping}.items() if v}
-    paths = [p if p.startswith("s3://") else Path(p) for p in args.paths]
+    paths = [p if "://" in p else Path(p) for p in args.paths]  # s3://, postgresql://, awspricing://
     try:
         results = runner.ingest_paths(con, args.source, paths, options, on_file=_progress, progress=ProgressBar())
     except Exception as exc:  # listing S3 or resolving inputs failed before any file was loaded
