@@ -153,8 +153,8 @@ def _load_piece(con, piece: bytes, offset: int, ctx: LoadContext, script: str,
     con.register("_chunk", table)
     con.register("_origin", origin)
     try:
-        run_script(con, "ingest/jsonl_lines.sql", params)
-        run_script(con, script, params)
+        for step in ("ingest/jsonl_lines.sql", "ingest/request_row_hash.sql", script, "ingest/requests_land.sql"):
+            run_script(con, step, params)
         now = datetime.now(timezone.utc)
         for number, raw, reason in rejected:
             where = (uris[number - 1], positions[number - 1]) if origins else (ctx.uri, number + offset)

@@ -51,6 +51,12 @@ def cmd_ingest(args) -> int:
         return 2
     if not args.no_build:
         build_models(con)
+    if args.lake:
+        from tokenomics.lake import publish
+
+        con.execute("BEGIN TRANSACTION")
+        publish(con, args.lake)
+        con.execute("COMMIT")
     return _print_results(results)
 
 
@@ -151,6 +157,18 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_lake(args) -> int:
+    from tokenomics.lake import publish
+    from tokenomics.warehouse import open_warehouse
+
+    con = open_warehouse(args.db)
+    con.execute("BEGIN TRANSACTION")
+    results = publish(con, args.dest)
+    con.execute("COMMIT")
+    print(_table([[r.relation, r.runs, r.rows, r.files] for r in results], ["relation", "new runs", "rows", "files"]))
+    return 0
+
+
 def cmd_schedule(args) -> int:
     from datetime import datetime, timezone
 
@@ -200,6 +218,7 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--host", help="host name for nvidia-smi files (default: file name)")
     i.add_argument("--at", help="scrape time (ISO, with zone) for DCGM files without '# scrape' markers")
     i.add_argument("--no-build", action="store_true", help="skip rebuilding marts afterwards")
+    i.add_argument("--lake", help="also write the new raw rows as Hive-partitioned Parquet here (folder or s3://)")
     i.set_defaults(func=cmd_ingest)
 
     sub.add_parser("build", help="rebuild staging, intermediate and mart relations").set_defaults(func=cmd_build)
@@ -217,6 +236,10 @@ def parser() -> argparse.ArgumentParser:
                    help="how self-hosted GPU cost is split over tenants")
     e.add_argument("--idle-policy", default="proportional", choices=("proportional", "separate"))
     e.set_defaults(func=cmd_export)
+
+    k = sub.add_parser("lake", help="write raw facts not yet there as Hive-partitioned Parquet (date/source)")
+    k.add_argument("--dest", required=True, help="a folder, or s3://bucket/prefix")
+    k.set_defaults(func=cmd_lake)
 
     c = sub.add_parser("schedule", help="run scheduled jobs (ingest, exports) at their cron times, forever")
     c.add_argument("--schedule", help="schedule YAML (default: the packaged tokenomics/data/schedule.yaml)")

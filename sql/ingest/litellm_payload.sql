@@ -1,7 +1,7 @@
 -- LiteLLM StandardLoggingPayload JSON lines → canonical raw_requests rows.
 -- Input: _lines(line_no, raw) from jsonl_lines.sql for one chunk of a file (line_no is the physical line
 -- within the chunk; $line_offset is the lines in earlier chunks).  Output: rows in raw_requests and quarantine,
--- and _outcome(line_no, raw, outcome, reason) with one row per line for the row accounting.
+-- via requests_land.sql, which the loader runs next on _candidates.
 -- Token quirk: usage_object.prompt_tokens INCLUDES cached_tokens (cache reads) and
 -- cache_creation_input_tokens (cache writes); completion_tokens INCLUDES reasoning_tokens.
 CREATE OR REPLACE TEMP MACRO _int_err(field, v) AS
@@ -120,7 +120,7 @@ checked AS (
 ),
 typed AS (
     SELECT
-        line_no, reasons, request_id,
+        line_no, reasons, $source AS source, request_id,
         _ts(start_raw) AS start_time,
         _ts(end_raw) AS end_time,
         tenant, team, project,
@@ -159,53 +159,10 @@ SELECT * REPLACE (
             CASE WHEN end_time < start_time THEN 'endTime is before startTime' END,
             CASE WHEN latency_ms > 2147483647 THEN 'latency is absurd' END
         ], x -> x IS NOT NULL) AS reasons),
-    md5(concat_ws('|', request_id, epoch_us(start_time), epoch_us(end_time), tenant, team, project, user_hash,
-        api_key_hash, array_to_string(tags, ','), provider, requested_model, resolved_model, deployment, region,
-        service_tier, uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
-        output_tokens, reasoning_tokens, status, is_stream, ttft_ms, latency_ms, gateway_cache,
-        reported_cost_usd)) AS row_hash
+    _request_row_hash(request_id, start_time, end_time, tenant, team, project, user_hash, api_key_hash, tags,
+        provider, requested_model, resolved_model, deployment, region, service_tier, uncached_input_tokens,
+        cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, status,
+        is_stream, ttft_ms, latency_ms, gateway_cache, reported_cost_usd) AS row_hash
 FROM typed
 UNION ALL BY NAME
 SELECT line_no, reasons FROM checked WHERE len(reasons) > 0;
-
--- Exactly-once: the first line of a request id wins; identical repeats are duplicates, differing
--- repeats (in this file or against what is already loaded) are quarantined as conflicts.
--- grain of _outcome: one row per line that is NOT loaded (quarantined or duplicate).
-CREATE OR REPLACE TEMP TABLE _outcome AS
-WITH ok AS (
-    SELECT line_no, request_id, row_hash FROM _candidates WHERE len(reasons) = 0
-),
-repeated AS (
-    SELECT ok.*,
-        row_number() OVER w AS nth,
-        first_value(row_hash) OVER w AS first_hash,
-        first_value(line_no) OVER w AS first_line
-    FROM ok SEMI JOIN (SELECT request_id FROM ok GROUP BY 1 HAVING count(*) > 1) d USING (request_id)
-    WINDOW w AS (PARTITION BY request_id ORDER BY line_no)
-),
-existing AS (
-    SELECT ok.line_no, ok.request_id, ok.row_hash, e.row_hash AS loaded_hash
-    FROM ok JOIN raw_requests e ON e.source = $source AND e.request_id = ok.request_id
-)
-SELECT line_no, 'quarantined' AS outcome, array_to_string(reasons, '; ') AS reason
-FROM _candidates WHERE len(reasons) > 0
-UNION ALL
-SELECT line_no,
-    CASE WHEN row_hash = first_hash THEN 'duplicate' ELSE 'quarantined' END,
-    CASE WHEN row_hash <> first_hash
-         THEN 'request id ' || request_id || ' repeated with different content (first at line ' || (first_line + $line_offset) || ')' END
-FROM repeated WHERE nth > 1
-UNION ALL
-SELECT line_no,
-    CASE WHEN row_hash = loaded_hash THEN 'duplicate' ELSE 'quarantined' END,
-    CASE WHEN row_hash <> loaded_hash THEN 'request id ' || request_id || ' already loaded with different content' END
-FROM existing
-WHERE line_no NOT IN (SELECT line_no FROM repeated WHERE nth > 1);
-
-INSERT INTO raw_requests BY NAME
-SELECT $source AS source, c.request_id, c.row_hash, c.start_time, c.end_time, c.tenant, c.team, c.project,
-    c.user_hash, c.api_key_hash, c.tags, c.provider, c.requested_model, c.resolved_model, c.deployment,
-    c.region, c.service_tier, c.uncached_input_tokens, c.cache_read_tokens, c.cache_write_5m_tokens,
-    c.cache_write_1h_tokens, c.output_tokens, c.reasoning_tokens, c.status, c.is_stream, c.ttft_ms,
-    c.latency_ms::INTEGER AS latency_ms, c.gateway_cache, c.reported_cost_usd, $run_id AS run_id
-FROM _candidates c ANTI JOIN _outcome o ON o.line_no = c.line_no
