@@ -169,6 +169,14 @@ def cmd_lake(args) -> int:
     return 0
 
 
+def cmd_sql(args) -> int:
+    from tokenomics.portable import model_sql
+
+    for name, text in model_sql(args.dialect).items():
+        print(f"-- {name}\n{text};\n")
+    return 0
+
+
 def cmd_schedule(args) -> int:
     from datetime import datetime, timezone
 
@@ -240,6 +248,10 @@ def parser() -> argparse.ArgumentParser:
     k = sub.add_parser("lake", help="write raw facts not yet there as Hive-partitioned Parquet (date/source)")
     k.add_argument("--dest", required=True, help="a folder, or s3://bucket/prefix")
     k.set_defaults(func=cmd_lake)
+
+    q = sub.add_parser("sql", help="print the staging/intermediate/mart SQL in another engine's dialect (sqlglot)")
+    q.add_argument("--dialect", default="trino", help="sqlglot dialect name (tested: trino)")
+    q.set_defaults(func=cmd_sql)
 
     c = sub.add_parser("schedule", help="run scheduled jobs (ingest, exports) at their cron times, forever")
     c.add_argument("--schedule", help="schedule YAML (default: the packaged tokenomics/data/schedule.yaml)")

@@ -18,7 +18,8 @@ span AS (
     SELECT deployment_id, min(hour) AS first_hour, max(hour) AS last_hour FROM samples GROUP BY ALL
 ),
 hours AS (
-    SELECT deployment_id, unnest(generate_series(first_hour, last_hour, INTERVAL 1 HOUR)) AS hour FROM span
+    SELECT span.deployment_id, t.hour
+    FROM span CROSS JOIN unnest(generate_series(span.first_hour, span.last_hour, INTERVAL 1 HOUR)) AS t(hour)
 ),
 served AS (
     SELECT deployment, date_trunc('hour', start_time) AS hour, count(*) AS requests,

@@ -14,8 +14,9 @@ WITH spend AS (
 ),
 span AS (SELECT min(day) AS first_day, max(day) AS last_day FROM spend),
 grid AS (
-    SELECT t.tenant, unnest(generate_series(s.first_day, s.last_day, INTERVAL 1 DAY))::DATE AS day
+    SELECT t.tenant, d.day::DATE AS day
     FROM (SELECT DISTINCT tenant FROM spend) t CROSS JOIN span s
+    CROSS JOIN unnest(generate_series(s.first_day, s.last_day, INTERVAL 1 DAY)) AS d(day)
 ),
 daily AS (
     SELECT g.day, g.tenant, coalesce(s.spend_usd, 0)::DECIMAL(38, 12) AS spend_usd,

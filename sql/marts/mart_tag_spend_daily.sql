@@ -6,9 +6,9 @@ SELECT day, tenant, tag, count(*) AS requests,
     sum(prompt_tokens + completion_tokens) AS tokens,
     sum(effective_cost_usd)::DECIMAL(38, 12) AS effective_cost_usd
 FROM (
-    SELECT day, tenant, prompt_tokens, completion_tokens, effective_cost_usd,
-        unnest(CASE WHEN len(coalesce(tags, [])) = 0 THEN ['(untagged)'] ELSE tags END) AS tag
-    FROM int_request_costs
-    WHERE pricing_status IN ('priced', 'unpriced')
+    SELECT c.day, c.tenant, c.prompt_tokens, c.completion_tokens, c.effective_cost_usd, t.tag
+    FROM int_request_costs c
+    CROSS JOIN unnest(CASE WHEN len(coalesce(c.tags, [])) = 0 THEN ['(untagged)'] ELSE c.tags END) AS t(tag)
+    WHERE c.pricing_status IN ('priced', 'unpriced')
 )
 GROUP BY ALL;

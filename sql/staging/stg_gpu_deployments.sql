@@ -1,5 +1,5 @@
 -- stg_gpu_deployments — grain: one row per (deployment_id, host).
 CREATE OR REPLACE VIEW stg_gpu_deployments AS
-SELECT deployment_id, cluster, gpu_type, gpu_count, unnest(hosts) AS host, model, "precision", engine, gpu_rate_ref,
-    tensor_parallel
-FROM gpu_deployments;
+SELECT d.deployment_id, d.cluster, d.gpu_type, d.gpu_count, h.host, d.model, d."precision", d.engine, d.gpu_rate_ref,
+    d.tensor_parallel
+FROM gpu_deployments d CROSS JOIN unnest(d.hosts) AS h(host);
