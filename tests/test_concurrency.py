@@ -58,7 +58,7 @@ def test_a_build_replaces_the_snapshot_atomically(demo, tmp_path):
     con = open_warehouse(db)
     build_models(con)
     first = serving_path(db).stat().st_ino
-    build_models(con)
+    build_models(con, full=True)
     con.close()
     assert serving_path(db).stat().st_ino != first       # a new file renamed into place, not rewritten
     assert not list(tmp_path.glob(".*.tmp-*"))

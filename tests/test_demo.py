@@ -6,7 +6,7 @@ from tokenomics.warehouse import connect
 
 def test_generated_equals_loaded_plus_quarantined_plus_duplicates(demo):
     m = demo["manifest"]
-    con = connect(demo["db"], read_only=True)
+    con = connect(demo["db"], read_only=True, snapshot=False)
     read, loaded, quarantined, duplicate = con.execute(
         "SELECT sum(rows_read), sum(rows_loaded), sum(rows_quarantined), sum(rows_duplicate)"
         " FROM ingest_runs WHERE source = 'litellm'").fetchone()
@@ -17,7 +17,7 @@ def test_generated_equals_loaded_plus_quarantined_plus_duplicates(demo):
 
 
 def test_demo_has_what_the_pages_need(demo):
-    con = connect(demo["db"], read_only=True)
+    con = connect(demo["db"], read_only=True, snapshot=False)
     q = lambda sql: con.execute(sql).fetchone()[0]
     assert q("SELECT count(DISTINCT tenant) FROM raw_requests") >= 30
     assert q("SELECT count(*) FROM int_request_costs WHERE pricing_status = 'unpriced'") > 0

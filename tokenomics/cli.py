@@ -105,7 +105,7 @@ def cmd_demo(args) -> int:
 def cmd_build(args) -> int:
     from tokenomics.warehouse import build_models, open_warehouse
 
-    built = build_models(open_warehouse(args.db))
+    built = build_models(open_warehouse(args.db), full=args.full)
     print("\n".join(built))
     return 0
 
@@ -229,7 +229,9 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--lake", help="also write the new raw rows as Hive-partitioned Parquet here (folder or s3://)")
     i.set_defaults(func=cmd_ingest)
 
-    sub.add_parser("build", help="rebuild staging, intermediate and mart relations").set_defaults(func=cmd_build)
+    b = sub.add_parser("build", help="refresh staging, intermediate and mart relations (incremental when it can)")
+    b.add_argument("--full", action="store_true", help="recompute everything from the raw facts")
+    b.set_defaults(func=cmd_build)
     sub.add_parser("migrate", help="apply pending schema migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("sources", help="list ingest sources").set_defaults(func=cmd_sources)
     s = sub.add_parser("serve", help="serve the dashboard")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,15 +41,18 @@ def migrations(directory: Path | None = None) -> list[Migration]:
     return found
 
 
-def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(path: str | Path | None = None, *, read_only: bool = False,
+            snapshot: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file (creating its folder); ':memory:' gives a scratch warehouse.
 
-    Read-only connections open the read snapshot when one has been published (see publish).
+    Read-only connections open the read snapshot when one has been published (see publish) — marts and
+    reference data, not per-request rows; snapshot=False opens the warehouse file itself (no writer
+    may hold it then).
     """
     target = str(path) if str(path) == ":memory:" else db_path(path)
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
-        if read_only:
+        if read_only and snapshot:
             target = read_path(target)  # the published snapshot: readable while an ingest writes
     con = duckdb.connect(str(target), read_only=read_only)
     con.execute("SET TimeZone = 'UTC'")
@@ -163,43 +168,104 @@ def _drop_if_kind_changed(con: duckdb.DuckDBPyConnection, text: str) -> None:
         con.execute(f'DROP {other} "{name}"')
 
 
-def build_models(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """(Re)build every staging view, intermediate table and mart in one transaction."""
+def build_models(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str]:
+    """Build staging views, intermediate tables and marts in one transaction, then publish the snapshot.
+
+    Incremental when it can be (tokenomics.incremental): only the new ingest runs' requests are priced
+    and only the days they touch are re-aggregated; full when asked, on first build, or when model SQL or
+    reference data changed."""
+    from tokenomics import incremental
+
     built = []
     con.execute("BEGIN TRANSACTION")
     try:
         refresh_reference_tables(con)
-        for layer in LAYERS:
-            for path in model_files(layer):
-                text = path.read_text()
+        paths = [(layer, path) for layer in LAYERS for path in model_files(layer)]
+        plan = incremental.plan(con, [p for _, p in paths], full)
+        if not plan.full:
+            incremental.prepare(con, plan)
+        refreshed: dict[str, tuple[str, str]] = {}
+        for layer, path in paths:
+            started = time.perf_counter()
+            text = path.read_text()
+            how = incremental.annotation(text)
+            if plan.full or how is None:
                 _drop_if_kind_changed(con, text)
                 con.execute(text)
-                built.append(f"{layer}/{path.stem}")
+            elif plan.runs:
+                incremental.refresh(con, text, *how)
+                refreshed[path.stem] = how
+            built.append(f"{layer}/{path.stem}")
+            if os.environ.get("TOKENOMICS_SQL_TIMING"):
+                print(f"{time.perf_counter() - started:7.2f}s  {layer}/{path.stem}", file=sys.stderr)
+        incremental.record(con, plan, datetime.now(timezone.utc))
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    publish(con)
+    started = time.perf_counter()
+    if plan.full or plan.runs or not _has_snapshot(con):  # otherwise nothing changed since the last one
+        publish(con, None if plan.full else refreshed)
+    if os.environ.get("TOKENOMICS_SQL_TIMING"):
+        print(f"{time.perf_counter() - started:7.2f}s  publish", file=sys.stderr)
     return built
 
 
-def publish(con: duckdb.DuckDBPyConnection) -> Path | None:
-    """Checkpoint, then copy the warehouse to its read snapshot by atomic rename.
+# Too big to copy on every build, and not read by the dashboard or exports (they read marts); a view
+# over one of them would scan it, so it is left out too.  The warehouse file itself keeps them all.
+NOT_SERVED = frozenset({"raw_requests", "int_request_costs", "raw_gpu_samples", "stg_requests", "stg_gpu_samples",
+                        "int_request_meters", "int_request_tier_prices", "int_gpu_allocation_hourly"})
+
+
+def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, tuple[str, str]] | None = None) -> Path | None:
+    """Write the read snapshot — every table and view readers use, as tables — and rename it into place.
 
     Readers (the dashboard, exports) open the snapshot, so they keep answering while an ingest holds
     the warehouse's write lock; they switch to new data when the rename lands, never to a half-copy.
-    """
+    The per-request tables stay in the warehouse only.  After an incremental build (refreshed: the
+    relations refreshed by key), the previous snapshot is copied and only the refreshed keys' rows are
+    replaced in it; every other relation is copied whole (they are small)."""
+    from tokenomics.incremental import KEY_EXPR
+
     path = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
     if not path:
         return None
-    con.execute("CHECKPOINT")
     target = serving_path(path)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    shutil.copyfile(path, tmp)
+    tmp.unlink(missing_ok=True)
+    patch = refreshed is not None and target.exists()
+    if patch:
+        shutil.copyfile(target, tmp)
+    relations = [r for (r,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND database_name = current_database()"
+        " UNION SELECT view_name FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal"
+        " AND database_name = current_database() ORDER BY 1").fetchall() if r not in NOT_SERVED]
+    # DuckDB cannot bind ATTACH's path: it is our own file name, quoted as a SQL string literal
+    con.execute(f"ATTACH {_literal(str(tmp))} AS serving_snapshot")
+    try:
+        for name in relations:
+            if patch and name in refreshed:
+                column, grain = refreshed[name]
+                key, keys = KEY_EXPR[grain].format(col=column), f"(SELECT key FROM _inc_keys_{grain})"
+                con.execute(f'DELETE FROM serving_snapshot.main."{name}" WHERE {key} IN {keys}')
+                con.execute(f'INSERT INTO serving_snapshot.main."{name}" SELECT * FROM main."{name}" WHERE {key} IN {keys}')
+            else:
+                con.execute(f'CREATE OR REPLACE TABLE serving_snapshot.main."{name}" AS SELECT * FROM main."{name}"')
+    finally:
+        con.execute("DETACH serving_snapshot")
     with open(tmp, "rb+") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, target)
     return target
+
+
+def _has_snapshot(con: duckdb.DuckDBPyConnection) -> bool:
+    path = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    return bool(path) and serving_path(path).exists()
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def open_warehouse(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:

@@ -9,6 +9,7 @@
 -- The matched card's prices are kept (price_*): per-class costs downstream are tokens × price, exactly;
 -- tagged_offline: the caller tagged the request as latency-tolerant (batch advisor).
 -- Money: prices are $/1M tokens DECIMAL(18,6); tokens × price is exact micro-dollars; × 0.000001 → USD.
+-- incremental: run_id by run
 CREATE OR REPLACE TABLE int_request_costs AS
 WITH req AS (
     SELECT r.*, d.deployment_id IS NOT NULL AS self_hosted
@@ -116,7 +117,7 @@ SELECT
     list_has_any(coalesce(c.tags, []), ['workload:offline', 'offline', 'batch']) AS tagged_offline,
     coalesce(d.discount_pct, 0) AS discount_pct,
     (c.list_total * coalesce(d.discount_pct, 0) * 0.01)::DECIMAL(38, 12) AS discount_usd,
-    c.reported_cost_usd
+    c.reported_cost_usd, c.run_id
 FROM totalled c
 LEFT JOIN discounts d ON d.source = c.source AND d.request_id = c.request_id
 );

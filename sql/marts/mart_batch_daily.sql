@@ -8,6 +8,7 @@
 --   non_streaming  other non-streaming traffic (possible, not obvious)
 --   interactive    streaming: a person is waiting — not a candidate
 -- Move-to-batch saving = effective now − batch list × (1 − discount); NULL where no batch card exists.
+-- incremental: day by day
 CREATE OR REPLACE TABLE mart_batch_daily AS
 WITH classified AS (
     SELECT *,

@@ -7,6 +7,7 @@
 --   self_hosted_prefix     gross = net = cached prompt tokens × prefill GPU-seconds per token ×
 --                          the deployment's $/GPU-second that hour (ref_deployment_perf: the what-if
 --                          model's estimate of prefill time for the deployment's GPU, model and precision)
+-- incremental: day by day
 CREATE OR REPLACE TABLE mart_cache_savings_daily AS
 WITH provider AS (
     SELECT day, tenant, provider, model, 'provider_prompt_cache' AS mechanism,

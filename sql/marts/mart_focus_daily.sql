@@ -3,8 +3,9 @@
 -- idle policy, $/GPU-hour) for allocated self-hosted GPU hours: the rows of a FOCUS 1.3 export before
 -- renaming.  Unit prices are constant within a row, so ListCost = ListUnitPrice × PricingQuantity
 -- holds exactly; tokens are priced per 1M (PricingUnit '1M Tokens'), GPUs per hour (capacity + energy
--- for owned GPUs).  A view: only exports read it, so it is computed when an export runs.
-CREATE OR REPLACE VIEW mart_focus_daily AS
+-- for owned GPUs).  A table (refreshed by day), so an export reads rows, not every request.
+-- incremental: day by day
+CREATE OR REPLACE TABLE mart_focus_daily AS
 WITH api AS (
     SELECT day, tenant, provider, model, service_tier, rate_context_tier AS context_tier, rate_valid_from AS price_from,
         discount_pct, meter, 'api' AS charge_source, NULL::VARCHAR AS deployment_id, NULL::VARCHAR AS driver,

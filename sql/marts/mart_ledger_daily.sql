@@ -5,6 +5,7 @@
 --   cost_source 'idle'         unused GPU time under idle_policy 'separate' (tenant '__idle__')
 -- Pick one allocation with `driver IS NULL OR (driver = ? AND idle_policy = ?)`; $/1M tokens is then
 -- comparable across API and self-hosted rows.  Unpriced API requests are counted, never costed as $0.
+-- incremental: day by day
 CREATE OR REPLACE TABLE mart_ledger_daily AS
 SELECT day, tenant, coalesce(team, '') AS team, provider, model, 'api' AS cost_source,
     NULL::VARCHAR AS driver, NULL::VARCHAR AS idle_policy,

@@ -2,6 +2,7 @@
 -- Our computed vendor cost next to the cost the source reported (LiteLLM's response_cost today; vendor
 -- cost reports when ingested), with our cost split by token class so a variance can be traced to the
 -- class whose price differs.  Only requests where both sides have a number are compared.
+-- incremental: month by month
 CREATE OR REPLACE TABLE mart_reconciliation_monthly AS
 SELECT
     date_trunc('month', day)::DATE AS month, provider, model, service_tier,

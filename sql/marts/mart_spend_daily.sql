@@ -1,5 +1,6 @@
 -- mart_spend_daily — grain: one row per (day, tenant, team, provider, model, service_tier, pricing_status).
 -- What the overview and tenant pages read for API (per-token) spend and token volumes.
+-- incremental: day by day
 CREATE OR REPLACE TABLE mart_spend_daily AS
 SELECT
     day, tenant, team, provider, model, service_tier, pricing_status,

@@ -1,6 +1,7 @@
 -- mart_tag_spend_daily — grain: one row per (day, tenant, tag) for API requests carrying the tag.
 -- A request with several tags counts under each of them, so tags do not add up to the tenant total
 -- (the page says so); untagged requests appear under '(untagged)'.
+-- incremental: day by day
 CREATE OR REPLACE TABLE mart_tag_spend_daily AS
 SELECT day, tenant, tag, count(*) AS requests,
     sum(prompt_tokens + completion_tokens) AS tokens,

@@ -3,6 +3,7 @@
 -- the largest context-tier threshold (min_input_tokens of any rate card) at or below the request's
 -- prompt size, so any card — past, current or proposed — can re-price the period by a join on token
 -- sums, without touching request rows or re-ingesting.
+-- incremental: day by day
 CREATE OR REPLACE TABLE mart_usage_for_repricing AS
 WITH floors AS (SELECT DISTINCT min_input_tokens AS floor FROM stg_rate_cards),
 req AS (

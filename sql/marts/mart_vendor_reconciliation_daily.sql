@@ -2,6 +2,7 @@
 -- our effective cost of the gateway's requests next to what the vendor's cost API says it charged,
 -- and the variance.  Model names differ between the two sides (dated snapshots vs aliases), so the
 -- comparison is per provider, token class and tier; NULL on one side means it has no data that day.
+-- incremental: day by day
 CREATE OR REPLACE TABLE mart_vendor_reconciliation_daily AS
 WITH ours AS (
     -- vendors bill reasoning tokens as output

@@ -10,5 +10,5 @@ SELECT
     output_tokens, reasoning_tokens,
     uncached_input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens AS prompt_tokens,
     output_tokens + reasoning_tokens AS completion_tokens,
-    status, is_stream, ttft_ms, latency_ms, gateway_cache, reported_cost_usd
+    status, is_stream, ttft_ms, latency_ms, gateway_cache, reported_cost_usd, run_id
 FROM raw_requests;
