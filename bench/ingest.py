@@ -1,61 +1,87 @@
-"""Ingest throughput: the LiteLLM JSONL source next to a bare DuckDB read of the same file.
+"""Ingest throughput and memory: JSON lines and Parquet, each next to a bare DuckDB COPY of the same file.
 
-Run: .venv/bin/python bench/ingest.py [--requests N]      (default 300,000 requests, one demo month)
-Generates demo gateway logs, then times (a) `tokenomics ingest litellm` into a fresh warehouse and
-(b) DuckDB reading the same JSON lines into a table with no checks (the floor), and prints rows/s, the
-ratio, and the ingest's peak RSS.  Issue 3's goal is ≥ 300k rows/s for JSONL on this 2-core machine.
+Run: .venv/bin/python bench/ingest.py [--requests N] [--gb G]
+Generates demo LiteLLM logs (N requests over 30 days, default 300,000; or about G gigabytes of them with
+--gb, for the bounded-memory check), then times in child processes, each with its own peak RSS:
+  JSONL    `tokenomics ingest litellm` (validate, normalise, dedupe, land, quarantine)
+           vs DuckDB `COPY (SELECT * FROM read_json(...)) TO parquet` — no checks, the floor;
+  Parquet  `tokenomics ingest requests-parquet` on the same rows as one canonical Parquet file
+           vs DuckDB `COPY (SELECT * FROM read_parquet(...)) TO parquet`.
+Issue 3's goals: ≥ 300k rows/s JSONL, ≥ 1M rows/s Parquet, < 2 GB RSS for a 10 GB JSONL file.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import duckdb
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.scale import child  # noqa: E402
+
+BARE = """
+import sys, time, duckdb
+con = duckdb.connect()
+start = time.perf_counter()
+con.execute("COPY (SELECT * FROM " + sys.argv[1] + "(?" + sys.argv[2] + ")) TO '" + sys.argv[3] + "' (FORMAT parquet)",
+            [sys.argv[4:]])
+print(time.perf_counter() - start)
+"""
+
+
+def bare(reader: str, options: str, files: list[Path], work: Path) -> dict:
+    """A bare DuckDB COPY in its own process (so its RSS is its own); its own timer, without start-up."""
+    run = child([reader, options, str(work / f"bare-{reader}.parquet"), *map(str, files)], module=("-c", BARE))
+    return {**run, "seconds": round(float(run["output"].split()[-1]), 2)}
+
+
+def line(name: str, rows: int, run: dict) -> str:
+    return f"{name:<34}{run['seconds']:>8.2f} s {rows / run['seconds']:>12,.0f} rows/s {run['peak_rss_mb']:>8,} MB RSS"
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=300_000)
+    ap.add_argument("--gb", type=float, default=None, help="generate about this many GB of JSON lines instead")
     args = ap.parse_args()
     from tokenomics.demo.generate import DemoConfig, generate
 
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
-        manifest = generate(out / "raw", DemoConfig(requests=args.requests, days=30))
-        files = sorted((out / "raw" / "gateway" / "litellm").glob("*.jsonl"))
+    requests = int(args.gb * 1e9 / 1290) if args.gb else args.requests  # ~1.29 KB per demo line
+    with tempfile.TemporaryDirectory(prefix="tokenomics-bench-") as tmp:
+        work = Path(tmp)
+        manifest = generate(work / "raw", DemoConfig(requests=requests, days=30))
+        files = sorted((work / "raw" / "gateway" / "litellm").glob("*.jsonl"))
         lines = manifest["lines_written"]
         size = sum(f.stat().st_size for f in files)
+        print(f"input: {lines:,} JSON lines in {len(files)} files, {size / 1e6:,.0f} MB")
 
-        start = time.perf_counter()
-        run = subprocess.run([sys.executable, "-m", "tokenomics.cli", "--db", str(out / "wh.duckdb"), "ingest",
-                              "litellm", *map(str, files), "--no-build"], capture_output=True, text=True)
-        ingest_s = time.perf_counter() - start
-        if run.returncode:
-            print(run.stdout, run.stderr)
-            return 1
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        db = work / "jsonl.duckdb"
+        jsonl = child(["--db", str(db), "ingest", "--no-build", "litellm", *map(str, files)])
+        jsonl_bare = bare("read_json", ", format = 'newline_delimited', ignore_errors = true", files, work)
+        print(line("tokenomics ingest litellm", lines, jsonl))
+        print(line("bare DuckDB COPY (read_json)", lines, jsonl_bare))
+        print(f"  ratio {jsonl['seconds'] / jsonl_bare['seconds']:.2f}x the bare COPY; goal ≥ 300,000 rows/s: "
+              f"{'met' if lines / jsonl['seconds'] >= 300_000 else 'not met'}; goal < 2,048 MB RSS: "
+              f"{'met' if jsonl['peak_rss_mb'] < 2048 else 'not met'}")
 
-        con = duckdb.connect(str(out / "bare.duckdb"))
-        start = time.perf_counter()
-        con.execute("CREATE TABLE t AS SELECT * FROM read_json(?, format = 'newline_delimited', "
-                    "ignore_errors = true, maximum_object_size = 67108864)", [[str(f) for f in files]])
-        bare_s = time.perf_counter() - start
+        parquet = work / "requests.parquet"
+        import duckdb
+
+        con = duckdb.connect(str(db), read_only=True)
+        rows = con.execute("SELECT count(*) FROM raw_requests").fetchone()[0]
+        con.execute("COPY (SELECT * EXCLUDE (run_id) FROM raw_requests) TO '" + str(parquet).replace("'", "''")
+                    + "' (FORMAT parquet)")
         con.close()
-
-    print(f"input                {lines:,} lines in {len(files)} files, {size / 1e6:,.0f} MB")
-    print(f"tokenomics ingest    {ingest_s:7.2f} s  {lines / ingest_s:>10,.0f} rows/s   peak RSS {peak_mb:,.0f} MB")
-    print(f"bare DuckDB read     {bare_s:7.2f} s  {lines / bare_s:>10,.0f} rows/s")
-    print(f"ratio                {ingest_s / bare_s:7.2f}x the bare read   (goal: >= 300,000 rows/s: "
-          f"{'met' if lines / ingest_s >= 300_000 else 'not met'})")
+        pq = child(["--db", str(work / "parquet.duckdb"), "ingest", "--no-build", "requests-parquet", str(parquet)])
+        pq_bare = bare("read_parquet", "", [parquet], work)
+        print(line("tokenomics ingest requests-parquet", rows, pq))
+        print(line("bare DuckDB COPY (read_parquet)", rows, pq_bare))
+        print(f"  ratio {pq['seconds'] / pq_bare['seconds']:.2f}x the bare COPY; goal ≥ 1,000,000 rows/s: "
+              f"{'met' if rows / pq['seconds'] >= 1_000_000 else 'not met'}")
     return 0
 
 

@@ -54,34 +54,13 @@ def s3_endpoint(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory):
+def postgres_url():
     """A real PostgreSQL server for SQL sources: a throwaway cluster (initdb + pg_ctl) on a free port."""
-    import glob
-    import shutil
-    import subprocess
+    from tests import pgcluster
 
-    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not bins:
+    if not pgcluster.binaries():
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL server binaries missing in CI (.ci/run installs postgresql)")
         pytest.skip("PostgreSQL server not installed")
-    import tempfile
-    from pathlib import Path as _Path
-
-    bindir = os.path.dirname(bins[-1])
-    base = _Path(tempfile.mkdtemp(prefix="tokenomics-pg-"))  # outside pytest's root-only tmp tree
-    data = base / "data"
-    as_user = []
-    if os.geteuid() == 0:  # initdb refuses root: run the cluster as the postgres system user
-        shutil.chown(base, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    subprocess.run([*as_user, f"{bindir}/initdb", "-D", str(data), "-A", "trust", "-U", "tokenomics"],
-                   check=True, capture_output=True)
-    subprocess.run([*as_user, f"{bindir}/pg_ctl", "-D", str(data), "-l", str(base / "log"), "-w", "-o",
-                    f"-p {port} -k {base} -c listen_addresses=127.0.0.1", "start"], check=True, capture_output=True)
-    yield f"postgresql://tokenomics@127.0.0.1:{port}/postgres"
-    subprocess.run([*as_user, f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
-    shutil.rmtree(base, ignore_errors=True)
+    with pgcluster.cluster() as url:
+        yield url

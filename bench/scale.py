@@ -1,0 +1,245 @@
+"""Scale: N requests end to end, side by side with the baselines, written to a JSON file.
+
+Run: .venv/bin/python bench/scale.py --requests 1000000 [--extra 100000] [--out bench/results/scale-1M.json]
+     (N = 1M, 10M or 100M; --days spreads them, default 92; --keep DIR keeps the files and warehouse)
+
+In one run, on this machine:
+  1. generate N LiteLLM JSON-lines requests (the demo generator: real payload shape, hostile lines included)
+     plus GPU telemetry and rate cards;
+  2. ingest them with `tokenomics ingest` (a child process: its own peak RSS) → rows/s, next to a bare
+     DuckDB COPY of the same JSON-lines files to Parquet (no checks, no dedupe: the floor);
+  3. a full model build; each page's data-layer queries, p50/p95 over --repeat runs (every call opens
+     the read snapshot, as the dashboard does);
+  4. --extra more requests on the last days → ingest + incremental build time (the after-ingest refresh);
+  5. the tenant-spend question answered the way a Postgres-backed gateway does it (LiteLLM's spend views
+     aggregate LiteLLM_SpendLogs rows): the same requests in a real local PostgreSQL table with an index on
+     startTime, `SUM(spend) GROUP BY tenant` over a month — next to the same question from our marts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def child(args: list[str], env: dict | None = None, module: tuple[str, ...] = ("-m", "tokenomics.cli")) -> dict:
+    """Run `python -m tokenomics.cli ...`: its wall time and its own peak RSS.
+
+    The peak is the child's VmHWM polled from /proc (rusage's ru_maxrss would count this big parent's
+    memory at fork time)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, *module, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env={**os.environ, **(env or {})})
+    peak = [0]
+    watcher = threading.Thread(target=_watch_hwm, args=(proc, peak), daemon=True)
+    watcher.start()
+    output = proc.stdout.read().decode(errors="replace")
+    proc.wait()
+    watcher.join()
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(args)} failed:\n{output[-3000:]}")
+    return {"seconds": round(time.perf_counter() - started, 2), "peak_rss_mb": round(peak[0] / 1024),
+            "output": output}
+
+
+def _watch_hwm(proc: subprocess.Popen, peak: list[int]) -> None:
+    status = Path(f"/proc/{proc.pid}/status")
+    while proc.poll() is None:
+        try:
+            for text in status.read_text().splitlines():
+                if text.startswith("VmHWM:"):
+                    peak[0] = max(peak[0], int(text.split()[1]))
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
+
+
+def _quiet(run: dict) -> dict:
+    return {k: v for k, v in run.items() if k != "output"}
+
+
+def percentiles(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    return {"p50_ms": round(statistics.median(ordered) * 1000, 1),
+            "p95_ms": round(ordered[max(0, round(0.95 * len(ordered)) - 1)] * 1000, 1)}
+
+
+def timed(fn, repeat: int) -> dict:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return percentiles(samples)
+
+
+def page_latency(db: Path, repeat: int) -> dict:
+    """Each page's data-layer calls (what its first render waits for), on the read snapshot."""
+    from tokenomics import queries
+    from tokenomics.access import LOCAL
+
+    start, end = queries.period(db)
+    f = queries.Filters(start, end)
+    tenant = queries.overview(db, LOCAL, f)["by_tenant"].row(0, named=True)["tenant"]
+    pages = {
+        "overview": lambda: queries.overview(db, LOCAL, f),
+        "tenant": lambda: queries.tenant(db, LOCAL, tenant, f),
+        "fleet": lambda: queries.fleet(db, LOCAL, f),
+        "savings": lambda: queries.savings(db, LOCAL, f),
+        "batch": lambda: queries.batch(db, LOCAL, f),
+        "rate_cards": lambda: queries.rate_cards(db, LOCAL, f, end, None),
+        "whatif": lambda: queries.workload(db, LOCAL, f, None),
+        "data_health": lambda: queries.data_health(db, LOCAL),
+        "filters": lambda: queries.filter_options(db, LOCAL),
+    }
+    return {name: timed(fn, repeat) for name, fn in pages.items()}
+
+
+def bare_copy(files: list[Path], work: Path) -> float:
+    con = duckdb.connect(str(work / "bare.duckdb"))
+    started = time.perf_counter()
+    con.execute("COPY (SELECT * FROM read_json(?, format = 'newline_delimited', ignore_errors = true,"
+                " maximum_object_size = 67108864)) TO '" + str(work / "bare.parquet").replace("'", "''") + "'"
+                " (FORMAT parquet)", [[str(f) for f in files]])
+    seconds = time.perf_counter() - started
+    con.close()
+    return seconds
+
+
+def postgres_baseline(db: Path, month_start: date, repeat: int) -> dict:
+    """The month's tenant spend from raw request rows in PostgreSQL, as a gateway's Postgres UI gets it."""
+    import psycopg
+
+    from tests import pgcluster
+
+    if not pgcluster.binaries():
+        return {"skipped": "PostgreSQL server binaries not installed"}
+    month_end = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    with pgcluster.cluster() as url, psycopg.connect(url, autocommit=True) as pg:
+        pg.execute('CREATE TABLE "LiteLLM_SpendLogs" (request_id TEXT PRIMARY KEY, "startTime" TIMESTAMPTZ NOT NULL,'
+                   ' tenant TEXT, model TEXT, spend NUMERIC(38, 12), prompt_tokens BIGINT, completion_tokens BIGINT)')
+        con = duckdb.connect(str(db), read_only=True)
+        started = time.perf_counter()
+        cursor = con.execute("SELECT request_id, start_time, tenant, model, coalesce(effective_cost_usd, 0),"
+                             " prompt_tokens, completion_tokens FROM int_request_costs")
+        with pg.cursor() as cur, cur.copy('COPY "LiteLLM_SpendLogs" FROM STDIN') as copy:
+            while batch := cursor.fetchmany(100_000):
+                for row in batch:
+                    copy.write_row(row)
+        pg.execute('CREATE INDEX ON "LiteLLM_SpendLogs" ("startTime")')
+        pg.execute('ANALYZE "LiteLLM_SpendLogs"')
+        load_s = time.perf_counter() - started
+        con.close()
+        query = ('SELECT tenant, sum(spend) FROM "LiteLLM_SpendLogs" WHERE "startTime" >= %s AND "startTime" < %s'
+                 ' GROUP BY tenant ORDER BY 2 DESC')
+        latency = timed(lambda: pg.execute(query, [month_start, month_end]).fetchall(), repeat)
+        rows = pg.execute('SELECT count(*) FROM "LiteLLM_SpendLogs"').fetchone()[0]
+    return {"rows": rows, "load_s": round(load_s, 1), "tenant_spend_month": latency}
+
+
+def ours_tenant_spend(db: Path, month_start: date, repeat: int) -> dict:
+    from tokenomics import queries
+    from tokenomics.access import LOCAL
+
+    month_end = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    f = queries.Filters(month_start, month_end)
+    return timed(lambda: queries.run(db, "spend_by_tenant", **f.params(LOCAL)), repeat)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--requests", type=int, default=1_000_000)
+    ap.add_argument("--days", type=int, default=92)
+    ap.add_argument("--extra", type=int, default=None, help="requests in the incremental step (default N/10, ≤ 1M)")
+    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--keep", default=None, help="keep the generated files and warehouse here")
+    ap.add_argument("--no-postgres", action="store_true")
+    args = ap.parse_args()
+    extra = args.extra if args.extra is not None else min(args.requests // 10, 1_000_000)
+    out = Path(args.out or ROOT / "bench" / "results" / f"scale-{args.requests // 1_000_000 or args.requests}"
+               f"{'M' if args.requests >= 1_000_000 else ''}.json")
+    from tokenomics.demo.generate import DemoConfig, generate
+
+    with tempfile.TemporaryDirectory(prefix="tokenomics-scale-") as tmp:
+        work = Path(args.keep or tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        db, raw, more = work / "wh.duckdb", work / "raw", work / "extra"
+        result: dict = {"requests": args.requests, "days": args.days, "machine": {
+            "cpus": os.cpu_count(), "python": platform.python_version(), "duckdb": duckdb.__version__,
+            "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)}}
+
+        started = time.perf_counter()
+        manifest = generate(raw, DemoConfig(seed=11, requests=args.requests, days=args.days))
+        result["generate_s"] = round(time.perf_counter() - started, 1)
+        files = sorted((raw / "gateway" / "litellm").glob("*.jsonl"))
+        lines = manifest["lines_written"]
+        size_mb = sum(f.stat().st_size for f in files) / 1e6
+        print(f"generated {lines:,} lines ({size_mb:,.0f} MB) in {result['generate_s']} s", file=sys.stderr)
+
+        for source, where in (("litellm-prices", raw / "rate_cards" / "litellm"), ("contracts", raw / "rate_cards"),
+                              ("deployments", raw / "deployments.yaml"), ("nvidia-smi", raw / "telemetry")):
+            child(["--db", str(db), "ingest", "--no-build", source, str(where)])
+        ingest = _quiet(child(["--db", str(db), "ingest", "--no-build", "litellm", *map(str, files)]))
+        bare_s = bare_copy(files, work)
+        result["ingest"] = {"lines": lines, "mb": round(size_mb), **ingest,
+                            "rows_per_s": round(lines / ingest["seconds"])}
+        result["bare_duckdb_copy"] = {"seconds": round(bare_s, 2), "rows_per_s": round(lines / bare_s)}
+        result["ingest_vs_bare"] = round(ingest["seconds"] / bare_s, 2)
+        print(f"ingest {result['ingest']}; bare COPY {result['bare_duckdb_copy']}", file=sys.stderr)
+
+        result["build_full"] = _quiet(child(["--db", str(db), "build", "--full"]))
+        result["pages"] = page_latency(db, args.repeat)
+        print(f"full build {result['build_full']}; pages {result['pages']}", file=sys.stderr)
+
+        if extra:
+            generate(more, DemoConfig(seed=12, requests=extra, days=2))  # late data: the last two days again
+            extra_files = sorted((more / "gateway" / "litellm").glob("*.jsonl"))
+            result["incremental"] = {
+                "requests": extra,
+                "ingest": _quiet(child(["--db", str(db), "ingest", "--no-build", "litellm", *map(str, extra_files)])),
+                "build": _quiet(child(["--db", str(db), "build"])),
+            }
+            print(f"incremental {result['incremental']}", file=sys.stderr)
+
+        month = queries_month(db)
+        result["tenant_spend_month"] = {"month": month.isoformat(), "tokenomics_marts": ours_tenant_spend(db, month, args.repeat)}
+        if not args.no_postgres:
+            result["tenant_spend_month"]["postgres_raw_table"] = postgres_baseline(db, month, args.repeat)
+            pg = result["tenant_spend_month"]["postgres_raw_table"]
+            if "tenant_spend_month" in pg:
+                result["tenant_spend_month"]["postgres_over_ours_p50"] = round(
+                    pg["tenant_spend_month"]["p50_ms"] / result["tenant_spend_month"]["tokenomics_marts"]["p50_ms"], 1)
+        result["db_mb"] = round(db.stat().st_size / 1e6)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def queries_month(db: Path) -> date:
+    from tokenomics import queries
+
+    _, end = queries.period(db)
+    return end.replace(day=1)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
