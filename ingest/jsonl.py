@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ingest.runner import Counts, LoadContext
+from ingest.runner import Counts, LoadContext, Resume
 from ingest.sqlscript import run_script
 from tokenomics.config import hash_salt
 
@@ -26,13 +26,13 @@ CHUNK_BYTES = int(os.environ.get("TOKENOMICS_CHUNK_BYTES", 64 << 20))
 NEWLINE = 10
 
 
-def pieces(path: Path, size: int | None = None) -> Iterator[tuple[bytes, int]]:
-    """(bytes, physical lines before them) for each ≤ size piece of the file, cut after a newline.
-
-    A line longer than size is kept whole (the piece grows to hold it)."""
+def pieces(path: Path, size: int | None = None, start: int = 0, lines_before: int = 0) -> Iterator[tuple[bytes, int]]:
+    """(bytes, physical lines before them) for each ≤ size piece of the file from byte ``start`` (a line
+    start), cut after a newline.  A line longer than size is kept whole (the piece grows to hold it)."""
     size = size or CHUNK_BYTES
     with Path(path).open("rb") as source:
-        lines_before, carry = 0, b""
+        source.seek(start)
+        carry = b""
         while True:
             block = source.read(size)
             data = carry + block
@@ -95,13 +95,21 @@ def _batched(numbers: np.ndarray, raw: pa.Array, batches: int = 8) -> pa.Table:
 
 
 def load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, ctx: LoadContext, script: str) -> Counts:
-    """Run jsonl_lines.sql then the source's script on each piece; store quarantined lines; sum the counts."""
-    total = Counts()
-    for piece, offset in pieces(Path(path)):
+    """Run jsonl_lines.sql then the source's script on each piece; store quarantined lines; sum the counts.
+
+    After each piece but the last, ctx.checkpoint commits it with its position: DuckDB holds a
+    transaction's uncommitted rows in memory, so one transaction per 10 GB file would not stay bounded."""
+    start = ctx.resume or Resume()
+    total = Counts(**vars(start.counts))
+    done, size = start.bytes_done, Path(path).stat().st_size
+    for piece, offset in pieces(Path(path), start=start.bytes_done, lines_before=start.lines_done):
         counts = _load_piece(con, piece, offset, ctx, script)
         for name in ("read", "loaded", "quarantined", "duplicate"):
             setattr(total, name, getattr(total, name) + getattr(counts, name))
+        done += len(piece)
         ctx.advance(len(piece))
+        if ctx.checkpoint and done < size:
+            ctx.checkpoint(done, offset + piece.count(b"\n"), total)
     return total
 
 

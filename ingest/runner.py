@@ -62,10 +62,23 @@ class LoadContext:
     options: dict
     # told how many input bytes were processed, for progress bars on long files
     progress: Callable[[int], None] | None = None
+    # where an interrupted ingest of this file stopped (bytes, lines, counts committed so far)
+    resume: Resume | None = None
+    # commits what was loaded so far with its position (large files, piece by piece); None: not allowed
+    checkpoint: Callable[[int, int, "Counts"], None] | None = None
 
     def advance(self, nbytes: int) -> None:
         if self.progress:
             self.progress(nbytes)
+
+
+@dataclass(frozen=True)
+class Resume:
+    """A file's committed prefix: its first ``bytes_done`` bytes (``lines_done`` lines) gave ``counts``."""
+
+    bytes_done: int = 0
+    lines_done: int = 0
+    counts: Counts = field(default_factory=Counts)
 
 
 @dataclass(frozen=True)
@@ -125,8 +138,11 @@ def ingest_file(
     uri: str | None = None,
     progress: Progress | None = None,
 ) -> FileResult:
-    """Load one file atomically; a file whose bytes were ingested before is skipped.
+    """Load one file exactly once; a file whose bytes were ingested before is skipped.
 
+    One transaction per file — except that a loader may commit a large file piece by piece through
+    ctx.checkpoint (so memory stays bounded): each commit records the position in ingest_progress, and a
+    re-run after a crash resumes there, under the interrupted run's id, so the totals equal one clean run.
     ``uri`` names where the bytes came from when ``path`` is a local copy (an S3 object).
     """
     path = Path(path)
@@ -142,9 +158,22 @@ def ingest_file(
         record_run(con, run_id, result, digest, started)
         return result
     size = path.stat().st_size
+    resume = _resume(con, source.name, digest)
+    if resume:
+        run_id = resume[0]
     if progress:
         progress.start(uri, size)
-    ctx = LoadContext(run_id, source.name, uri, options or {}, progress.advance if progress else None)
+        progress.advance(resume[1].bytes_done if resume else 0)
+
+    def checkpoint(bytes_done: int, lines_done: int, counts: Counts) -> None:
+        con.execute("INSERT OR REPLACE INTO ingest_progress VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [source.name, digest, run_id, bytes_done, lines_done, counts.read, counts.loaded,
+                     counts.quarantined, counts.duplicate, datetime.now(timezone.utc)])
+        con.execute("COMMIT")
+        con.execute("BEGIN TRANSACTION")
+
+    ctx = LoadContext(run_id, source.name, uri, options or {}, progress.advance if progress else None,
+                      resume[1] if resume else None, checkpoint)
     con.execute("BEGIN TRANSACTION")
     try:
         counts = source.load(con, path, ctx)
@@ -154,7 +183,9 @@ def ingest_file(
             "INSERT INTO ingest_manifest VALUES (?, ?, ?, ?, ?, ?)",
             [source.name, digest, uri, size, run_id, datetime.now(timezone.utc)],
         )
-        result = FileResult(source.name, uri, "loaded", counts)
+        con.execute("DELETE FROM ingest_progress WHERE source = ? AND sha256 = ?", [source.name, digest])
+        result = FileResult(source.name, uri, "loaded", counts,
+                            f"resumed at byte {resume[1].bytes_done:,}" if resume else "")
         record_run(con, run_id, result, digest, started)
         con.execute("COMMIT")
         if progress:
@@ -167,8 +198,15 @@ def ingest_file(
     return result
 
 
+def _resume(con, source: str, digest: str) -> tuple[str, Resume] | None:
+    row = con.execute("SELECT run_id, bytes_done, lines_done, rows_read, rows_loaded, rows_quarantined,"
+                      " rows_duplicate FROM ingest_progress WHERE source = ? AND sha256 = ?", [source, digest]).fetchone()
+    return (row[0], Resume(row[1], row[2], Counts(*row[3:]))) if row else None
+
+
 class IngestError(RuntimeError):
-    """A whole file failed to load; nothing of it was kept, and the failure is recorded."""
+    """A file failed to load; nothing uncommitted was kept (a large file's committed pieces stay, and a
+    re-run resumes after them), and the failure is recorded."""
 
     def __init__(self, result: FileResult):
         super().__init__(f"{result.source}: {result.uri}: {result.message}")

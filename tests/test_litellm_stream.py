@@ -151,3 +151,37 @@ def test_fuzzed_litellm_lines_always_reconcile(batch):
             tokens = TokenBuckets(**{k: row.pop(k) for k in list(row) if k.endswith("_tokens")})
             GatewayRequest(tokens=tokens, tags=tuple(row.pop("tags")), **row)
         con.close()
+
+
+def test_a_large_file_commits_piece_by_piece_and_resumes_after_a_failure(tmp_path, monkeypatch):
+    path = tmp_path / "mixed.jsonl"
+    write_jsonl(path, _mixed_lines())
+    clean = _ingest(tmp_path, "clean", path, monkeypatch, 4096)
+    monkeypatch.setattr(ingest.jsonl, "CHUNK_BYTES", 4096)
+    real, calls = ingest.jsonl._load_piece, []
+
+    def failing(con, piece, offset, *args, **kwargs):
+        calls.append(offset)
+        if len(calls) == 4:  # the process dies part-way through the file
+            raise RuntimeError("disk full")
+        return real(con, piece, offset, *args, **kwargs)
+
+    monkeypatch.setattr(ingest.jsonl, "_load_piece", failing)
+    con = open_warehouse(tmp_path / "resumed.duckdb")
+    [failed] = ingest_paths(con, "litellm", [path])
+    assert failed.status == "failed" and "disk full" in failed.message
+    done = con.execute("SELECT bytes_done, lines_done, rows_read FROM ingest_progress").fetchone()
+    assert 0 < done[0] < path.stat().st_size and done[2] == done[1] == calls[3]  # 3 pieces committed
+    assert con.execute("SELECT count(*) FROM raw_requests").fetchone()[0] > 0
+
+    monkeypatch.setattr(ingest.jsonl, "_load_piece", real)
+    [resumed] = ingest_paths(con, "litellm", [path])
+    assert resumed.status == "loaded" and resumed.message.startswith("resumed at byte")
+    assert resumed.counts == clean[0]  # whole-file accounting, as one clean run
+    rows = con.execute(f"SELECT {ROW} FROM raw_requests ORDER BY request_id").fetchall()
+    quarantined = con.execute("SELECT line_no, raw FROM quarantine ORDER BY line_no").fetchall()
+    assert (rows, quarantined) == (clean[1], clean[2])
+    assert con.execute("SELECT count(*) FROM ingest_progress").fetchone()[0] == 0
+    run_ids = {r for (r,) in con.execute("SELECT DISTINCT run_id FROM raw_requests").fetchall()}
+    assert len(run_ids) == 1  # the resumed pieces carry the interrupted run's id
+    con.close()
