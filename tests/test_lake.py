@@ -100,3 +100,18 @@ def test_hostile_parquet_rows_are_quarantined_with_the_row_as_json(warehouse, tm
     pq.write_table(pa.Table.from_pylist([{"request_id": "x"}]), tmp_path / "thin.parquet")
     [bad] = ingest_paths(warehouse, "requests-parquet", [tmp_path / "thin.parquet"])
     assert bad.status == "failed" and "required columns missing: start_time" in bad.message
+
+
+def test_cli_lake_and_sql(demo, tmp_path):
+    import subprocess
+    import sys
+
+    db = tmp_path / "wh.duckdb"
+    db.write_bytes(Path(demo["db"]).read_bytes())
+    cli = [sys.executable, "-m", "tokenomics.cli", "--db", str(db)]
+    first = subprocess.run([*cli, "lake", "--dest", str(tmp_path / "lake")], capture_output=True, text=True, check=True)
+    assert "requests" in first.stdout and "gpu_samples" in first.stdout
+    again = subprocess.run([*cli, "lake", "--dest", str(tmp_path / "lake")], capture_output=True, text=True, check=True)
+    assert all(line.split()[1] == "0" for line in again.stdout.splitlines()[2:])  # no new runs the second time
+    trino = subprocess.run([*cli, "sql", "--dialect", "trino"], capture_output=True, text=True, check=True).stdout
+    assert "-- mart_spend_daily" in trino and "ARRAYS_OVERLAP(" in trino and "GROUP BY ALL" not in trino
