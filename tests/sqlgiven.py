@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import duckdb
+
 from tokenomics.config import sql_dir
 
 

@@ -1,6 +1,5 @@
 """Access control in the data layer: a tenant viewer never gets another tenant's rows, whatever it asks."""
 
-from datetime import date
 from decimal import Decimal
 
 import polars as pl

@@ -38,7 +38,7 @@ def request(rid, *, tenant="acme", provider="anthropic", model="claude-x", tier=
     lst = Decimal(str(list_usd)) if list_usd is not None else None
     eff = lst * (100 - discount) / 100 if lst is not None else None
     buckets = [Decimal(t) * Decimal(str(p)) / 1_000_000 for t, p in zip((uncached, read, w5, w1h, out, 0), prices)]
-    return (f"s", rid, start, start.date(), tenant, "team-1", provider, model, deployment or model, tier, "success",
+    return ("s", rid, start, start.date(), tenant, "team-1", provider, model, deployment or model, tier, "success",
             cache, stream, bool(set(tags) & {"workload:offline", "offline", "batch"}), latency, uncached, read, w5, w1h, out, 0, prompt, out, status, lst, discount,
             (lst - eff) if lst is not None else None, eff, avoided, reported, *prices,
             *(b if status == "priced" else None for b in buckets))

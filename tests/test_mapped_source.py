@@ -3,9 +3,8 @@
 import json
 
 import polars as pl
-import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ingest.runner import ingest_paths
@@ -93,6 +92,7 @@ def test_mapping_file_errors_are_clear(warehouse, tmp_path):
                                                           st.one_of(st.integers(-5, 10**9), st.text(max_size=5)),
                                                           max_size=4)),
                                 max_size=6), min_size=1, max_size=15))
+@example(rows=[{"created_at": 6.77680361916768e+16}])  # found by the fuzzer: fromtimestamp raised OSError
 def test_fuzzed_rows_never_crash_and_always_add_up(warehouse, tmp_path_factory, rows):
     tmp = tmp_path_factory.mktemp("fuzz")
     f = tmp / "fuzz.jsonl"

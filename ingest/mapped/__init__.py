@@ -59,7 +59,10 @@ def _time(value) -> datetime:
             raise ValueError("timestamp has no time zone")
         return value
     if isinstance(value, (int, float)) or (isinstance(value, str) and value.replace(".", "", 1).isdigit()):
-        return datetime.fromtimestamp(float(value), timezone.utc)
+        seconds = float(value)
+        if not 946684800 <= seconds <= 4102444800:  # 2000-01-01 .. 2100-01-01, as the JSON-lines sources check
+            raise ValueError(f"epoch timestamp {value!r} is out of range")
+        return datetime.fromtimestamp(seconds, timezone.utc)
     parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         raise ValueError(f"timestamp {value!r} has no time zone")
