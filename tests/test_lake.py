@@ -115,3 +115,32 @@ def test_cli_lake_and_sql(demo, tmp_path):
     assert all(line.split()[1] == "0" for line in again.stdout.splitlines()[2:])  # no new runs the second time
     trino = subprocess.run([*cli, "sql", "--dialect", "trino"], capture_output=True, text=True, check=True).stdout
     assert "-- mart_spend_daily" in trino and "ARRAYS_OVERLAP(" in trino and "GROUP BY ALL" not in trino
+
+
+def test_parquet_commits_in_pieces_and_resumes(gateway, tmp_path, monkeypatch):
+    import ingest.requests_parquet as rp
+
+    lake = tmp_path / "lake"
+    publish(gateway, str(lake))
+    one = tmp_path / "one.parquet"
+    duckdb.connect().execute("COPY (SELECT * FROM read_parquet(?, hive_partitioning = true) ORDER BY request_id) TO '"
+                             + str(one).replace("'", "''") + "' (FORMAT parquet)",
+                             [str(lake / "requests" / "**" / "*.parquet")])
+    monkeypatch.setattr(rp, "PIECE_ROWS", 4)  # 35 rows: 9 pieces
+    real, calls = rp._load_piece, []
+
+    def failing(*args):
+        calls.append(1)
+        if len(calls) == 5:
+            raise RuntimeError("killed")
+        return real(*args)
+
+    monkeypatch.setattr(rp, "_load_piece", failing)
+    fresh = open_warehouse(tmp_path / "fresh.duckdb")
+    [failed] = ingest_paths(fresh, "requests-parquet", [one])
+    assert failed.status == "failed"
+    assert fresh.execute("SELECT lines_done FROM ingest_progress").fetchone()[0] == 16  # 4 pieces committed
+    monkeypatch.setattr(rp, "_load_piece", real)
+    [resumed] = ingest_paths(fresh, "requests-parquet", [one])
+    assert resumed.status == "loaded" and (resumed.counts.read, resumed.counts.loaded) == (35, 35)
+    assert _rows(fresh) == _rows(gateway)

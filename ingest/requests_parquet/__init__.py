@@ -1,5 +1,6 @@
 """Canonical request rows from Parquet: the Tokenomics lake (tokenomics lake), or a file with the same
-columns written by another pipeline.  Typed, checked and landed in SQL, at DuckDB's Parquet speed."""
+columns written by another pipeline.  Read in pieces of row groups (pyarrow), typed, checked and landed
+in SQL; each piece commits with its position, so memory does not grow with the file."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from ingest.runner import Counts, LoadContext, Source, register
+from ingest.runner import Counts, LoadContext, Resume, Source, register
 from ingest.sqlscript import run_script
 
 REQUIRED = ("request_id", "start_time", "end_time", "tenant", "provider", "resolved_model", "service_tier",
@@ -19,23 +23,58 @@ OPTIONAL = ("team", "project", "user_hash", "api_key_hash", "tags", "requested_m
 RENAMED = {"source": "src_source", "row_hash": "given_row_hash"}  # kept when present (a lake row keeps both)
 
 
-def _source_view(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """_parquet_src: every canonical column, NULL where an optional one is absent; hive partitions
-    (…/source=litellm/…) count as columns."""
-    rel = con.read_parquet(str(path), hive_partitioning=True, file_row_number=True)
-    present = set(rel.columns)
+PIECE_ROWS = 250_000  # rows per committed piece: memory is bounded by this, not the file
+
+
+def _hive(path: Path) -> dict[str, str]:
+    """Partition values in the path (…/date=2026-11-01/source=litellm/…), as the lake writes them."""
+    return dict(part.split("=", 1) for part in path.parent.parts if "=" in part)
+
+
+def _source_view(con: duckdb.DuckDBPyConnection, path: Path, table: pa.Table) -> None:
+    """_parquet_src over one piece: every canonical column, NULL where an optional one is absent."""
+    present = set(table.column_names)
     missing = [c for c in REQUIRED if c not in present]
     if missing:
         raise ValueError(f"{path.name}: required columns missing: {', '.join(missing)}")
     exprs = ["file_row_number"] + [f'"{c}"' for c in REQUIRED]
     exprs += [f'"{c}"' if c in present else f"NULL AS {c}" for c in OPTIONAL]
     exprs += [f'"{c}" AS {alias}' if c in present else f"NULL AS {alias}" for c, alias in RENAMED.items()]
-    rel.project(", ".join(exprs)).create_view("_parquet_src", replace=True)
+    con.from_arrow(table).project(", ".join(exprs)).create_view("_parquet_src", replace=True)
 
 
 def load(con, path: Path, ctx: LoadContext) -> Counts:
+    """Row groups in pieces of PIECE_ROWS, each committed with its position (ctx.checkpoint) like large
+    JSON-lines files; a re-run after a crash resumes after the last committed piece."""
+    start = ctx.resume or Resume()
+    total = Counts(**vars(start.counts))
+    parquet = pq.ParquetFile(path)
+    rows, size, done = parquet.metadata.num_rows, path.stat().st_size, 0
+    hive = _hive(path)
+    if rows == 0:
+        _source_view(con, path, parquet.schema_arrow.empty_table())  # still reports missing columns
+        con.execute("DROP VIEW IF EXISTS _parquet_src")
+    for batch in parquet.iter_batches(batch_size=PIECE_ROWS):
+        first, done = done, done + batch.num_rows
+        if done <= start.lines_done:
+            continue  # committed before the interruption
+        table = pa.Table.from_batches([batch]).append_column(
+            "file_row_number", pa.array(np.arange(first, done, dtype=np.int64)))
+        for key, value in hive.items():
+            if key not in table.column_names:
+                table = table.append_column(key, pa.array([value] * table.num_rows, pa.string()))
+        counts = _load_piece(con, path, table, ctx)
+        for name in ("read", "loaded", "quarantined", "duplicate"):
+            setattr(total, name, getattr(total, name) + getattr(counts, name))
+        ctx.advance(size * batch.num_rows // max(rows, 1))
+        if ctx.checkpoint and done < rows:
+            ctx.checkpoint(size * done // rows, done, total)
+    return total
+
+
+def _load_piece(con, path: Path, table: pa.Table, ctx: LoadContext) -> Counts:
     params = {"source": ctx.source, "run_id": ctx.run_id, "line_offset": 0}
-    _source_view(con, path)
+    _source_view(con, path, table)
     try:
         for step in ("ingest/request_row_hash.sql", "ingest/requests_parquet.sql", "ingest/requests_land.sql"):
             run_script(con, step, params)
@@ -52,7 +91,6 @@ def load(con, path: Path, ctx: LoadContext) -> Counts:
         for temp in ("_candidates", "_outcome"):
             con.execute(f"DROP TABLE IF EXISTS {temp}")
     quarantined, duplicate = outcome.get("quarantined", 0), outcome.get("duplicate", 0)
-    ctx.advance(path.stat().st_size)
     return Counts(read=read, loaded=read - quarantined - duplicate, quarantined=quarantined, duplicate=duplicate)
 
 
