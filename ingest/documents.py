@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ingest import s3
-from ingest.runner import FileResult, LoadContext, Source, record_run
+from ingest.runner import FileResult, LoadContext, Source, object_loaded_by, record_run
 
 BUNDLE = int(os.environ.get("TOKENOMICS_DOCUMENT_BUNDLE", 2000))
 DOWNLOADERS = 8
@@ -36,9 +36,7 @@ def ingest_documents(con, source: Source, items: list, options: dict, run_id: st
 
 def _listed_before(con, source: Source, item) -> bool:
     if isinstance(item, s3.S3Object):
-        return con.execute("SELECT 1 FROM ingest_manifest WHERE source = ? AND uri = ? AND bytes = ?"
-                           " AND ingested_at >= ?", [source.name, item.uri, item.size, item.last_modified]
-                           ).fetchone() is not None
+        return object_loaded_by(con, source.name, item) is not None
     return False  # local files are recognised by their bytes, after reading them
 
 

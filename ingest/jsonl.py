@@ -1,8 +1,8 @@
 """Shared path for JSON-lines sources: cut a file into line-aligned pieces, let a source script classify
 each line in DuckDB.
 
-Pieces of at most TOKENOMICS_CHUNK_BYTES (64 MiB) are processed one after another in the caller's
-transaction, so memory is bounded by the piece size, not the file size.  Lines are cut at '\\n' only
+Pieces of at most TOKENOMICS_CHUNK_BYTES (64 MiB) are processed one after another, each committed with
+its position (ctx.checkpoint), so memory is bounded by the piece size, not the file size.  Lines are cut at '\\n' only
 (a CR or any control character inside a line stays in it), so line numbers are exact physical lines."""
 
 from __future__ import annotations
@@ -100,12 +100,11 @@ def load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, ctx: LoadContext, scr
     After each piece but the last, ctx.checkpoint commits it with its position: DuckDB holds a
     transaction's uncommitted rows in memory, so one transaction per 10 GB file would not stay bounded."""
     start = ctx.resume or Resume()
-    total = Counts(**vars(start.counts))
+    total = Counts().add(start.counts)
     done, size = start.bytes_done, Path(path).stat().st_size
     for piece, offset in pieces(Path(path), start=start.bytes_done, lines_before=start.lines_done):
         counts = _load_piece(con, piece, offset, ctx, script)
-        for name in ("read", "loaded", "quarantined", "duplicate"):
-            setattr(total, name, getattr(total, name) + getattr(counts, name))
+        total.add(counts)
         done += len(piece)
         ctx.advance(len(piece))
         if ctx.checkpoint and done < size:

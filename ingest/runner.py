@@ -30,6 +30,15 @@ class Counts:
     def reconciles(self) -> bool:
         return self.read == self.loaded + self.quarantined + self.duplicate
 
+    def add(self, *others: Counts) -> Counts:
+        """Add other inputs' accounting to this one (in place), for a run made of batches or pieces."""
+        for other in others:
+            self.read += other.read
+            self.loaded += other.loaded
+            self.quarantined += other.quarantined
+            self.duplicate += other.duplicate
+        return self
+
 
 @dataclass
 class FileResult:
@@ -313,13 +322,18 @@ def _pull(con, source: Source, url: str, options: dict, run_id: str, on_file) ->
     return result
 
 
+def object_loaded_by(con, source: str, obj: s3.S3Object) -> str | None:
+    """The run that loaded this object version (same key, size, and not modified since), if any."""
+    row = con.execute("SELECT run_id FROM ingest_manifest WHERE source = ? AND uri = ? AND bytes = ?"
+                      " AND ingested_at >= ?", [source, obj.uri, obj.size, obj.last_modified]).fetchone()
+    return row[0] if row else None
+
+
 def _ingest_object(con, source: Source, obj, options: dict | None, run_id: str, progress=None) -> FileResult:
     """An S3 object: skipped without downloading when this exact object version was loaded before."""
-    seen = con.execute(
-        "SELECT m.run_id FROM ingest_manifest m WHERE m.source = ? AND m.uri = ? AND m.bytes = ? AND m.ingested_at >= ?",
-        [source.name, obj.uri, obj.size, obj.last_modified]).fetchone()
+    seen = object_loaded_by(con, source.name, obj)
     if seen:
         return FileResult(source.name, obj.uri, "skipped_already_ingested",
-                          message=f"unchanged object (size, last-modified) as of run {seen[0]}")
+                          message=f"unchanged object (size, last-modified) as of run {seen}")
     with s3.fetched(obj) as local:
         return ingest_file(con, source, local, options, run_id, uri=obj.uri, progress=progress)

@@ -54,9 +54,7 @@ def cmd_ingest(args) -> int:
     if args.lake:
         from tokenomics.lake import publish
 
-        con.execute("BEGIN TRANSACTION")
         publish(con, args.lake)
-        con.execute("COMMIT")
     return _print_results(results)
 
 
@@ -162,9 +160,7 @@ def cmd_lake(args) -> int:
     from tokenomics.warehouse import open_warehouse
 
     con = open_warehouse(args.db)
-    con.execute("BEGIN TRANSACTION")
     results = publish(con, args.dest)
-    con.execute("COMMIT")
     print(_table([[r.relation, r.runs, r.rows, r.files] for r in results], ["relation", "new runs", "rows", "files"]))
     return 0
 

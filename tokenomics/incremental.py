@@ -87,17 +87,22 @@ def refresh(con: duckdb.DuckDBPyConnection, text: str, column: str, grain: str) 
     """Delete the affected keys' rows and insert them recomputed, reading only the shadowed rows."""
     match = _CREATE.search(text)
     name, select = match.group(1), text[match.end():].strip().rstrip(";")
-    key = KEY_EXPR[grain].format(col=column)
-    keys = f"(SELECT key FROM _inc_keys_{grain})"
     big, condition = SHADOW[grain]
     db = '"' + con.execute("SELECT current_database()").fetchone()[0].replace('"', '""') + '"'
     # temp objects live in catalog temp, schema main: only catalog.main.name reaches the real table
     con.execute(f"CREATE OR REPLACE TEMP VIEW {big} AS SELECT * FROM {db}.main.{big} WHERE {condition}")
     try:
-        con.execute(f"DELETE FROM {db}.main.{name} WHERE {key} IN {keys}")
-        con.execute(f"INSERT INTO {db}.main.{name} BY NAME SELECT * FROM ({select}) AS fresh WHERE {key} IN {keys}")
+        replace_keys(con, f"{db}.main.{name}", f"({select}) AS fresh", column, grain)
     finally:
         con.execute(f"DROP VIEW IF EXISTS temp.{big}")
+
+
+def replace_keys(con: duckdb.DuckDBPyConnection, target: str, rows: str, column: str, grain: str) -> None:
+    """In target, swap the affected keys' rows for those of rows (a relation or subquery): the one
+    delete-then-insert both the model refresh and the snapshot patch use."""
+    where = f"{KEY_EXPR[grain].format(col=column)} IN (SELECT key FROM _inc_keys_{grain})"
+    con.execute(f"DELETE FROM {target} WHERE {where}")
+    con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {rows} WHERE {where}")
 
 
 def record(con: duckdb.DuckDBPyConnection, p: Plan, when) -> None:

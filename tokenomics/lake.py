@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 # relation name in the lake → (table, timestamp column that gives the date partition)
 RELATIONS = {"requests": ("raw_requests", "start_time"), "gpu_samples": ("raw_gpu_samples", "ts")}
@@ -39,27 +40,33 @@ def publish(con: duckdb.DuckDBPyConnection, dest: str) -> list[LakeResult]:
     """Write every run not yet in the lake at dest; returns what was written per relation."""
     dest = dest.rstrip("/")
     results = []
-    for relation, (table, ts_column) in RELATIONS.items():
-        runs = pending_runs(con, dest, relation)
-        result = LakeResult(relation, len(runs), 0, 0)
-        for run_id in runs:
-            rows, files = _write_run(con, dest, relation, table, ts_column, run_id)
-            con.execute("INSERT INTO lake_exports VALUES (?, ?, ?, ?, ?, ?)",
-                        [dest, relation, run_id, rows, files, datetime.now(timezone.utc)])
-            result.rows += rows
-            result.files += files
-        results.append(result)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for relation, (table, ts_column) in RELATIONS.items():
+            runs = pending_runs(con, dest, relation)
+            result = LakeResult(relation, len(runs), 0, 0)
+            for run_id in runs:
+                rows, files = _write_run(con, dest, relation, table, ts_column, run_id)
+                con.execute("INSERT INTO lake_exports VALUES (?, ?, ?, ?, ?, ?)",
+                            [dest, relation, run_id, rows, files, datetime.now(timezone.utc)])
+                result.rows += rows
+                result.files += files
+            results.append(result)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")  # files already moved are rewritten under the same names next time
+        raise
     return results
 
 
 def _write_run(con, dest: str, relation: str, table: str, ts_column: str, run_id: str) -> tuple[int, int]:
     rel = con.sql(f"SELECT *, {ts_column}::DATE AS date FROM {table} WHERE run_id = $run_id",
                   params={"run_id": run_id})
-    rows = con.execute(f"SELECT count(*) FROM {table} WHERE run_id = ?", [run_id]).fetchone()[0]
     with tempfile.TemporaryDirectory(prefix="tokenomics-lake-") as staging:
         out = Path(staging) / "out"
         rel.to_parquet(str(out), partition_by=["date", "source"], compression="zstd", overwrite=True)
         written = sorted(p for p in out.rglob("*.parquet"))
+        rows = sum(pq.ParquetFile(p).metadata.num_rows for p in written)  # footers: no second scan of the table
         named = []
         for n, path in enumerate(written):  # name files after the run: re-running rewrites, never duplicates
             final = path.with_name(f"{run_id}-{n}.parquet")

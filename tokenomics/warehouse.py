@@ -225,9 +225,9 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, tuple[str, str]
     The per-request tables stay in the warehouse only.  After an incremental build (refreshed: the
     relations refreshed by key), the previous snapshot is copied and only the refreshed keys' rows are
     replaced in it; every other relation is copied whole (they are small)."""
-    from tokenomics.incremental import KEY_EXPR
+    from tokenomics.incremental import replace_keys
 
-    path = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    path = _file(con)
     if not path:
         return None
     target = serving_path(path)
@@ -245,10 +245,7 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, tuple[str, str]
     try:
         for name in relations:
             if patch and name in refreshed:
-                column, grain = refreshed[name]
-                key, keys = KEY_EXPR[grain].format(col=column), f"(SELECT key FROM _inc_keys_{grain})"
-                con.execute(f'DELETE FROM serving_snapshot.main."{name}" WHERE {key} IN {keys}')
-                con.execute(f'INSERT INTO serving_snapshot.main."{name}" SELECT * FROM main."{name}" WHERE {key} IN {keys}')
+                replace_keys(con, f'serving_snapshot.main."{name}"', f'main."{name}"', *refreshed[name])
             else:
                 con.execute(f'CREATE OR REPLACE TABLE serving_snapshot.main."{name}" AS SELECT * FROM main."{name}"')
     finally:
@@ -259,8 +256,13 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, tuple[str, str]
     return target
 
 
+def _file(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The warehouse file this connection writes (None for an in-memory warehouse)."""
+    return con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+
+
 def _has_snapshot(con: duckdb.DuckDBPyConnection) -> bool:
-    path = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    path = _file(con)
     return bool(path) and serving_path(path).exists()
 
 

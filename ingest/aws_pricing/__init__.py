@@ -161,8 +161,7 @@ def pull(con, url: str, ctx: LoadContext) -> Counts:
             except Exception:
                 con.execute("ROLLBACK")
                 raise
-            for name in ("read", "loaded", "quarantined", "duplicate"):
-                setattr(total, name, getattr(total, name) + getattr(counts, name))
+            total.add(counts)
     return total
 
 

@@ -125,8 +125,7 @@ def load(con, path: Path, ctx: LoadContext) -> Counts:
     def flush():
         good, counts = validate(batch, ctx, con)
         landed = land(con, ctx, [(c.line_no, c.raw, recs[0]) for c, recs in good])
-        for k in ("read", "loaded", "quarantined", "duplicate"):
-            setattr(total, k, getattr(total, k) + getattr(counts, k) + getattr(landed, k))
+        total.add(counts, landed)
         batch.clear()
 
     for line_no, raw, broken in _lines(path):

@@ -116,8 +116,7 @@ def pull(con, url: str, ctx: LoadContext) -> Counts:
                 except Exception:
                     con.execute("ROLLBACK")
                     raise
-                for k in ("read", "loaded", "quarantined", "duplicate"):
-                    setattr(total, k, getattr(total, k) + getattr(counts, k) + getattr(landed, k))
+                total.add(counts, landed)
     finally:
         engine.dispose()
 

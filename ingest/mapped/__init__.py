@@ -116,8 +116,7 @@ def load(con, path: Path, ctx: LoadContext) -> Counts:
         good, counts = validate(batch, ctx, con)
         landed = land(con, replace(ctx, source=f"mapped:{m.name}"),
                       [(c.line_no, str(c.raw), recs[0]) for c, recs in good])
-        for k in ("read", "loaded", "quarantined", "duplicate"):
-            setattr(total, k, getattr(total, k) + getattr(counts, k) + getattr(landed, k))
+        total.add(counts, landed)
         batch.clear()
 
     for line_no, row in _rows(path, m.format):

@@ -31,12 +31,9 @@ def _hive(path: Path) -> dict[str, str]:
     return dict(part.split("=", 1) for part in path.parent.parts if "=" in part)
 
 
-def _source_view(con: duckdb.DuckDBPyConnection, path: Path, table: pa.Table) -> None:
+def _source_view(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
     """_parquet_src over one piece: every canonical column, NULL where an optional one is absent."""
     present = set(table.column_names)
-    missing = [c for c in REQUIRED if c not in present]
-    if missing:
-        raise ValueError(f"{path.name}: required columns missing: {', '.join(missing)}")
     exprs = ["file_row_number"] + [f'"{c}"' for c in REQUIRED]
     exprs += [f'"{c}"' if c in present else f"NULL AS {c}" for c in OPTIONAL]
     exprs += [f'"{c}" AS {alias}' if c in present else f"NULL AS {alias}" for c, alias in RENAMED.items()]
@@ -47,13 +44,13 @@ def load(con, path: Path, ctx: LoadContext) -> Counts:
     """Row groups in pieces of PIECE_ROWS, each committed with its position (ctx.checkpoint) like large
     JSON-lines files; a re-run after a crash resumes after the last committed piece."""
     start = ctx.resume or Resume()
-    total = Counts(**vars(start.counts))
+    total = Counts().add(start.counts)
     parquet = pq.ParquetFile(path)
     rows, size, done = parquet.metadata.num_rows, path.stat().st_size, 0
     hive = _hive(path)
-    if rows == 0:
-        _source_view(con, path, parquet.schema_arrow.empty_table())  # still reports missing columns
-        con.execute("DROP VIEW IF EXISTS _parquet_src")
+    missing = [c for c in REQUIRED if c not in set(parquet.schema_arrow.names) | set(hive)]
+    if missing:
+        raise ValueError(f"{path.name}: required columns missing: {', '.join(missing)}")
     for batch in parquet.iter_batches(batch_size=PIECE_ROWS):
         first, done = done, done + batch.num_rows
         if done <= start.lines_done:
@@ -63,18 +60,16 @@ def load(con, path: Path, ctx: LoadContext) -> Counts:
         for key, value in hive.items():
             if key not in table.column_names:
                 table = table.append_column(key, pa.array([value] * table.num_rows, pa.string()))
-        counts = _load_piece(con, path, table, ctx)
-        for name in ("read", "loaded", "quarantined", "duplicate"):
-            setattr(total, name, getattr(total, name) + getattr(counts, name))
+        total.add(_load_piece(con, table, ctx))
         ctx.advance(size * batch.num_rows // max(rows, 1))
         if ctx.checkpoint and done < rows:
             ctx.checkpoint(size * done // rows, done, total)
     return total
 
 
-def _load_piece(con, path: Path, table: pa.Table, ctx: LoadContext) -> Counts:
+def _load_piece(con, table: pa.Table, ctx: LoadContext) -> Counts:
     params = {"source": ctx.source, "run_id": ctx.run_id, "line_offset": 0}
-    _source_view(con, path, table)
+    _source_view(con, table)
     try:
         for step in ("ingest/request_row_hash.sql", "ingest/requests_parquet.sql", "ingest/requests_land.sql"):
             run_script(con, step, params)
