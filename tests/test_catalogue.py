@@ -36,3 +36,19 @@ def test_entry_without_token_prices_is_rejected():
     assert entry_rows("img", {"litellm_provider": "openai", "output_cost_per_image": 0.04}, T0, "t") == []
     with pytest.raises(ValueError):
         entry_rows("x", {"input_cost_per_token": 1e-6}, T0, "t")
+
+
+def test_absurd_or_over_precise_prices_are_refused():
+    """int_request_costs multiplies tokens by µ$ in BIGINT: the caps keep that exact and in range."""
+    from pydantic import ValidationError
+
+    from tokenomics.records import MAX_USD_PER_MTOK, RateCardRow
+
+    card = dict(provider="openai", model="m", valid_from=T0, source="t")
+    assert RateCardRow(**card, output_usd_per_mtok=MAX_USD_PER_MTOK).output_usd_per_mtok == MAX_USD_PER_MTOK
+    with pytest.raises(ValidationError, match="less than or equal"):
+        RateCardRow(**card, output_usd_per_mtok=MAX_USD_PER_MTOK + Decimal("0.000001"))
+    with pytest.raises(ValidationError, match="6 decimal places"):
+        RateCardRow(**card, cache_read_usd_per_mtok=Decimal("0.0000001"))  # storage would round it to 0
+    with pytest.raises(ValueError):  # 1 $/token = 1M $/Mtok: a catalogue typo, quarantined, never loaded
+        entry_rows("x", {"litellm_provider": "openai", "input_cost_per_token": 1.0}, T0, "t")

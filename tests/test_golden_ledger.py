@@ -131,3 +131,55 @@ def test_gateway_cache_hit_keeps_what_it_would_have_cost(ledger):
     listed, avoided = ledger.execute(
         "SELECT list_cost_usd, avoided_list_usd FROM int_request_costs WHERE request_id = 'r9'").fetchone()
     assert micro(listed) == 0 and micro(avoided) == 3_000
+
+
+def test_overlapping_discounts_take_the_largest_in_force(ledger, tmp_path):
+    """Contracts overlap in time and pattern: each request gets the largest discount in force at its start
+    (valid_from inclusive, valid_to exclusive)."""
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "contracts.yaml").write_text("""
+discounts:
+  - {contract_id: promo, provider: anthropic, model_pattern: "claude-*", discount_pct: "25",
+     valid_from: "2026-02-05T00:00:00Z", valid_to: "2026-02-15T00:00:00Z"}
+  - {contract_id: small, provider: anthropic, model_pattern: "claude-x", discount_pct: "5",
+     valid_from: "2026-01-01T00:00:00Z", valid_to: "2026-02-10T12:00:00Z"}
+  - {contract_id: oai, provider: openai, model_pattern: "gpt-*", discount_pct: "5",
+     valid_from: "2026-03-01T00:00:00Z", valid_to: "2026-03-02T00:00:00Z"}
+""")
+    assert all(r.status == "loaded" for r in ingest_paths(ledger, "contracts", [more]))
+    build_models(ledger)
+    got = dict(ledger.execute("SELECT request_id, discount_pct FROM int_request_costs").fetchall())
+    # r1 Jan 10: only 'small' (5); r2 Feb 10 12:00: ant-ea 10 and promo 25 ('small' ended at that instant) → 25;
+    # r3 Jan 15, r4 Jan 20: 'small' → 5; r5 Feb 28 openai: none; r6 Mar 1 00:00: oai → 5;
+    # r7 Mar 2 00:00: oai has ended (exclusive) → 0
+    assert {k: got[k] for k in ("r1", "r2", "r3", "r4", "r5", "r6", "r7")} == {
+        "r1": 5, "r2": 25, "r3": 5, "r4": 5, "r5": 0, "r6": 5, "r7": 0}
+
+
+def test_extremes_stay_exact(warehouse, tmp_path):
+    """The largest request at the largest allowed price, and the smallest price, priced to the pico-dollar."""
+    catalogue = {
+        "dear": {"litellm_provider": "openai", "input_cost_per_token": 0.1, "output_cost_per_token": 0.1,
+                 "cache_read_input_token_cost": 0.1},  # 100,000 $/Mtok: the cap
+        "cheap": {"litellm_provider": "openai", "input_cost_per_token": 1e-12, "output_cost_per_token": 1e-12},
+    }
+    (tmp_path / "model_prices_2026-01-01.json").write_text(json.dumps(catalogue))
+    (tmp_path / "contracts.yaml").write_text("""
+discounts:
+  - {contract_id: odd, provider: openai, model_pattern: "*", discount_pct: "33.3333",
+     valid_from: "2026-01-01T00:00:00Z", valid_to: null}
+""")
+    write_jsonl(tmp_path / "gateway.jsonl", [
+        # prompt and completion at their 10M caps: (5M uncached + 5M cache read + 10M output) × 0.1 $ = 2,000,000 $
+        payload("big", "2026-01-10T12:00:00", "openai", "dear", 10_000_000, 10_000_000, cached=5_000_000),
+        # 4 + 3 tokens × 1e-12 $ = 7e-12 $; discount 7 × 0.333333 = 2.333331e-12 → rounds to 2e-12
+        payload("tiny", "2026-01-10T12:00:00", "openai", "cheap", 4, 3),
+    ])
+    for source in ("litellm-prices", "contracts", "litellm"):
+        assert all(r.status == "loaded" for r in ingest_paths(warehouse, source, [tmp_path]))
+    build_models(warehouse)
+    got = {r[0]: r[1:] for r in warehouse.execute(
+        "SELECT request_id, list_cost_usd, discount_usd, effective_cost_usd FROM int_request_costs").fetchall()}
+    assert got["big"] == (Decimal("2000000"), Decimal("666666"), Decimal("1333334"))  # × 33.3333 %
+    assert got["tiny"] == (Decimal("7E-12"), Decimal("2E-12"), Decimal("5E-12"))

@@ -114,7 +114,7 @@ def test_cli_lake_and_sql(demo, tmp_path):
     again = subprocess.run([*cli, "lake", "--dest", str(tmp_path / "lake")], capture_output=True, text=True, check=True)
     assert all(line.split()[1] == "0" for line in again.stdout.splitlines()[2:])  # no new runs the second time
     trino = subprocess.run([*cli, "sql", "--dialect", "trino"], capture_output=True, text=True, check=True).stdout
-    assert "-- mart_spend_daily" in trino and "ARRAYS_OVERLAP(" in trino and "GROUP BY ALL" not in trino
+    assert "-- mart_spend_daily" in trino and "CONTAINS(" in trino and "GROUP BY ALL" not in trino
 
 
 def test_parquet_commits_in_pieces_and_resumes(gateway, tmp_path, monkeypatch):

@@ -8,9 +8,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-import polars as pl
-
-from pricing.perf import whatif
+from pricing.perf.catalogue import ENGINES
 from pricing.perf.costs import TIERS
 
 
@@ -25,6 +23,8 @@ def _money(text: str) -> Decimal:
 
 
 def cmd_whatif(args) -> int:
+    from pricing.perf import whatif
+
     try:
         if args.sweep:
             return _sweep(args)
@@ -51,6 +51,10 @@ def cmd_whatif(args) -> int:
 
 def _sweep(args) -> int:
     """Pareto frontier over the catalogue (or the --gpu given) for one model and workload."""
+    import polars as pl
+
+    from pricing.perf import whatif
+
     df = whatif.sweep(args.model, args.isl, args.osl, gpus=[args.gpu] if args.gpu else None,
                       engine=args.engine, price_tier=args.price_tier)
     front = whatif.pareto(whatif.within_slo(df, args.ttft_slo_ms, args.tpot_slo_ms))
@@ -87,7 +91,7 @@ def add_parsers(sub) -> None:
     w.add_argument("--concurrency", type=int, help="requests in flight per replica")
     w.add_argument("--ttft-slo-ms", type=float)
     w.add_argument("--tpot-slo-ms", type=float)
-    w.add_argument("--engine", default="vllm", choices=whatif.ENGINES)
+    w.add_argument("--engine", default="vllm", choices=ENGINES)
     w.add_argument("--price-tier", default="on_demand", choices=TIERS)
     w.add_argument("--usd-per-gpu-hour", type=_money, help="override the catalogue rate (e.g. your contract)")
     w.add_argument("--sweep", action="store_true", help="print the Pareto frontier over GPUs/precisions/TP/load")

@@ -3,8 +3,8 @@ running the same marts on Trino/Athena/Spark over the Parquet lake when one mach
 
 Tested both ways: every relation is transpiled DuckDB → Trino → DuckDB and the round-tripped SQL must
 rebuild identical tables (tests/test_portable_sql.py).  Known sqlglot gaps are patched here, not in the
-SQL: list_has_any() becomes Trino's ARRAYS_OVERLAP (sqlglot 30 writes the `&&` operator, which Trino
-lacks), and DuckDB's GROUP BY ALL becomes GROUP BY <positions> (sqlglot copies it through unchanged).
+SQL: list_has_any(), should a model use it, becomes Trino's ARRAYS_OVERLAP (sqlglot 30 writes the `&&`
+operator, which Trino lacks), and DuckDB's GROUP BY ALL becomes GROUP BY <positions> (sqlglot copies it through unchanged).
 The models also call two DuckDB macros defined in tokenomics.warehouse.connect — token_cost() and
 in_scope() — which another engine needs as SQL functions (Trino: CREATE FUNCTION with the same CASE).
 Written to be portable: set-returning functions go in FROM (CROSS JOIN UNNEST), not in SELECT lists."""

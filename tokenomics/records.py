@@ -11,11 +11,19 @@ import hashlib
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # Token counts above this are treated as corrupt input, not traffic (10M tokens in one request).
 MAX_TOKENS_PER_BUCKET = 10_000_000
+
+# Prices above this are treated as a typo (USD 100k per million tokens); with the token cap it keeps
+# int_request_costs' integer pico-dollar arithmetic (6 × 1e7 tokens × 1e11 µ$) inside BIGINT.
+MAX_USD_PER_MTOK = Decimal(100_000)
+
+# Storage is DECIMAL(18, 6): more places would be rounded silently, so they are refused instead.
+TokenPrice = Annotated[Decimal | None, Field(ge=0, le=MAX_USD_PER_MTOK, decimal_places=6)]
 
 TOKEN_BUCKETS: tuple[str, ...] = (
     "uncached_input_tokens",
@@ -180,12 +188,12 @@ class RateCardRow(BaseModel):
     min_input_tokens: int = Field(0, ge=0)
     valid_from: datetime
     valid_to: datetime | None = None
-    uncached_input_usd_per_mtok: Decimal | None = Field(None, ge=0)
-    cache_read_usd_per_mtok: Decimal | None = Field(None, ge=0)
-    cache_write_5m_usd_per_mtok: Decimal | None = Field(None, ge=0)
-    cache_write_1h_usd_per_mtok: Decimal | None = Field(None, ge=0)
-    output_usd_per_mtok: Decimal | None = Field(None, ge=0)
-    reasoning_usd_per_mtok: Decimal | None = Field(None, ge=0)
+    uncached_input_usd_per_mtok: TokenPrice = None
+    cache_read_usd_per_mtok: TokenPrice = None
+    cache_write_5m_usd_per_mtok: TokenPrice = None
+    cache_write_1h_usd_per_mtok: TokenPrice = None
+    output_usd_per_mtok: TokenPrice = None
+    reasoning_usd_per_mtok: TokenPrice = None
     source: str
 
     _utc_valid = field_validator("valid_from", "valid_to")(_utc)
@@ -205,7 +213,7 @@ class ContractDiscount(BaseModel):
     contract_id: str
     provider: str
     model_pattern: str = "*"
-    discount_pct: Decimal = Field(ge=0, le=100)
+    discount_pct: Decimal = Field(ge=0, le=100, decimal_places=4)  # storage is DECIMAL(7, 4)
     valid_from: datetime
     valid_to: datetime | None = None
 
