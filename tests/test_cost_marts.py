@@ -177,6 +177,7 @@ def test_reconciliation_compares_where_both_sides_exist(con):
         request("b", uncached=1_000, out=200, list_usd=0.006, reported=Decimal("0.0050")),   # vendor says less
         request("c", uncached=1_000, out=100, list_usd=0.0045, reported=None),                # nothing to compare
     ])
+    run_model(con, "marts/mart_reconciliation_daily.sql")
     run_model(con, "marts/mart_reconciliation_monthly.sql")
     row = con.execute("SELECT requests, compared_requests, computed_list_usd, reported_usd, variance_usd, "
                       "list_output_usd FROM mart_reconciliation_monthly").fetchone()
@@ -225,3 +226,15 @@ def test_tag_spend_counts_a_request_under_each_tag(con):
     run_model(con, "marts/mart_tag_spend_daily.sql")
     got = dict(con.execute("SELECT tag, effective_cost_usd FROM mart_tag_spend_daily ORDER BY tag").fetchall())
     assert got == {"(untagged)": Decimal("0.0045"), "env:prod": Decimal("0.0045"), "feature:rag": Decimal("0.0045")}
+
+
+def test_money_never_passes_through_a_binary_float():
+    """In DuckDB a DECIMAL or integer divided by an integer is a DOUBLE: money scales by × 0.01 or × 0.000001
+    (exact DECIMAL), never by / 100 or / 1000000."""
+    import re
+
+    offenders = []
+    for path in sorted(sql_dir().rglob("*.sql")):
+        code = re.sub(r"--[^\n]*", "", path.read_text())
+        offenders += [f"{path.name}: {m.group(0)}" for m in re.finditer(r"(?<!/)/\s*(100|1000000)\b(?!\.)", code)]
+    assert offenders == []

@@ -40,3 +40,13 @@ def test_rerunning_ingest_adds_nothing(demo, tmp_path):
     assert results and all(r.status == "skipped_already_ingested" for r in results)
     assert con.execute("SELECT count(*) FROM raw_requests").fetchone()[0] == before
     assert "litellm" in REGISTRY
+
+
+def test_ingest_health_freshness_is_the_newest_event_per_source(demo):
+    """Freshness comes from per-run maxima (int_ingest_freshness), and must equal a scan of the raw rows."""
+    con = connect(demo["db"], read_only=True, snapshot=False)
+    expected = dict(con.execute("SELECT source, max(start_time) FROM raw_requests GROUP BY source"
+                                " UNION ALL SELECT 'nvidia-smi', max(ts) FROM raw_gpu_samples").fetchall())
+    got = dict(con.execute("SELECT source, newest_event FROM mart_ingest_health").fetchall())
+    assert expected and all(got[source] == newest for source, newest in expected.items())
+    con.close()

@@ -11,7 +11,7 @@ H2 = datetime(2026, 3, 1, 11, tzinfo=timezone.utc)
 H3 = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
 
 REQUEST_COLS = ("deployment VARCHAR, start_time TIMESTAMPTZ, tenant VARCHAR, team VARCHAR, prompt_tokens BIGINT, "
-                "completion_tokens BIGINT, latency_ms DOUBLE, pricing_status VARCHAR")
+                "completion_tokens BIGINT, latency_ms DOUBLE, pricing_status VARCHAR, gateway_cache VARCHAR")
 HOURLY_COLS = "deployment_id VARCHAR, hour TIMESTAMPTZ, model VARCHAR, gpu_count INTEGER, gpu_cost_usd DECIMAL(38,6), busy_fraction DOUBLE"
 
 
@@ -25,14 +25,14 @@ def alloc():
     settings(con, decode_weight=4)
     given(con, "int_request_costs", REQUEST_COLS, [
         # H1: three tenants, identical usage -> a three-way tie on a $1.00 bill
-        ("dep", at(H1, 1), "a", "t", 100, 0, 1000.0, "self_hosted"),
-        ("dep", at(H1, 2), "b", "t", 100, 0, 1000.0, "self_hosted"),
-        ("dep", at(H1, 3), "c", "t", 100, 0, 1000.0, "self_hosted"),
+        ("dep", at(H1, 1), "a", "t", 100, 0, 1000.0, "self_hosted", "miss"),
+        ("dep", at(H1, 2), "b", "t", 100, 0, 1000.0, "self_hosted", "miss"),
+        ("dep", at(H1, 3), "c", "t", 100, 0, 1000.0, "self_hosted", "miss"),
         # H2: a sends prompt-heavy, b decode-heavy traffic; latencies 3 s vs 1 s
-        ("dep", at(H2, 1), "a", "t", 300, 0, 3000.0, "self_hosted"),
-        ("dep", at(H2, 2), "b", "t", 0, 100, 1000.0, "self_hosted"),
+        ("dep", at(H2, 1), "a", "t", 300, 0, 3000.0, "self_hosted", "miss"),
+        ("dep", at(H2, 2), "b", "t", 0, 100, 1000.0, "self_hosted", "miss"),
         # an API request is never part of a GPU bill
-        ("gpt", at(H2, 3), "a", "t", 999, 999, 10.0, "priced"),
+        ("gpt", at(H2, 3), "a", "t", 999, 999, 10.0, "priced", "miss"),
         # H3: nobody
     ])
     given(con, "int_gpu_hourly", HOURLY_COLS, [
@@ -40,6 +40,7 @@ def alloc():
         ("dep", H2, "llama", 4, 8.800000, 0.25),
         ("dep", H3, "llama", 4, 8.800000, 0.0),
     ])
+    run_model(con, "intermediate/int_self_hosted_hourly.sql")
     run_model(con, "intermediate/int_gpu_allocation_hourly.sql")
     run_model(con, "marts/mart_gpu_allocation_daily.sql")
     yield con
@@ -102,10 +103,11 @@ def test_all_zero_weights_split_equally():
     con = memory()
     settings(con)
     given(con, "int_request_costs", REQUEST_COLS, [
-        ("dep", at(H1, 1), "a", "t", 0, 0, None, "self_hosted"),
-        ("dep", at(H1, 2), "b", "t", 0, 0, None, "self_hosted"),
+        ("dep", at(H1, 1), "a", "t", 0, 0, None, "self_hosted", "miss"),
+        ("dep", at(H1, 2), "b", "t", 0, 0, None, "self_hosted", "miss"),
     ])
     given(con, "int_gpu_hourly", HOURLY_COLS, [("dep", H1, "llama", 1, 3.000001, 1.0)])
+    run_model(con, "intermediate/int_self_hosted_hourly.sql")
     run_model(con, "intermediate/int_gpu_allocation_hourly.sql")
     # 3,000,001 µ$ / 2 = 1,500,000 r 1 -> a gets the odd micro-dollar
     assert shares(con, H1, "gpu_seconds", "proportional") == {"a": 1_500_001, "b": 1_500_000}

@@ -79,3 +79,36 @@ def test_reference_data_changes_force_a_full_build(demo, tmp_path):
     build_models(con)
     assert _last_build(con) == "incremental"  # unchanged since: nothing to recompute
     con.close()
+
+
+def test_summing_models_declare_real_columns_and_only_sums(demo):
+    """A summing model's declared columns exist, and every column it does not declare is a group key:
+    an aggregate that is not a sum or count (min, avg, count distinct) cannot be added up, so it must not
+    hide among the keys."""
+    import re
+
+    from tokenomics import incremental
+    from tokenomics.warehouse import LAYERS, model_files
+
+    con = connect(demo["db"], read_only=True, snapshot=False)
+    summing = []
+    for path in (p for layer in LAYERS for p in model_files(layer)):
+        how = incremental.annotation(path.read_text())
+        if not (how and how.sums):
+            continue
+        summing.append(path.stem)
+        columns = [c for (c, *_) in con.execute(f'DESCRIBE "{path.stem}"').fetchall()]
+        assert set(how.sums) <= set(columns), path.stem
+        assert how.column in columns and how.column not in how.sums, path.stem
+        final = re.split(r"\n\)\s*\n", path.read_text())[-1]  # the last SELECT, after any CTEs
+        assert not re.search(r"\b(min|max|avg|median|quantile\w*|arg_max|arg_min)\(|count\(DISTINCT", final, re.I), path.stem
+    assert {"mart_spend_daily", "mart_usage_hourly", "int_request_meters"} <= set(summing)
+    con.close()
+
+
+def test_annotation_parses_grain_and_summed_columns():
+    from tokenomics.incremental import How, annotation
+
+    assert annotation("-- incremental: day by day\nSELECT 1") == How("day", "day")
+    assert annotation("-- incremental: hour by day, summing requests, tokens\n") == How("hour", "day", ("requests", "tokens"))
+    assert annotation("-- not incremental") is None

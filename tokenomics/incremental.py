@@ -1,9 +1,13 @@
 """Incremental model builds: after an ingest, refresh only what the new runs touched.
 
-A model opts in with a header line `-- incremental: <column> by <grain>`:
+A model opts in with a header line `-- incremental: <column> by <grain>[, summing <col>, <col>...]`:
   run   — per-request tables: rows of the new ingest runs are appended (int_request_costs);
   day   — rows whose <column>::DATE is a day the new runs have facts on are deleted and recomputed;
   month — the same for whole months (date_trunc('month', <column>)).
+  summing — the model is a plain sum/count over requests: only the new runs' priced requests are
+          aggregated, and added to the affected days' rows (grouped by every other column).  Requests are
+          append-only (a re-sent request is a duplicate, never an update), so adding is exact, and the
+          work scales with the new rows, not with how busy the affected days already were.
 Everything else is rebuilt whole: views, and tables computed from small inputs or across days
 (anomalies, budgets, GPU hours).  While an incremental model is recomputed, the big relation it reads
 (raw_requests, int_request_costs) is shadowed by a TEMP view of the new runs' rows or affected days, so
@@ -22,15 +26,28 @@ from pathlib import Path
 
 import duckdb
 
-_ANNOTATION = re.compile(r"^--\s*incremental:\s*(\w+)\s+by\s+(run|day|month)\s*$", re.M)
+_ANNOTATION = re.compile(r"^--\s*incremental:\s*(\w+)\s+by\s+(run|day|month)(?:\s*,\s*summing\s+(\w+(?:\s*,\s*\w+)*))?\s*$",
+                         re.M)
 _CREATE = re.compile(r"CREATE\s+OR\s+REPLACE\s+TABLE\s+(\w+)\s+AS\s", re.I)
 REFERENCE_TABLES = ("rate_cards", "contract_discounts", "gpu_rates", "gpu_deployments", "cost_settings", "budgets",
                     "vendor_usage", "vendor_costs", "ref_deployment_perf")
 KEY_EXPR = {"day": "{col}::DATE", "month": "date_trunc('month', {col})::DATE", "run": "{col}"}
 # what each grain's recomputation reads, shadowed by the rows that matter
-SHADOW = {"run": ("raw_requests", "run_id IN (SELECT key FROM _inc_keys_run)"),
-          "day": ("int_request_costs", "day IN (SELECT key FROM _inc_keys_day)"),
-          "month": ("int_request_costs", "date_trunc('month', day)::DATE IN (SELECT key FROM _inc_keys_month)")}
+SHADOW = {"run": (("raw_requests", "run_id IN (SELECT key FROM _inc_keys_run)"),
+                  ("raw_gpu_samples", "run_id IN (SELECT key FROM _inc_keys_run)")),
+          "day": (("int_request_costs", "day IN (SELECT key FROM _inc_keys_day)"),),
+          "month": (("int_request_costs", "date_trunc('month', day)::DATE IN (SELECT key FROM _inc_keys_month)"),)}
+# what a summing model aggregates: the new runs' priced requests (int_request_costs is refreshed first)
+NEW_ROWS = (("int_request_costs", "run_id IN (SELECT key FROM _inc_keys_run)"),)
+
+
+@dataclass(frozen=True)
+class How:
+    """A model's incremental annotation: key column, grain, and the columns a summing model adds."""
+
+    column: str
+    grain: str
+    sums: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,9 +59,12 @@ class Plan:
     runs: tuple[str, ...]
 
 
-def annotation(text: str) -> tuple[str, str] | None:
+def annotation(text: str) -> How | None:
     match = _ANNOTATION.search(text)
-    return (match.group(1), match.group(2)) if match else None
+    if not match:
+        return None
+    sums = tuple(c.strip() for c in match.group(3).split(",")) if match.group(3) else ()
+    return How(match.group(1), match.group(2), sums)
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, model_paths: list[Path]) -> str:
@@ -83,18 +103,42 @@ def prepare(con: duckdb.DuckDBPyConnection, p: Plan) -> None:
                 " SELECT DISTINCT date_trunc('month', key)::DATE AS key FROM _inc_keys_day")
 
 
-def refresh(con: duckdb.DuckDBPyConnection, text: str, column: str, grain: str) -> None:
-    """Delete the affected keys' rows and insert them recomputed, reading only the shadowed rows."""
+def refresh(con: duckdb.DuckDBPyConnection, text: str, how: How) -> None:
+    """Bring one model up to date with the new runs, reading only the rows that matter."""
     match = _CREATE.search(text)
     name, select = match.group(1), text[match.end():].strip().rstrip(";")
-    big, condition = SHADOW[grain]
     db = '"' + con.execute("SELECT current_database()").fetchone()[0].replace('"', '""') + '"'
+    target = f"{db}.main.{name}"
+    shadows = NEW_ROWS if how.sums else SHADOW[how.grain]
     # temp objects live in catalog temp, schema main: only catalog.main.name reaches the real table
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {big} AS SELECT * FROM {db}.main.{big} WHERE {condition}")
+    for big, condition in shadows:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {big} AS SELECT * FROM {db}.main.{big} WHERE {condition}")
     try:
-        replace_keys(con, f"{db}.main.{name}", f"({select}) AS fresh", column, grain)
+        if how.sums:
+            _add(con, target, select, how)
+        else:
+            replace_keys(con, target, f"({select}) AS fresh", how.column, how.grain)
     finally:
-        con.execute(f"DROP VIEW IF EXISTS temp.{big}")
+        for big, _ in shadows:
+            con.execute(f"DROP VIEW IF EXISTS temp.{big}")
+
+
+def _add(con: duckdb.DuckDBPyConnection, target: str, select: str, how: How) -> None:
+    """Sum the new rows' aggregate into the affected keys' existing rows (grouped by the other columns)."""
+    columns = con.execute(f"DESCRIBE {target}").fetchall()
+    names = {c[0] for c in columns}
+    if missing := [c for c in how.sums if c not in names]:
+        raise ValueError(f"{target}: summing columns {missing} are not in the table")
+    keys = [f'"{c[0]}"' for c in columns if c[0] not in how.sums]
+    sums = [f'sum("{c[0]}")::{c[1]} AS "{c[0]}"' for c in columns if c[0] in how.sums]
+    where = f"{KEY_EXPR[how.grain].format(col=how.column)} IN (SELECT key FROM _inc_keys_{how.grain})"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_delta AS {select}")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _inc_merged AS
+        SELECT {', '.join(keys)}, {', '.join(sums)}
+        FROM (SELECT * FROM {target} WHERE {where} UNION ALL BY NAME SELECT * FROM _inc_delta)
+        GROUP BY {', '.join(keys)}""")
+    replace_keys(con, target, "_inc_merged", how.column, how.grain)
+    con.execute("DROP TABLE _inc_delta; DROP TABLE _inc_merged")
 
 
 def replace_keys(con: duckdb.DuckDBPyConnection, target: str, rows: str, column: str, grain: str) -> None:

@@ -7,13 +7,18 @@ import re
 import shutil
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from tokenomics.config import db_path, read_path, serving_path, sql_dir
+
+if TYPE_CHECKING:
+    from tokenomics.incremental import How
 
 # Model layers are built in this order; within a layer, files run in name order.
 LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts")
@@ -168,6 +173,15 @@ def _drop_if_kind_changed(con: duckdb.DuckDBPyConnection, text: str) -> None:
         con.execute(f'DROP {other} "{name}"')
 
 
+@contextmanager
+def _timed(label: str):
+    """With TOKENOMICS_SQL_TIMING set, print how long each build step took (what docs/scale.md quotes)."""
+    started = time.perf_counter()
+    yield
+    if os.environ.get("TOKENOMICS_SQL_TIMING"):
+        print(f"{time.perf_counter() - started:7.2f}s  {label}", file=sys.stderr)
+
+
 def build_models(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str]:
     """Build staging views, intermediate tables and marts in one transaction, then publish the snapshot.
 
@@ -179,45 +193,44 @@ def build_models(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str
     built = []
     con.execute("BEGIN TRANSACTION")
     try:
-        refresh_reference_tables(con)
-        paths = [(layer, path) for layer in LAYERS for path in model_files(layer)]
-        plan = incremental.plan(con, [p for _, p in paths], full)
-        if not plan.full:
-            incremental.prepare(con, plan)
-        refreshed: dict[str, tuple[str, str]] = {}
+        with _timed("plan"):
+            refresh_reference_tables(con)
+            paths = [(layer, path) for layer in LAYERS for path in model_files(layer)]
+            plan = incremental.plan(con, [p for _, p in paths], full)
+            if not plan.full:
+                incremental.prepare(con, plan)
+        refreshed: dict[str, incremental.How] = {}
         for layer, path in paths:
-            started = time.perf_counter()
-            text = path.read_text()
-            how = incremental.annotation(text)
-            if plan.full or how is None:
-                _drop_if_kind_changed(con, text)
-                con.execute(text)
-            elif plan.runs:
-                incremental.refresh(con, text, *how)
-                refreshed[path.stem] = how
+            with _timed(f"{layer}/{path.stem}"):
+                text = path.read_text()
+                how = incremental.annotation(text)
+                if plan.full or how is None:
+                    _drop_if_kind_changed(con, text)
+                    con.execute(text)
+                elif plan.runs:
+                    incremental.refresh(con, text, how)
+                    refreshed[path.stem] = how
             built.append(f"{layer}/{path.stem}")
-            if os.environ.get("TOKENOMICS_SQL_TIMING"):
-                print(f"{time.perf_counter() - started:7.2f}s  {layer}/{path.stem}", file=sys.stderr)
-        incremental.record(con, plan, datetime.now(timezone.utc))
-        con.execute("COMMIT")
+        with _timed("commit"):
+            incremental.record(con, plan, datetime.now(timezone.utc))
+            con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    started = time.perf_counter()
-    if plan.full or plan.runs or not _has_snapshot(con):  # otherwise nothing changed since the last one
-        publish(con, None if plan.full else refreshed)
-    if os.environ.get("TOKENOMICS_SQL_TIMING"):
-        print(f"{time.perf_counter() - started:7.2f}s  publish", file=sys.stderr)
+    with _timed("publish"):
+        if plan.full or plan.runs or not _has_snapshot(con):  # otherwise nothing changed since the last one
+            publish(con, None if plan.full else refreshed)
     return built
 
 
 # Too big to copy on every build, and not read by the dashboard or exports (they read marts); a view
 # over one of them would scan it, so it is left out too.  The warehouse file itself keeps them all.
 NOT_SERVED = frozenset({"raw_requests", "int_request_costs", "raw_gpu_samples", "stg_requests", "stg_gpu_samples",
-                        "int_request_meters", "int_request_tier_prices", "int_gpu_allocation_hourly"})
+                        "int_request_meters", "int_self_hosted_hourly", "int_request_tier_prices", "int_ingest_freshness",
+                        "int_gpu_allocation_hourly"})
 
 
-def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, tuple[str, str]] | None = None) -> Path | None:
+def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = None) -> Path | None:
     """Write the read snapshot — every table and view readers use, as tables — and rename it into place.
 
     Readers (the dashboard, exports) open the snapshot, so they keep answering while an ingest holds
@@ -245,7 +258,8 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, tuple[str, str]
     try:
         for name in relations:
             if patch and name in refreshed:
-                replace_keys(con, f'serving_snapshot.main."{name}"', f'main."{name}"', *refreshed[name])
+                how = refreshed[name]
+                replace_keys(con, f'serving_snapshot.main."{name}"', f'main."{name}"', how.column, how.grain)
             else:
                 con.execute(f'CREATE OR REPLACE TABLE serving_snapshot.main."{name}" AS SELECT * FROM main."{name}"')
     finally:

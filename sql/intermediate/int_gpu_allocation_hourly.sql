@@ -11,13 +11,14 @@
 -- floor(workload × weight / Σ weight); the leftover micro-dollars go one each to the largest
 -- remainders (ties by tenant, team), the largest-remainder method.  A driver whose weights are all
 -- zero in an hour (e.g. no latencies recorded) splits equally.
+-- An hour's split reads only that hour's bill and traffic: after an ingest, the days it touched are redone.
+-- incremental: hour by day
 CREATE OR REPLACE TABLE int_gpu_allocation_hourly AS
 WITH usage AS (
-    SELECT deployment AS deployment_id, date_trunc('hour', start_time) AS hour, tenant, coalesce(team, '') AS team,
+    SELECT deployment AS deployment_id, hour, tenant, team,
         sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
-        sum(coalesce(latency_ms, 0)) AS latency_ms, count(*) AS requests
-    FROM int_request_costs
-    WHERE pricing_status = 'self_hosted'
+        sum(latency_ms) AS latency_ms, sum(requests)::BIGINT AS requests
+    FROM int_self_hosted_hourly
     GROUP BY ALL
 ),
 drivers AS (

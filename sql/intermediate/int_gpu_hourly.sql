@@ -22,9 +22,9 @@ hours AS (
     FROM span CROSS JOIN unnest(generate_series(span.first_hour, span.last_hour, INTERVAL 1 HOUR)) AS t(hour)
 ),
 served AS (
-    SELECT deployment, date_trunc('hour', start_time) AS hour, count(*) AS requests,
+    SELECT deployment, hour, sum(requests)::BIGINT AS requests,
         sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens
-    FROM stg_requests
+    FROM int_self_hosted_hourly
     WHERE gateway_cache = 'miss'
     GROUP BY ALL
 )

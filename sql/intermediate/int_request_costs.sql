@@ -9,6 +9,8 @@
 -- The matched card's prices are kept (price_*): per-class costs downstream are tokens × price, exactly;
 -- tagged_offline: the caller tagged the request as latency-tolerant (batch advisor).
 -- Money: prices are $/1M tokens DECIMAL(18,6); tokens × price is exact micro-dollars; × 0.000001 → USD.
+-- project, requested model and region stay in raw_requests (and the lake): no mart reads them, and each
+-- string column costs ~0.2 s per million new rows to write on every incremental build.
 -- incremental: run_id by run
 CREATE OR REPLACE TABLE int_request_costs AS
 WITH req AS (
@@ -129,8 +131,8 @@ discounted AS (
     FROM totalled
 )
 SELECT
-    c.source, c.request_id, c.start_time, c.day, c.tenant, c.team, c.project, c.provider, c.requested_model,
-    c.resolved_model AS model, c.deployment, c.region, c.service_tier, c.status, c.gateway_cache, c.is_stream,
+    c.source, c.request_id, c.start_time, c.day, c.tenant, c.team, c.provider,
+    c.resolved_model AS model, c.deployment, c.service_tier, c.status, c.gateway_cache, c.is_stream,
     c.latency_ms, c.ttft_ms,
     c.uncached_input_tokens, c.cache_read_tokens, c.cache_write_5m_tokens, c.cache_write_1h_tokens,
     c.output_tokens, c.reasoning_tokens, c.prompt_tokens, c.completion_tokens,

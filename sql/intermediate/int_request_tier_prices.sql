@@ -10,33 +10,33 @@ WITH req AS (
         output_tokens, reasoning_tokens, prompt_tokens, list_cost_usd, discount_pct, effective_cost_usd
     FROM int_request_costs
     WHERE pricing_status = 'priced'
-),
-tiered AS (
-    SELECT req.source, req.request_id, rc.service_tier AS card_tier,
-        token_cost(req.uncached_input_tokens, req.cache_read_tokens, req.cache_write_5m_tokens,
-                   req.cache_write_1h_tokens, req.output_tokens, req.reasoning_tokens,
-                   rc.uncached_input_usd_per_mtok, rc.cache_read_usd_per_mtok, rc.cache_write_5m_usd_per_mtok,
-                   rc.cache_write_1h_usd_per_mtok, rc.output_usd_per_mtok, rc.reasoning_usd_per_mtok) AS list_usd
-    FROM req
-    JOIN stg_rate_cards rc
-        ON rc.provider = req.provider AND rc.model = req.model
-        -- a standard request's standard price is its own list cost: only look up what is missing
-        AND (rc.service_tier = 'batch' OR (rc.service_tier = 'standard' AND req.service_tier <> 'standard'))
-        AND req.start_time >= rc.valid_from AND (rc.valid_to IS NULL OR req.start_time < rc.valid_to)
-        AND req.prompt_tokens >= rc.min_input_tokens
-        AND (rc.max_input_tokens IS NULL OR req.prompt_tokens < rc.max_input_tokens)
-),
-pivoted AS (
-    SELECT source, request_id,
-        max(list_usd) FILTER (WHERE card_tier = 'standard') AS standard_list_usd,
-        max(list_usd) FILTER (WHERE card_tier = 'batch') AS batch_list_usd
-    FROM tiered
-    GROUP BY source, request_id
 )
+-- one card per tier matches (valid windows and context tiers do not overlap): two equality + range
+-- LEFT JOINs, written without OR so they run as hash joins
 SELECT req.*,
     extract('hour' FROM req.start_time) AS hour_utc,
-    (CASE WHEN req.service_tier = 'standard' THEN req.list_cost_usd ELSE p.standard_list_usd END)::DECIMAL(38, 12)
-        AS standard_list_usd,
-    p.batch_list_usd::DECIMAL(38, 12) AS batch_list_usd
+    -- a standard request's standard price is its own list cost: only look up what is missing
+    (CASE WHEN req.service_tier = 'standard' THEN req.list_cost_usd
+          WHEN st.model IS NOT NULL THEN token_cost(req.uncached_input_tokens, req.cache_read_tokens, req.cache_write_5m_tokens,
+                          req.cache_write_1h_tokens, req.output_tokens, req.reasoning_tokens,
+                          st.uncached_input_usd_per_mtok, st.cache_read_usd_per_mtok, st.cache_write_5m_usd_per_mtok,
+                          st.cache_write_1h_usd_per_mtok, st.output_usd_per_mtok, st.reasoning_usd_per_mtok)
+     END)::DECIMAL(38, 12) AS standard_list_usd,
+    (CASE WHEN bt.model IS NOT NULL  -- no card: NULL, even for a request without tokens
+          THEN token_cost(req.uncached_input_tokens, req.cache_read_tokens, req.cache_write_5m_tokens,
+                          req.cache_write_1h_tokens, req.output_tokens, req.reasoning_tokens,
+                          bt.uncached_input_usd_per_mtok, bt.cache_read_usd_per_mtok, bt.cache_write_5m_usd_per_mtok,
+                          bt.cache_write_1h_usd_per_mtok, bt.output_usd_per_mtok, bt.reasoning_usd_per_mtok)
+     END)::DECIMAL(38, 12) AS batch_list_usd
 FROM req
-LEFT JOIN pivoted p USING (source, request_id);
+LEFT JOIN stg_rate_cards st
+    ON st.provider = req.provider AND st.model = req.model AND st.service_tier = 'standard'
+    AND req.service_tier <> 'standard'
+    AND req.start_time >= st.valid_from AND req.start_time < coalesce(st.valid_to, 'infinity'::TIMESTAMPTZ)
+    AND req.prompt_tokens >= st.min_input_tokens
+    AND req.prompt_tokens < coalesce(st.max_input_tokens, 9223372036854775807)
+LEFT JOIN stg_rate_cards bt
+    ON bt.provider = req.provider AND bt.model = req.model AND bt.service_tier = 'batch'
+    AND req.start_time >= bt.valid_from AND req.start_time < coalesce(bt.valid_to, 'infinity'::TIMESTAMPTZ)
+    AND req.prompt_tokens >= bt.min_input_tokens
+    AND req.prompt_tokens < coalesce(bt.max_input_tokens, 9223372036854775807);

@@ -8,7 +8,7 @@
 --   non_streaming  other non-streaming traffic (possible, not obvious)
 --   interactive    streaming: a person is waiting — not a candidate
 -- Move-to-batch saving = effective now − batch list × (1 − discount); NULL where no batch card exists.
--- incremental: day by day
+-- incremental: day by day, summing requests, requests_with_batch_price, latency_ms_sum, effective_cost_usd, standard_list_usd, batch_list_usd, realised_batch_savings_usd, move_to_batch_savings_usd
 CREATE OR REPLACE TABLE mart_batch_daily AS
 WITH classified AS (
     SELECT *,
@@ -29,10 +29,10 @@ SELECT day, tenant, provider, model, service_tier, latency_class,
     sum(effective_cost_usd)::DECIMAL(38, 12) AS effective_cost_usd,
     sum(standard_list_usd)::DECIMAL(38, 12) AS standard_list_usd,
     sum(batch_list_usd)::DECIMAL(38, 12) AS batch_list_usd,
-    sum(CASE WHEN service_tier = 'batch' THEN (standard_list_usd - list_cost_usd) * (100 - discount_pct) / 100 END)
+    sum(CASE WHEN service_tier = 'batch' THEN (standard_list_usd - list_cost_usd) * (100 - discount_pct) * 0.01 END)
         ::DECIMAL(38, 12) AS realised_batch_savings_usd,
     sum(CASE WHEN service_tier <> 'batch' AND batch_list_usd IS NOT NULL
-             THEN effective_cost_usd - batch_list_usd * (100 - discount_pct) / 100 END)::DECIMAL(38, 12)
+             THEN effective_cost_usd - batch_list_usd * (100 - discount_pct) * 0.01 END)::DECIMAL(38, 12)
         AS move_to_batch_savings_usd
 FROM classified
 GROUP BY ALL;

@@ -3,9 +3,7 @@
 -- its age in hours, so a stalled feed is visible even when ingests "succeed" with nothing new.
 CREATE OR REPLACE VIEW mart_ingest_health AS
 WITH freshness AS (
-    SELECT source, max(start_time) AS newest_event FROM raw_requests GROUP BY source
-    UNION ALL
-    SELECT 'nvidia-smi', max(ts) FROM raw_gpu_samples
+    SELECT source, max(newest_event) AS newest_event FROM int_ingest_freshness GROUP BY source
 )
 SELECT r.source,
     max(r.finished_at) AS last_ingest,

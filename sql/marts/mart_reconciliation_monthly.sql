@@ -1,24 +1,19 @@
--- mart_reconciliation_monthly — grain: one row per (month, provider, model, service_tier).
--- Our computed vendor cost next to the cost the source reported (LiteLLM's response_cost today; vendor
--- cost reports when ingested), with our cost split by token class so a variance can be traced to the
--- class whose price differs.  Only requests where both sides have a number are compared.
--- incremental: month by month
-CREATE OR REPLACE TABLE mart_reconciliation_monthly AS
+-- mart_reconciliation_monthly — grain: one row per (month, provider, model, service_tier): the daily
+-- reconciliation summed (every column is a sum, so the roll-up is exact); variance = computed list cost
+-- − reported cost, over the requests where both sides have a number.
+CREATE OR REPLACE VIEW mart_reconciliation_monthly AS
 SELECT
     date_trunc('month', day)::DATE AS month, provider, model, service_tier,
-    count(*) AS requests,
-    count(*) FILTER (WHERE reported_cost_usd IS NOT NULL AND pricing_status = 'priced') AS compared_requests,
-    (sum(uncached_input_tokens * price_uncached_input) * 0.000001)::DECIMAL(38, 12) AS list_uncached_input_usd,
-    (sum(cache_read_tokens * coalesce(price_cache_read, 0)) * 0.000001)::DECIMAL(38, 12) AS list_cache_read_usd,
-    (sum(cache_write_5m_tokens * coalesce(price_cache_write_5m, 0) + cache_write_1h_tokens * coalesce(price_cache_write_1h, 0))
-        * 0.000001)::DECIMAL(38, 12) AS list_cache_write_usd,
-    (sum(output_tokens * coalesce(price_output, 0)) * 0.000001)::DECIMAL(38, 12) AS list_output_usd,
-    (sum(reasoning_tokens * coalesce(price_reasoning, 0)) * 0.000001)::DECIMAL(38, 12) AS list_reasoning_usd,
-    sum(list_cost_usd) FILTER (WHERE reported_cost_usd IS NOT NULL)::DECIMAL(38, 12) AS computed_list_usd,
-    sum(effective_cost_usd) FILTER (WHERE reported_cost_usd IS NOT NULL)::DECIMAL(38, 12) AS computed_effective_usd,
-    sum(reported_cost_usd) FILTER (WHERE list_cost_usd IS NOT NULL)::DECIMAL(38, 12) AS reported_usd,
-    (sum(list_cost_usd) FILTER (WHERE reported_cost_usd IS NOT NULL)
-        - sum(reported_cost_usd) FILTER (WHERE list_cost_usd IS NOT NULL))::DECIMAL(38, 12) AS variance_usd
-FROM int_request_costs
-WHERE pricing_status = 'priced'
+    sum(requests)::BIGINT AS requests,
+    sum(compared_requests)::BIGINT AS compared_requests,
+    sum(list_uncached_input_usd)::DECIMAL(38, 12) AS list_uncached_input_usd,
+    sum(list_cache_read_usd)::DECIMAL(38, 12) AS list_cache_read_usd,
+    sum(list_cache_write_usd)::DECIMAL(38, 12) AS list_cache_write_usd,
+    sum(list_output_usd)::DECIMAL(38, 12) AS list_output_usd,
+    sum(list_reasoning_usd)::DECIMAL(38, 12) AS list_reasoning_usd,
+    sum(computed_list_usd)::DECIMAL(38, 12) AS computed_list_usd,
+    sum(computed_effective_usd)::DECIMAL(38, 12) AS computed_effective_usd,
+    sum(reported_usd)::DECIMAL(38, 12) AS reported_usd,
+    (sum(computed_list_usd) - sum(reported_usd))::DECIMAL(38, 12) AS variance_usd
+FROM mart_reconciliation_daily
 GROUP BY ALL;

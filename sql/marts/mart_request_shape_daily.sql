@@ -2,7 +2,7 @@
 -- for model-served requests (gateway cache hits excluded).  Buckets are powers of two: bucket b holds
 -- lengths in [2^b, 2^(b+1)) tokens (b = 0 also holds 0).  The what-if page reads the request-length
 -- distribution of any tenant/route from it without touching request-level rows.
--- incremental: day by day
+-- incremental: day by day, summing requests, prompt_tokens, completion_tokens
 CREATE OR REPLACE TABLE mart_request_shape_daily AS
 SELECT
     day, tenant, provider, model,

@@ -1,6 +1,6 @@
 -- mart_spend_daily — grain: one row per (day, tenant, team, provider, model, service_tier, pricing_status).
 -- What the overview and tenant pages read for API (per-token) spend and token volumes.
--- incremental: day by day
+-- incremental: day by day, summing requests, failed_requests, uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, total_tokens, list_cost_usd, discount_usd, effective_cost_usd, reported_cost_usd
 CREATE OR REPLACE TABLE mart_spend_daily AS
 SELECT
     day, tenant, team, provider, model, service_tier, pricing_status,

@@ -3,7 +3,7 @@
 -- the largest context-tier threshold (min_input_tokens of any rate card) at or below the request's
 -- prompt size, so any card — past, current or proposed — can re-price the period by a join on token
 -- sums, without touching request rows or re-ingesting.
--- incremental: day by day
+-- incremental: day by day, summing requests, uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, list_cost_usd, effective_cost_usd, unpriced_requests
 CREATE OR REPLACE TABLE mart_usage_for_repricing AS
 WITH floors AS (SELECT DISTINCT min_input_tokens AS floor FROM stg_rate_cards),
 req AS (

@@ -36,9 +36,9 @@ SELECT provider, model, service_tier,
     sum(list_cost_usd)::DECIMAL(18, 2) AS actual_list_usd,
     sum(effective_cost_usd)::DECIMAL(18, 2) AS actual_effective_usd,
     sum(repriced_list_usd)::DECIMAL(18, 2) AS repriced_list_usd,
-    sum(repriced_list_usd * (100 - coalesce($discount_pct, contract_pct, 0)) / 100)::DECIMAL(18, 2)
+    sum(repriced_list_usd * (100 - coalesce($discount_pct, contract_pct, 0)) * 0.01)::DECIMAL(18, 2)
         AS repriced_effective_usd,
-    (sum(repriced_list_usd * (100 - coalesce($discount_pct, contract_pct, 0)) / 100)
+    (sum(repriced_list_usd * (100 - coalesce($discount_pct, contract_pct, 0)) * 0.01)
         - sum(effective_cost_usd) FILTER (WHERE repriced_list_usd IS NOT NULL))::DECIMAL(18, 2) AS change_usd
 FROM priced
 GROUP BY ALL
