@@ -2,6 +2,7 @@
 
 import shutil
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 from ingest.runner import ingest_paths
@@ -48,6 +49,16 @@ def test_incremental_builds_equal_a_full_rebuild(demo, tmp_path):
             for i in range(5)]
     write_jsonl(tmp_path / "late.jsonl", late)
     ingest_paths(con, "litellm", [tmp_path / "late.jsonl"])
+    build_models(con)
+    assert _last_build(con) == "incremental"
+    # telemetry resumes after a gap: the idle hours in between join the bill, so their days are redone
+    telemetry = sorted((raw / "telemetry" / "nvidia-smi").glob("*.csv"))[0]
+    header, first = telemetry.read_text().splitlines()[:2]
+    last = con.execute("SELECT max(ts) FROM raw_gpu_samples").fetchone()[0]
+    resumed = (last + timedelta(days=4)).strftime("%Y/%m/%d %H:%M:%S.000")
+    (tmp_path / "later").mkdir()
+    (tmp_path / "later" / telemetry.name).write_text(f"{header}\n{resumed}, {first.split(', ', 1)[1]}\n")
+    ingest_paths(con, "nvidia-smi", [tmp_path / "later"])
     build_models(con)
     assert _last_build(con) == "incremental"
     build_models(con)  # nothing new: nothing to do, nothing doubled

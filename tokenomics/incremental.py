@@ -35,7 +35,12 @@ KEY_EXPR = {"day": "{col}::DATE", "month": "date_trunc('month', {col})::DATE", "
 # what each grain's recomputation reads, shadowed by the rows that matter
 SHADOW = {"run": (("raw_requests", "run_id IN (SELECT key FROM _inc_keys_run)"),
                   ("raw_gpu_samples", "run_id IN (SELECT key FROM _inc_keys_run)")),
-          "day": (("int_request_costs", "day IN (SELECT key FROM _inc_keys_day)"),),
+          # a day's rows read only that day's rows: every day-keyed input is cut to the affected days
+          "day": (("int_request_costs", "day IN (SELECT key FROM _inc_keys_day)"),
+                  ("int_request_meters", "day IN (SELECT key FROM _inc_keys_day)"),
+                  ("int_gpu_hourly", "hour::DATE IN (SELECT key FROM _inc_keys_day)"),
+                  ("int_self_hosted_hourly", "hour::DATE IN (SELECT key FROM _inc_keys_day)"),
+                  ("int_gpu_allocation_hourly", "hour::DATE IN (SELECT key FROM _inc_keys_day)")),
           "month": (("int_request_costs", "date_trunc('month', day)::DATE IN (SELECT key FROM _inc_keys_month)"),)}
 # what a summing model aggregates: the new runs' priced requests (int_request_costs is refreshed first)
 NEW_ROWS = (("int_request_costs", "run_id IN (SELECT key FROM _inc_keys_run)"),)
@@ -96,9 +101,27 @@ def _exists(con, name: str) -> bool:
 def prepare(con: duckdb.DuckDBPyConnection, p: Plan) -> None:
     """The key sets of an incremental build, as temp tables the refresh statements read."""
     con.execute("CREATE OR REPLACE TEMP TABLE _inc_keys_run AS SELECT unnest(?::VARCHAR[]) AS key", [list(p.runs)])
+    # A deployment is billed every hour from its first to its last telemetry: telemetry that resumes after
+    # a gap (or arrives before the earliest) adds idle hours on days with no new facts of their own.
     con.execute("""CREATE OR REPLACE TEMP TABLE _inc_keys_day AS
+        WITH spans AS (
+            SELECT d.deployment_id,
+                max(s.ts) FILTER (WHERE s.run_id NOT IN (SELECT key FROM _inc_keys_run)) AS old_last,
+                min(s.ts) FILTER (WHERE s.run_id NOT IN (SELECT key FROM _inc_keys_run)) AS old_first,
+                min(s.ts) FILTER (WHERE s.run_id IN (SELECT key FROM _inc_keys_run)) AS new_first,
+                max(s.ts) FILTER (WHERE s.run_id IN (SELECT key FROM _inc_keys_run)) AS new_last
+            FROM raw_gpu_samples s
+            JOIN (SELECT deployment_id, unnest(hosts) AS host FROM gpu_deployments) d ON d.host = s.host
+            GROUP BY d.deployment_id
+        ),
+        gaps AS (
+            SELECT old_last AS gap_from, new_first AS gap_to FROM spans WHERE new_first > old_last
+            UNION ALL SELECT new_last, old_first FROM spans WHERE new_last < old_first
+        )
         SELECT DISTINCT start_time::DATE AS key FROM raw_requests WHERE run_id IN (SELECT key FROM _inc_keys_run)
-        UNION SELECT DISTINCT ts::DATE FROM raw_gpu_samples WHERE run_id IN (SELECT key FROM _inc_keys_run)""")
+        UNION SELECT DISTINCT ts::DATE FROM raw_gpu_samples WHERE run_id IN (SELECT key FROM _inc_keys_run)
+        UNION SELECT t.day::DATE
+        FROM gaps CROSS JOIN unnest(generate_series(date_trunc('day', gap_from), gap_to, INTERVAL 1 DAY)) AS t(day)""")
     con.execute("CREATE OR REPLACE TEMP TABLE _inc_keys_month AS"
                 " SELECT DISTINCT date_trunc('month', key)::DATE AS key FROM _inc_keys_day")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -141,19 +142,41 @@ def model_files(layer: str) -> list[Path]:
 
 
 def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Tables computed in Python that models join: the what-if model's per-deployment prefill cost."""
-    from pricing.perf.fleet import deployment_perf
+    """Tables computed in Python that models join: the what-if model's per-deployment prefill cost.
 
+    Recomputed only when the deployments or the performance model (its code and data) changed: loading
+    the model costs about a second, which an incremental build after every ingest should not pay."""
     cur = con.execute("SELECT deployment_id, gpu_type, gpu_count, model, \"precision\", engine, tensor_parallel "
-                      "FROM gpu_deployments")
+                      "FROM gpu_deployments ORDER BY deployment_id")
     names = [d[0] for d in cur.description]
     rows = [dict(zip(names, r)) for r in cur.fetchall()]
+    key = _perf_inputs_key(rows)
+    stored = con.execute("SELECT value FROM model_state WHERE key = 'ref_deployment_perf'").fetchone()
+    if stored and stored[0] == key and con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ref_deployment_perf'"
+            " AND database_name = current_database()").fetchone()[0]:
+        return
+    from pricing.perf.fleet import deployment_perf
+
     con.execute("DROP TABLE IF EXISTS ref_deployment_perf")
     con.execute("CREATE TABLE ref_deployment_perf (deployment_id VARCHAR, prefill_gpu_seconds_per_token DOUBLE, "
                 "note VARCHAR)")
     for r in deployment_perf(rows) if rows else []:  # a few rows: one plain INSERT each is fastest in DuckDB
         con.execute("INSERT INTO ref_deployment_perf VALUES (?, ?, ?)",
                     [r["deployment_id"], r["prefill_gpu_seconds_per_token"], r["note"]])
+    con.execute("INSERT OR REPLACE INTO model_state VALUES ('ref_deployment_perf', ?)", [key])
+
+
+def _perf_inputs_key(rows: list[dict]) -> str:
+    """What ref_deployment_perf depends on: the deployments, and the perf model's code and data files."""
+    import pricing.perf  # the package itself is light: the model's modules are not imported here
+
+    digest = hashlib.sha256(repr(rows).encode())
+    perf = Path(pricing.perf.__file__).parent
+    for path in sorted(perf.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".json", ".yaml", ".yml", ".csv"):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 _CREATE = re.compile(r"CREATE\s+OR\s+REPLACE\s+(TABLE|VIEW)\s+(\w+)", re.I)
