@@ -70,6 +70,7 @@ batch = _cached("batch", queries.batch)
 rate_cards = _cached("rate_cards", queries.rate_cards)
 workload = _cached("workload", queries.workload)
 data_health = _cached("data_health", queries.data_health, ttl=30)
+reconciliation = _cached("reconciliation", queries.reconciliation)
 api_prices = _cached("api_prices", queries.api_prices, scoped=False)
 _gpu_rates = _cached("gpu_rates", queries.gpu_contract_rates, scoped=False)
 _fleet_observed = _cached("fleet_observed", lambda db, who, start, end: perf_fleet.compare(

@@ -85,6 +85,7 @@ def test_viewer_cannot_reach_fleet_wide_raw_or_export_data(world):
     f = queries.Filters(world["start"], world["end"])
     assert set(queries.fleet(world["db"], world["viewer"], f)) == {"allocation"}
     for denied in (lambda: queries.data_health(world["db"], world["viewer"]),
+                   lambda: queries.reconciliation(world["db"], world["viewer"], f),
                    lambda: queries.fleet_observed(world["db"], world["viewer"], world["start"], world["end"])):
         with pytest.raises(AccessDenied):
             denied()

@@ -10,7 +10,7 @@ APP = Path(__file__).resolve().parent.parent / "app"
 
 PAGES = [("overview", "Total spend"), ("tenant", "Self-hosted (allocated)"), ("fleet", "GPU bill"),
          ("savings", "Net savings"), ("batch", "Could save by moving to batch"), ("rate_cards", "Re-priced (effective)"),
-         ("whatif", "Input tokens (mean)"), ("data_health", None), ("exports", None)]
+         ("whatif", "Input tokens (mean)"), ("data_health", "Ours − gateway-reported"), ("exports", None)]
 
 
 @pytest.mark.parametrize("page, metric", PAGES)

@@ -76,6 +76,13 @@ def test_incremental_builds_equal_a_full_rebuild(demo, tmp_path):
     assert inc.execute("SELECT count(*) FROM int_request_costs WHERE request_id LIKE 'late-%'").fetchone()[0] == 5
     inc.close()
     full.close()
+    # the read snapshot, patched by key after each incremental build, equals the one a full build writes
+    inc, full = connect(db, read_only=True), connect(full_db, read_only=True)
+    assert _tables(inc) == _tables(full) and "mart_spend_daily" in _tables(full)
+    for table in _tables(full):
+        assert _bag(inc, table) == _bag(full, table), table
+    inc.close()
+    full.close()
 
 
 def test_reference_data_changes_force_a_full_build(demo, tmp_path):

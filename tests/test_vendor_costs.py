@@ -65,3 +65,30 @@ def test_reconciliation_mart_by_token_class():
     assert got["uncached_input"] == (Decimal("5.4"), Decimal("5.4"), Decimal("0"))
     assert got["output"] == (Decimal("13.5"), Decimal("13"), Decimal("0.5"))   # we compute more than billed
     assert got["cache_read"] == (None, Decimal("0.45"), None)                 # only the vendor saw cache reads
+
+
+def test_reconciliation_queries_sum_the_period_and_skip_one_sided_days():
+    """The Data health page's reconciliation tables: period totals and variance %, one-sided days left out."""
+    from tokenomics.config import sql_dir
+
+    con = memory()
+    given(con, "mart_vendor_reconciliation_daily", "day DATE, provider VARCHAR, token_class VARCHAR, "
+          "service_tier VARCHAR, computed_usd DECIMAL(38,12), vendor_usd DECIMAL(38,12), variance_usd DECIMAL(38,12)", [
+              (date(2026, 11, 1), "anthropic", "output", "standard", Decimal("13.5"), Decimal("13"), Decimal("0.5")),
+              (date(2026, 11, 2), "anthropic", "output", "standard", Decimal("6.5"), Decimal("7"), Decimal("-0.5")),
+              (date(2026, 11, 3), "anthropic", "output", "standard", Decimal("9"), None, None),     # no export yet
+              (date(2026, 11, 1), "anthropic", "cache_read", "standard", None, Decimal("0.45"), None)])
+    given(con, "mart_reconciliation_daily", "day DATE, provider VARCHAR, model VARCHAR, service_tier VARCHAR, "
+          "requests BIGINT, compared_requests BIGINT, computed_list_usd DECIMAL(38,12), reported_usd DECIMAL(38,12)", [
+              (date(2026, 11, 1), "openai", "gpt-y", "standard", 10, 8, Decimal("1.05"), Decimal("1.00")),
+              (date(2026, 11, 2), "openai", "gpt-y", "standard", 5, 5, Decimal("0.45"), Decimal("0.50")),
+              (date(2026, 12, 1), "openai", "gpt-y", "standard", 5, 5, Decimal("9"), Decimal("1"))])  # outside
+    params = {"start": date(2026, 11, 1), "end": date(2026, 11, 30), "providers": None, "models": None}
+    vendor = con.execute((sql_dir() / "queries/reconciliation_vendor.sql").read_text(),
+                         {k: params[k] for k in ("start", "end", "providers")}).fetchall()
+    # output: 13.5 + 6.5 = 20 vs 13 + 7 = 20 on the two days both sides have -> variance 0; Nov 3 and the
+    # vendor-only cache-read row are not comparisons
+    assert vendor == [("anthropic", "output", "standard", 2, Decimal("20"), Decimal("20"), Decimal("0"), Decimal("0"))]
+    gateway = con.execute((sql_dir() / "queries/reconciliation_gateway.sql").read_text(), params).fetchall()
+    # 1.05 + 0.45 = 1.50 vs 1.00 + 0.50 = 1.50 -> 0; requests 15, compared 13 (December is outside the period)
+    assert gateway == [("openai", "gpt-y", "standard", 15, 13, Decimal("1.5"), Decimal("1.5"), Decimal("0"), Decimal("0"))]

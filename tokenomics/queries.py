@@ -143,6 +143,13 @@ def gpu_contract_rates(db, day: date) -> pl.DataFrame:
     return run(db, "gpu_contract_rates", day=day)
 
 
+def reconciliation(db, principal: Principal, f: Filters) -> dict[str, pl.DataFrame]:
+    """Our cost vs the gateway's reported cost and the vendors' billed cost: provider-wide totals, so only
+    for roles that see every tenant."""
+    principal.require("all_tenants")
+    return _many(db, {"gateway": "reconciliation_gateway", "vendor": "reconciliation_vendor"}, **f.params(principal))
+
+
 def data_health(db, principal: Principal, limit: int = 500) -> dict[str, pl.DataFrame]:
     """Ingest accounting for data roles; the raw text of quarantined rows only for admins."""
     principal.require("data_health")

@@ -260,8 +260,9 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = N
     the warehouse's write lock; they switch to new data when the rename lands, never to a half-copy.
     The per-request tables stay in the warehouse only.  After an incremental build (refreshed: the
     relations refreshed by key), the previous snapshot is copied and only the refreshed keys' rows are
-    replaced in it; every other relation is copied whole (they are small)."""
-    from tokenomics.incremental import replace_keys
+    replaced in it; the reference tables are kept (an incremental build means they did not change) and
+    every other relation is copied whole (they are small)."""
+    from tokenomics.incremental import REFERENCE_TABLES, replace_keys
 
     path = _file(con)
     if not path:
@@ -279,7 +280,11 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = N
     # DuckDB cannot bind ATTACH's path: it is our own file name, quoted as a SQL string literal
     con.execute(f"ATTACH {_literal(str(tmp))} AS serving_snapshot")
     try:
+        kept = {r for (r,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                                          "'serving_snapshot'").fetchall()} & set(REFERENCE_TABLES) if patch else set()
         for name in relations:
+            if name in kept:
+                continue
             if patch and name in refreshed:
                 how = refreshed[name]
                 replace_keys(con, f'serving_snapshot.main."{name}"', f'main."{name}"', how.column, how.grain)

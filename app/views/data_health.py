@@ -27,3 +27,19 @@ if not quarantine.is_empty():
 st.subheader("Unpriced models")
 f = ui.global_filters(data.filter_options(), data.period())
 st.dataframe(data.overview(f)["unpriced"], width="stretch", hide_index=True)
+
+st.subheader("Reconciliation")
+reconciled = data.reconciliation(f)
+gateway, vendor = reconciled["gateway"], reconciled["vendor"]
+cols = st.columns(2)
+cols[0].metric("Ours − gateway-reported", ui.money(data.money_total(gateway["variance_usd"])),
+               help="Our list cost minus the cost the gateway logged, over requests where both exist")
+cols[1].metric("Ours − vendor-billed", ui.money(data.money_total(vendor["variance_usd"])),
+               help="Our effective cost minus the vendors' cost reports, on days both sides have data")
+ui.table_section("Against the gateway's reported cost", gateway, "priced requests with a reported cost",
+                 "Per provider, model and tier; the largest variances first. A variance traces to a token "
+                 "class or a tier the gateway prices differently.")
+ui.table_section("Against the vendors' cost reports", vendor,
+                 "vendor cost reports (ingest openai-costs or anthropic-costs)",
+                 "Per provider, token class and tier (reasoning is billed as output), on days both sides "
+                 "have data, so a missing export does not read as a variance.")
