@@ -47,6 +47,11 @@ def test_incremental_builds_equal_a_full_rebuild(demo, tmp_path):
     day = con.execute("SELECT min(day) FROM int_request_costs").fetchone()[0]
     late = [payload(f"late-{i}", f"{day}T13:00:00", "openai", "gpt-4o", 1000, 100, cached=200, tenant="initech")
             for i in range(5)]
+    # and an unpriced request joining an existing unpriced group, earlier than any: first_seen merges as a min
+    provider, model, tenant = con.execute(
+        "SELECT provider, model, tenant FROM int_request_costs WHERE pricing_status = 'unpriced' AND day = ?"
+        " AND service_tier = 'standard' ORDER BY ALL LIMIT 1", [day]).fetchone()
+    late.append(payload("unpriced-late", f"{day}T00:00:00", provider, model, 10, 5, tenant=tenant))
     write_jsonl(tmp_path / "late.jsonl", late)
     ingest_paths(con, "litellm", [tmp_path / "late.jsonl"])
     build_models(con)
@@ -112,14 +117,18 @@ def test_summing_models_declare_real_columns_and_only_sums(demo):
     summing = []
     for path in (p for layer in LAYERS for p in model_files(layer)):
         how = incremental.annotation(path.read_text())
-        if not (how and how.sums):
+        if not (how and how.merges):
             continue
         summing.append(path.stem)
         columns = [c for (c, *_) in con.execute(f'DESCRIBE "{path.stem}"').fetchall()]
-        assert set(how.sums) <= set(columns), path.stem
-        assert how.column in columns and how.column not in how.sums, path.stem
+        assert set(how.merges) <= set(columns), path.stem
+        assert how.column in columns and how.column not in how.merges, path.stem
         final = re.split(r"\n\)\s*\n", path.read_text())[-1]  # the last SELECT, after any CTEs
-        assert not re.search(r"\b(min|max|avg|median|quantile\w*|arg_max|arg_min)\(|count\(DISTINCT", final, re.I), path.stem
+        for fn, declared in (("min", how.mins), ("max", how.maxes)):  # a min/max must merge as one
+            assert set(re.findall(rf"\b{fn}\([^)]*\)\s+AS\s+(\w+)", final, re.I)) == set(declared), path.stem
+        undeclared = re.sub(r"\b(min|max)\([^)]*\)\s+AS\s+\w+", "", final, flags=re.I)
+        assert not re.search(r"\b(min|max|avg|median|quantile\w*|arg_max|arg_min)\(|count\(DISTINCT", undeclared,
+                             re.I), path.stem
     assert {"mart_spend_daily", "mart_usage_hourly", "int_request_meters"} <= set(summing)
     con.close()
 
@@ -129,4 +138,6 @@ def test_annotation_parses_grain_and_summed_columns():
 
     assert annotation("-- incremental: day by day\nSELECT 1") == How("day", "day")
     assert annotation("-- incremental: hour by day, summing requests, tokens\n") == How("hour", "day", ("requests", "tokens"))
+    assert annotation("-- incremental: day by day, summing n; min first_seen; max last_seen") == How(
+        "day", "day", ("n",), ("first_seen",), ("last_seen",))
     assert annotation("-- not incremental") is None

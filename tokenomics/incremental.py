@@ -1,11 +1,12 @@
 """Incremental model builds: after an ingest, refresh only what the new runs touched.
 
-A model opts in with a header line `-- incremental: <column> by <grain>[, summing <col>, <col>...]`:
+A model opts in with a header line `-- incremental: <column> by <grain>[, summing <cols>][; min <cols>][; max <cols>]`:
   run   — per-request tables: rows of the new ingest runs are appended (int_request_costs);
   day   — rows whose <column>::DATE is a day the new runs have facts on are deleted and recomputed;
   month — the same for whole months (date_trunc('month', <column>)).
   summing — the model is a plain sum/count over requests: only the new runs' priced requests are
-          aggregated, and added to the affected days' rows (grouped by every other column).  Requests are
+          aggregated, and added to the affected days' rows (grouped by every other column); `; min <cols>`
+          and `; max <cols>` name columns kept at their least/greatest instead (first/last seen).  Requests are
           append-only (a re-sent request is a duplicate, never an update), so adding is exact, and the
           work scales with the new rows, not with how busy the affected days already were.
 Everything else is rebuilt whole: views, and tables computed from small inputs or across days
@@ -26,8 +27,9 @@ from pathlib import Path
 
 import duckdb
 
-_ANNOTATION = re.compile(r"^--\s*incremental:\s*(\w+)\s+by\s+(run|day|month)(?:\s*,\s*summing\s+(\w+(?:\s*,\s*\w+)*))?\s*$",
-                         re.M)
+_COLUMNS = r"(\w+(?:\s*,\s*\w+)*)"
+_ANNOTATION = re.compile(rf"^--\s*incremental:\s*(\w+)\s+by\s+(run|day|month)(?:\s*,\s*summing\s+{_COLUMNS})?"
+                         rf"(?:\s*;\s*min\s+{_COLUMNS})?(?:\s*;\s*max\s+{_COLUMNS})?\s*$", re.M)
 _CREATE = re.compile(r"CREATE\s+OR\s+REPLACE\s+TABLE\s+(\w+)\s+AS\s", re.I)
 REFERENCE_TABLES = ("rate_cards", "contract_discounts", "gpu_rates", "gpu_deployments", "cost_settings", "budgets",
                     "vendor_usage", "vendor_costs", "ref_deployment_perf")
@@ -48,11 +50,19 @@ NEW_ROWS = (("int_request_costs", "run_id IN (SELECT key FROM _inc_keys_run)"),)
 
 @dataclass(frozen=True)
 class How:
-    """A model's incremental annotation: key column, grain, and the columns a summing model adds."""
+    """A model's incremental annotation: key column, grain, and how a merging model combines new rows
+    with old: the columns it adds, and those it keeps the least or greatest of (first/last seen)."""
 
     column: str
     grain: str
     sums: tuple[str, ...] = ()
+    mins: tuple[str, ...] = ()
+    maxes: tuple[str, ...] = ()
+
+    @property
+    def merges(self) -> dict[str, str]:
+        """Column → the aggregate that combines its old and new values; empty for recomputed models."""
+        return {**{c: "sum" for c in self.sums}, **{c: "min" for c in self.mins}, **{c: "max" for c in self.maxes}}
 
 
 @dataclass(frozen=True)
@@ -68,8 +78,10 @@ def annotation(text: str) -> How | None:
     match = _ANNOTATION.search(text)
     if not match:
         return None
-    sums = tuple(c.strip() for c in match.group(3).split(",")) if match.group(3) else ()
-    return How(match.group(1), match.group(2), sums)
+    def columns(group: str | None) -> tuple[str, ...]:
+        return tuple(c.strip() for c in group.split(",")) if group else ()
+
+    return How(match.group(1), match.group(2), *(columns(match.group(i)) for i in (3, 4, 5)))
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, model_paths: list[Path]) -> str:
@@ -132,12 +144,12 @@ def refresh(con: duckdb.DuckDBPyConnection, text: str, how: How) -> None:
     name, select = match.group(1), text[match.end():].strip().rstrip(";")
     db = '"' + con.execute("SELECT current_database()").fetchone()[0].replace('"', '""') + '"'
     target = f"{db}.main.{name}"
-    shadows = NEW_ROWS if how.sums else SHADOW[how.grain]
+    shadows = NEW_ROWS if how.merges else SHADOW[how.grain]
     # temp objects live in catalog temp, schema main: only catalog.main.name reaches the real table
     for big, condition in shadows:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {big} AS SELECT * FROM {db}.main.{big} WHERE {condition}")
     try:
-        if how.sums:
+        if how.merges:
             _add(con, target, select, how)
         else:
             replace_keys(con, target, f"({select}) AS fresh", how.column, how.grain)
@@ -147,13 +159,13 @@ def refresh(con: duckdb.DuckDBPyConnection, text: str, how: How) -> None:
 
 
 def _add(con: duckdb.DuckDBPyConnection, target: str, select: str, how: How) -> None:
-    """Sum the new rows' aggregate into the affected keys' existing rows (grouped by the other columns)."""
+    """Merge the new rows' aggregate into the affected keys' existing rows (grouped by the other columns)."""
     columns = con.execute(f"DESCRIBE {target}").fetchall()
-    names = {c[0] for c in columns}
-    if missing := [c for c in how.sums if c not in names]:
-        raise ValueError(f"{target}: summing columns {missing} are not in the table")
-    keys = [f'"{c[0]}"' for c in columns if c[0] not in how.sums]
-    sums = [f'sum("{c[0]}")::{c[1]} AS "{c[0]}"' for c in columns if c[0] in how.sums]
+    merges = how.merges
+    if missing := sorted(set(merges) - {c[0] for c in columns}):
+        raise ValueError(f"{target}: merged columns {missing} are not in the table")
+    keys = [f'"{c[0]}"' for c in columns if c[0] not in merges]
+    sums = [f'{merges[c[0]]}("{c[0]}")::{c[1]} AS "{c[0]}"' for c in columns if c[0] in merges]
     where = f"{KEY_EXPR[how.grain].format(col=how.column)} IN (SELECT key FROM _inc_keys_{how.grain})"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_delta AS {select}")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _inc_merged AS

@@ -250,6 +250,7 @@ def build_models(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str
 # over one of them would scan it, so it is left out too.  The warehouse file itself keeps them all.
 NOT_SERVED = frozenset({"raw_requests", "int_request_costs", "raw_gpu_samples", "stg_requests", "stg_gpu_samples",
                         "int_request_meters", "int_self_hosted_hourly", "int_request_tier_prices", "int_ingest_freshness",
+                        "int_unpriced_daily",
                         "int_gpu_allocation_hourly"})
 
 

@@ -7,7 +7,7 @@
 --   self_hosted_prefix     gross = net = cached prompt tokens × prefill GPU-seconds per token ×
 --                          the deployment's $/GPU-second that hour (ref_deployment_perf: the what-if
 --                          model's estimate of prefill time for the deployment's GPU, model and precision)
--- incremental: day by day
+-- incremental: day by day, summing requests, cached_tokens, cache_write_tokens, gross_savings_usd, write_premium_usd, net_savings_usd, net_savings_effective_usd
 CREATE OR REPLACE TABLE mart_cache_savings_daily AS
 WITH provider AS (
     SELECT day, tenant, provider, model, 'provider_prompt_cache' AS mechanism,
@@ -37,11 +37,13 @@ gateway AS (
 self_hosted AS (
     SELECT r.day, r.tenant, r.provider, r.model, 'self_hosted_prefix' AS mechanism,
         count(*) AS requests, sum(r.cache_read_tokens) AS cached_tokens, 0 AS cache_write_tokens,
-        sum(r.cache_read_tokens * p.prefill_gpu_seconds_per_token * h.capacity_cost_usd / h.gpu_count / 3600)
-            AS gross_usd,
+        -- an estimate (seconds per token come from the perf model), fixed per request at 12 decimals so the
+        -- day's total is the same however its requests are grouped
+        sum((r.cache_read_tokens * p.prefill_gpu_seconds_per_token * h.capacity_cost_usd / h.gpu_count / 3600)
+            ::DECIMAL(38, 12)) AS gross_usd,
         0 AS premium_usd,
-        sum(r.cache_read_tokens * p.prefill_gpu_seconds_per_token * h.capacity_cost_usd / h.gpu_count / 3600)
-            AS net_effective_usd
+        sum((r.cache_read_tokens * p.prefill_gpu_seconds_per_token * h.capacity_cost_usd / h.gpu_count / 3600)
+            ::DECIMAL(38, 12)) AS net_effective_usd
     FROM int_request_costs r
     JOIN ref_deployment_perf p ON p.deployment_id = r.deployment
     JOIN int_gpu_hourly h ON h.deployment_id = r.deployment AND h.hour = date_trunc('hour', r.start_time)
