@@ -61,9 +61,9 @@ def main() -> int:
     source = Path(args.source)
     db = Path(args.work or source.parent) / f"scaled-x{args.times}.duckdb"
     shutil.copyfile(source, db)
-    result: dict = {"source": str(source), "times": args.times,
-                    "source_requests": duckdb.connect(str(source), read_only=True).execute(
-                        "SELECT count(*) FROM raw_requests").fetchone()[0]}
+    with duckdb.connect(str(source), read_only=True) as con:
+        source_requests = con.execute("SELECT count(*) FROM raw_requests").fetchone()[0]
+    result: dict = {"source": str(source), "times": args.times, "source_requests": source_requests}
     result["replicate"] = replicate(db, args.times)
     print(f"replicated: {result['replicate']}", file=sys.stderr)
     result["build_full"] = _quiet(child(["--db", str(db), "build", "--full"]))

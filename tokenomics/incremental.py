@@ -78,6 +78,7 @@ def annotation(text: str) -> How | None:
     match = _ANNOTATION.search(text)
     if not match:
         return None
+
     def columns(group: str | None) -> tuple[str, ...]:
         return tuple(c.strip() for c in group.split(",")) if group else ()
 
@@ -101,13 +102,14 @@ def plan(con: duckdb.DuckDBPyConnection, model_paths: list[Path], full: bool) ->
         "SELECT DISTINCT run_id FROM ingest_runs WHERE status = 'loaded' AND rows_loaded > 0"
         " AND run_id NOT IN (SELECT run_id FROM model_built_runs) ORDER BY 1").fetchall())
     incremental_ok = not full and stored is not None and stored[0] == fp and all(
-        _exists(con, _CREATE.search(p.read_text()).group(1)) for p in model_paths if annotation(p.read_text()))
+        table_exists(con, _CREATE.search(p.read_text()).group(1)) for p in model_paths if annotation(p.read_text()))
     return Plan(full=not incremental_ok, fingerprint=fp, runs=runs)
 
 
-def _exists(con, name: str) -> bool:
-    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'",
-                       [name]).fetchone()[0] > 0
+def table_exists(con: duckdb.DuckDBPyConnection, name: str, database: str | None = None) -> bool:
+    """Whether main.<name> is a table in the database (default: the connection's own)."""
+    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'"
+                       " AND database_name = coalesce(?, current_database())", [name, database]).fetchone()[0] > 0
 
 
 def prepare(con: duckdb.DuckDBPyConnection, p: Plan) -> None:
@@ -165,11 +167,11 @@ def _add(con: duckdb.DuckDBPyConnection, target: str, select: str, how: How) -> 
     if missing := sorted(set(merges) - {c[0] for c in columns}):
         raise ValueError(f"{target}: merged columns {missing} are not in the table")
     keys = [f'"{c[0]}"' for c in columns if c[0] not in merges]
-    sums = [f'{merges[c[0]]}("{c[0]}")::{c[1]} AS "{c[0]}"' for c in columns if c[0] in merges]
+    merged = [f'{merges[c[0]]}("{c[0]}")::{c[1]} AS "{c[0]}"' for c in columns if c[0] in merges]
     where = f"{KEY_EXPR[how.grain].format(col=how.column)} IN (SELECT key FROM _inc_keys_{how.grain})"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_delta AS {select}")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _inc_merged AS
-        SELECT {', '.join(keys)}, {', '.join(sums)}
+        SELECT {', '.join(keys)}, {', '.join(merged)}
         FROM (SELECT * FROM {target} WHERE {where} UNION ALL BY NAME SELECT * FROM _inc_delta)
         GROUP BY {', '.join(keys)}""")
     replace_keys(con, target, "_inc_merged", how.column, how.grain)

@@ -151,10 +151,10 @@ def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     names = [d[0] for d in cur.description]
     rows = [dict(zip(names, r)) for r in cur.fetchall()]
     key = _perf_inputs_key(rows)
+    from tokenomics.incremental import table_exists
+
     stored = con.execute("SELECT value FROM model_state WHERE key = 'ref_deployment_perf'").fetchone()
-    if stored and stored[0] == key and con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ref_deployment_perf'"
-            " AND database_name = current_database()").fetchone()[0]:
+    if stored and stored[0] == key and table_exists(con, "ref_deployment_perf"):
         return
     from pricing.perf.fleet import deployment_perf
 
@@ -246,12 +246,16 @@ def build_models(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str
     return built
 
 
-# Too big to copy on every build, and not read by the dashboard or exports (they read marts); a view
-# over one of them would scan it, so it is left out too.  The warehouse file itself keeps them all.
-NOT_SERVED = frozenset({"raw_requests", "int_request_costs", "raw_gpu_samples", "stg_requests", "stg_gpu_samples",
-                        "int_request_meters", "int_self_hosted_hourly", "int_request_tier_prices", "int_ingest_freshness",
-                        "int_unpriced_daily",
-                        "int_gpu_allocation_hourly"})
+# Never copied into the read snapshot: the per-request relations (too big to copy on every build; a view
+# over one would scan it), and every intermediate model no query or export reads (the dashboard and
+# exports read marts).  The warehouse file itself keeps them all.
+_PER_REQUEST = frozenset({"raw_requests", "raw_gpu_samples", "stg_requests", "stg_gpu_samples"})
+
+
+def not_served() -> frozenset[str]:
+    """Derived from the SQL, so a new intermediate model is left out of the snapshot unless a page reads it."""
+    read = "\n".join(p.read_text() for folder in ("queries", "exports") for p in (sql_dir() / folder).glob("*.sql"))
+    return _PER_REQUEST | {p.stem for p in model_files("intermediate") if not re.search(rf"\b{p.stem}\b", read)}
 
 
 def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = None) -> Path | None:
@@ -263,7 +267,7 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = N
     relations refreshed by key), the previous snapshot is copied and only the refreshed keys' rows are
     replaced in it; the reference tables are kept (an incremental build means they did not change) and
     every other relation is copied whole (they are small)."""
-    from tokenomics.incremental import REFERENCE_TABLES, replace_keys
+    from tokenomics.incremental import REFERENCE_TABLES, replace_keys, table_exists
 
     path = _file(con)
     if not path:
@@ -274,15 +278,16 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = N
     patch = refreshed is not None and target.exists()
     if patch:
         shutil.copyfile(target, tmp)
+    excluded = not_served()
     relations = [r for (r,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND database_name = current_database()"
         " UNION SELECT view_name FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal"
-        " AND database_name = current_database() ORDER BY 1").fetchall() if r not in NOT_SERVED]
+        " AND database_name = current_database() ORDER BY 1").fetchall() if r not in excluded]
     # DuckDB cannot bind ATTACH's path: it is our own file name, quoted as a SQL string literal
     con.execute(f"ATTACH {_literal(str(tmp))} AS serving_snapshot")
     try:
-        kept = {r for (r,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
-                                          "'serving_snapshot'").fetchall()} & set(REFERENCE_TABLES) if patch else set()
+        # after an incremental build the reference tables are unchanged: keep the snapshot's copies
+        kept = {t for t in REFERENCE_TABLES if patch and table_exists(con, t, "serving_snapshot")}
         for name in relations:
             if name in kept:
                 continue

@@ -8,7 +8,7 @@
 -- avoided_list_usd: for gateway cache hits, what the request would have cost at list (the saving).
 -- The matched card's prices are kept (price_*): per-class costs downstream are tokens × price, exactly;
 -- tagged_offline: the caller tagged the request as latency-tolerant (batch advisor).
--- Money: prices are $/1M tokens DECIMAL(18,6); tokens × price is exact micro-dollars; × 0.000001 → USD.
+-- Money: prices are $/1M tokens DECIMAL(18,6); tokens × price is exact, in integer pico-dollars (see costed).
 -- project, requested model and region stay in raw_requests (and the lake): no mart reads them, and each
 -- string column costs ~0.2 s per million new rows to write on every incremental build.
 -- incremental: run_id by run
