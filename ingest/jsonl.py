@@ -18,6 +18,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ingest import known
 from ingest.runner import Counts, LoadContext, Resume
 from ingest.sqlscript import run_script
 from tokenomics.config import hash_salt
@@ -94,26 +95,48 @@ def _batched(numbers: np.ndarray, raw: pa.Array, batches: int = 8) -> pa.Table:
     return pa.Table.from_batches(table.to_batches(max_chunksize=max(1, -(-table.num_rows // batches))))
 
 
-def load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, ctx: LoadContext, script: str) -> Counts:
+def load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, ctx: LoadContext, script: tuple[str, ...],
+               ids_script: tuple[str, ...]) -> Counts:
     """Run jsonl_lines.sql then the source's script on each piece; store quarantined lines; sum the counts.
 
     After each piece but the last, ctx.checkpoint commits it with its position: DuckDB holds a
-    transaction's uncommitted rows in memory, so one transaction per 10 GB file would not stay bounded."""
+    transaction's uncommitted rows in memory, so one transaction per 10 GB file would not stay bounded.
+    script: the source's SQL scripts, run in order, that turn _lines into _candidates; ids_script: those
+    that put a piece's (source, request_id) into _input_ids, for the once-per-file lookup of
+    stored requests (ingest/known.py) when the warehouse is large."""
     start = ctx.resume or Resume()
     total = Counts().add(start.counts)
     done, size = start.bytes_done, Path(path).stat().st_size
-    for piece, offset in pieces(Path(path), start=start.bytes_done, lines_before=start.lines_done):
-        counts = _load_piece(con, piece, offset, ctx, script)
-        total.add(counts)
-        done += len(piece)
-        ctx.advance(len(piece))
-        if ctx.checkpoint and done < size:
-            ctx.checkpoint(done, offset + piece.count(b"\n"), total)
+    prepass = known.worth_prepass(con, -(-(size - done) // CHUNK_BYTES))
+    with known.scope(con):
+        if prepass:
+            _collect_ids(con, path, start, ctx, ids_script)
+        for piece, offset in pieces(Path(path), start=start.bytes_done, lines_before=start.lines_done):
+            counts = _load_piece(con, piece, offset, ctx, script, per_piece_lookup=not prepass)
+            total.add(counts)
+            done += len(piece)
+            ctx.advance(len(piece))
+            if ctx.checkpoint and done < size:
+                ctx.checkpoint(done, offset + piece.count(b"\n"), total)
     return total
 
 
+def _collect_ids(con, path: Path, start: Resume, ctx: LoadContext, ids_script: tuple[str, ...]) -> None:
+    """One light pass over the file's remaining pieces for their request ids, then one lookup."""
+    known.start_ids(con)
+    for piece, _ in pieces(Path(path), start=start.bytes_done, lines_before=start.lines_done):
+        con.register("_chunk", split_lines(piece)[0])
+        try:
+            for step in ("ingest/jsonl_lines.sql", *ids_script):
+                run_script(con, step, {"source": ctx.source})
+        finally:
+            con.execute("DROP VIEW IF EXISTS _lines")
+            con.unregister("_chunk")
+    known.look_up(con)
+
+
 def load_documents(con: duckdb.DuckDBPyConnection, documents: list[tuple[str, bytes]], ctx: LoadContext,
-                   script: str) -> Counts:
+                   script: tuple[str, ...]) -> Counts:
     """JSON documents (uri, bytes) — each one object, pretty-printed or not, an array of objects, or objects
     one after another — through the same script as JSON lines.  Quarantined rows keep their document's URI
     and the object's position in it as the line number."""
@@ -125,7 +148,8 @@ def load_documents(con: duckdb.DuckDBPyConnection, documents: list[tuple[str, by
             positions.append(position)
     if not lines:
         return Counts()
-    return _load_piece(con, b"\n".join(lines) + b"\n", 0, ctx, script, (uris, positions))
+    with known.scope(con):
+        return _load_piece(con, b"\n".join(lines) + b"\n", 0, ctx, script, True, (uris, positions))
 
 
 def document_lines(body: bytes) -> list[bytes]:
@@ -149,9 +173,11 @@ def document_lines(body: bytes) -> list[bytes]:
             lines.append(json.dumps(item, separators=(",", ":"), ensure_ascii=False).encode())
 
 
-def _load_piece(con, piece: bytes, offset: int, ctx: LoadContext, script: str,
+def _load_piece(con, piece: bytes, offset: int, ctx: LoadContext, script: tuple[str, ...], per_piece_lookup: bool,
                 origins: tuple[list[str], list[int]] | None = None) -> Counts:
-    """One piece in DuckDB.  origins (uri, line within it) per line, when lines come from many documents."""
+    """One piece in DuckDB.  per_piece_lookup: find stored requests from this piece's ids (else the
+    file's _known is already there).  origins (uri, line within it) per line, when lines come from many
+    documents."""
     params = {"salt": hash_salt(), "source": ctx.source, "run_id": ctx.run_id, "line_offset": offset}
     table, rejected = split_lines(piece)
     uris, positions = origins or ([], [])
@@ -160,8 +186,11 @@ def _load_piece(con, piece: bytes, offset: int, ctx: LoadContext, script: str,
     con.register("_chunk", table)
     con.register("_origin", origin)
     try:
-        for step in ("ingest/jsonl_lines.sql", "ingest/request_row_hash.sql", script, "ingest/requests_land.sql"):
+        for step in ("ingest/jsonl_lines.sql", "ingest/request_row_hash.sql", *script):
             run_script(con, step, params)
+        if per_piece_lookup:
+            known.look_up_candidates(con)
+        run_script(con, "ingest/requests_land.sql", params)
         now = datetime.now(timezone.utc)
         for number, raw, reason in rejected:
             where = (uris[number - 1], positions[number - 1]) if origins else (ctx.uri, number + offset)

@@ -117,9 +117,12 @@ def test_cli_lake_and_sql(demo, tmp_path):
     assert "-- mart_spend_daily" in trino and "CONTAINS(" in trino and "GROUP BY ALL" not in trino
 
 
-def test_parquet_commits_in_pieces_and_resumes(gateway, tmp_path, monkeypatch):
+@pytest.mark.parametrize("prepass_rows", [4_000_000, 0], ids=["lookup per piece", "lookup once per file"])
+def test_parquet_commits_in_pieces_and_resumes(gateway, tmp_path, monkeypatch, prepass_rows):
+    import ingest.known
     import ingest.requests_parquet as rp
 
+    monkeypatch.setattr(ingest.known, "PREPASS_ROWS", prepass_rows)
     lake = tmp_path / "lake"
     publish(gateway, str(lake))
     one = tmp_path / "one.parquet"
@@ -129,11 +132,11 @@ def test_parquet_commits_in_pieces_and_resumes(gateway, tmp_path, monkeypatch):
     monkeypatch.setattr(rp, "PIECE_ROWS", 4)  # 35 rows: 9 pieces
     real, calls = rp._load_piece, []
 
-    def failing(*args):
+    def failing(*args, **kwargs):
         calls.append(1)
         if len(calls) == 5:
             raise RuntimeError("killed")
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(rp, "_load_piece", failing)
     fresh = open_warehouse(tmp_path / "fresh.duckdb")

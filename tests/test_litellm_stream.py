@@ -5,6 +5,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -55,6 +56,37 @@ def test_chunked_reading_gives_the_same_rows_counts_and_line_numbers(tmp_path, m
     assert whole == chunked
     counts = whole[0]
     assert counts.reconciles() and counts.loaded == 60 and counts.duplicate > 0 and counts.quarantined > 0
+
+
+def _ingest_twice(tmp_path: Path, name: str, earlier: Path, path: Path, monkeypatch):
+    """An earlier file, then the mixed file in 2 KB pieces: counts, rows and quarantine with reasons."""
+    monkeypatch.setattr(ingest.jsonl, "CHUNK_BYTES", 2048)
+    con = open_warehouse(tmp_path / f"{name}.duckdb")
+    ingest_paths(con, "litellm", [earlier])
+    [result] = ingest_paths(con, "litellm", [path])
+    rows = con.execute(f"SELECT {ROW}, run_id IS NOT NULL FROM raw_requests ORDER BY request_id").fetchall()
+    quarantined = con.execute("SELECT line_no, raw, reason FROM quarantine ORDER BY uri, line_no").fetchall()
+    con.close()
+    return result.counts, rows, quarantined
+
+
+def test_stored_requests_found_once_per_file_or_per_piece_give_the_same_outcome(tmp_path, monkeypatch):
+    """A large warehouse looks stored requests up once per file (ingest/known.py); a small one per piece.
+    Both must find the same duplicates and conflicts: within a piece, across pieces, and against rows an
+    earlier file loaded."""
+    import ingest.known
+
+    earlier, path = tmp_path / "earlier.jsonl", tmp_path / "mixed.jsonl"
+    mixed = _mixed_lines()
+    write_jsonl(earlier, [mixed[0], {**mixed[5], "response_cost": 7.5}, mixed[40]])
+    write_jsonl(path, mixed)
+    per_piece = _ingest_twice(tmp_path, "per-piece", earlier, path, monkeypatch)
+    monkeypatch.setattr(ingest.known, "PREPASS_ROWS", 0)
+    once = _ingest_twice(tmp_path, "once", earlier, path, monkeypatch)
+    assert once == per_piece
+    counts, _, quarantined = once
+    assert counts.reconciles() and counts.duplicate > 2 and counts.loaded == 57  # 3 of 60 loaded before
+    assert any("already loaded with different content" in reason for *_, reason in quarantined)
 
 
 def test_a_line_longer_than_the_chunk_stays_whole(tmp_path):
@@ -153,7 +185,11 @@ def test_fuzzed_litellm_lines_always_reconcile(batch):
         con.close()
 
 
-def test_a_large_file_commits_piece_by_piece_and_resumes_after_a_failure(tmp_path, monkeypatch):
+@pytest.mark.parametrize("prepass_rows", [4_000_000, 0], ids=["lookup per piece", "lookup once per file"])
+def test_a_large_file_commits_piece_by_piece_and_resumes_after_a_failure(tmp_path, monkeypatch, prepass_rows):
+    import ingest.known
+
+    monkeypatch.setattr(ingest.known, "PREPASS_ROWS", prepass_rows)
     path = tmp_path / "mixed.jsonl"
     write_jsonl(path, _mixed_lines())
     clean = _ingest(tmp_path, "clean", path, monkeypatch, 4096)

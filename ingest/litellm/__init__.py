@@ -8,14 +8,15 @@ from pathlib import Path
 from ingest.jsonl import load_documents, load_jsonl
 from ingest.runner import Counts, LoadContext, Source, register
 
-SCRIPT = "ingest/litellm_payload.sql"  # the field list, token quirks and checks
+SCRIPT = ("ingest/litellm_id.sql", "ingest/litellm_payload.sql")  # the field list, token quirks and checks
+IDS = ("ingest/litellm_id.sql", "ingest/litellm_ids.sql")  # request ids alone, for the once-per-file lookup
 
 
 def load(con, path: Path, ctx: LoadContext) -> Counts:
     """A JSON-lines file, or a single .json document given directly."""
     if SOURCE.is_document(path.name):
         return load_documents(con, [(ctx.uri, path.read_bytes())], ctx, SCRIPT)
-    return load_jsonl(con, path, ctx, SCRIPT)
+    return load_jsonl(con, path, ctx, SCRIPT, IDS)
 
 
 def documents(con, docs: list[tuple[str, bytes]], ctx: LoadContext) -> Counts:

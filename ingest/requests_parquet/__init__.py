@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ingest import known
 from ingest.runner import Counts, LoadContext, Resume, Source, register
 from ingest.sqlscript import run_script
 
@@ -51,28 +52,60 @@ def load(con, path: Path, ctx: LoadContext) -> Counts:
     missing = [c for c in REQUIRED if c not in set(parquet.schema_arrow.names) | set(hive)]
     if missing:
         raise ValueError(f"{path.name}: required columns missing: {', '.join(missing)}")
-    for batch in parquet.iter_batches(batch_size=PIECE_ROWS):
-        first, done = done, done + batch.num_rows
-        if done <= start.lines_done:
-            continue  # committed before the interruption
-        table = pa.Table.from_batches([batch]).append_column(
-            "file_row_number", pa.array(np.arange(first, done, dtype=np.int64)))
-        for key, value in hive.items():
-            if key not in table.column_names:
-                table = table.append_column(key, pa.array([value] * table.num_rows, pa.string()))
-        total.add(_load_piece(con, table, ctx))
-        ctx.advance(size * batch.num_rows // max(rows, 1))
-        if ctx.checkpoint and done < rows:
-            ctx.checkpoint(size * done // rows, done, total)
+    prepass = known.worth_prepass(con, -(-(rows - start.lines_done) // PIECE_ROWS))
+    with known.scope(con):
+        if prepass:
+            _collect_ids(con, parquet, hive, start, ctx)
+        for batch in parquet.iter_batches(batch_size=PIECE_ROWS):
+            first, done = done, done + batch.num_rows
+            if done <= start.lines_done:
+                continue  # committed before the interruption
+            table = _with_hive(pa.Table.from_batches([batch]).append_column(
+                "file_row_number", pa.array(np.arange(first, done, dtype=np.int64))), hive)
+            total.add(_load_piece(con, table, ctx, per_piece_lookup=not prepass))
+            ctx.advance(size * batch.num_rows // max(rows, 1))
+            if ctx.checkpoint and done < rows:
+                ctx.checkpoint(size * done // rows, done, total)
     return total
 
 
-def _load_piece(con, table: pa.Table, ctx: LoadContext) -> Counts:
+def _with_hive(table: pa.Table, hive: dict[str, str]) -> pa.Table:
+    """Partition values from the path as columns, where the file does not hold them itself."""
+    for key, value in hive.items():
+        if key not in table.column_names:
+            table = table.append_column(key, pa.array([value] * table.num_rows, pa.string()))
+    return table
+
+
+def _collect_ids(con, parquet: pq.ParquetFile, hive: dict[str, str], start: Resume, ctx: LoadContext) -> None:
+    """The remaining rows' (source, request_id) — two columns, cheap to read — then one lookup."""
+    columns = [c for c in ("request_id", "source") if c in parquet.schema_arrow.names]
+    known.start_ids(con)
+    done = 0
+    for batch in parquet.iter_batches(batch_size=PIECE_ROWS, columns=columns):
+        done += batch.num_rows
+        if done <= start.lines_done:
+            continue
+        table = _with_hive(pa.Table.from_batches([batch]), hive)
+        has_source = "source" in table.column_names
+        con.from_arrow(table).project(f"{'source' if has_source else 'NULL'} AS src_source, request_id") \
+            .create_view("_parquet_ids", replace=True)
+        try:
+            run_script(con, "ingest/requests_parquet_ids.sql", {"source": ctx.source})
+        finally:
+            con.execute("DROP VIEW IF EXISTS _parquet_ids")
+    known.look_up(con)
+
+
+def _load_piece(con, table: pa.Table, ctx: LoadContext, per_piece_lookup: bool) -> Counts:
     params = {"source": ctx.source, "run_id": ctx.run_id, "line_offset": 0}
     _source_view(con, table)
     try:
-        for step in ("ingest/request_row_hash.sql", "ingest/requests_parquet.sql", "ingest/requests_land.sql"):
+        for step in ("ingest/request_row_hash.sql", "ingest/requests_parquet.sql"):
             run_script(con, step, params)
+        if per_piece_lookup:
+            known.look_up_candidates(con)
+        run_script(con, "ingest/requests_land.sql", params)
         read = con.execute("SELECT count(*) FROM _candidates").fetchone()[0]
         outcome = dict(con.execute("SELECT outcome, count(*) FROM _outcome GROUP BY ALL").fetchall())
         if outcome.get("quarantined"):  # the raw row, as JSON, only for the rows that are quarantined

@@ -31,14 +31,15 @@ CREATE OR REPLACE TEMP MACRO _ts_err(field, v) AS
 -- Only the fields in this shape are read: messages/response (prompt and completion text) never are.
 -- Lines are checked with json_valid() first (so nothing raises: TRY() would re-run whole vectors row by
 -- row), then parsed once into a typed struct.  Scalars arrive as their JSON text (numbers keep their digits).
--- A view: _candidates reads it once, so nothing nested is materialised.
+-- A view: _candidates reads it once, so nothing nested is materialised.  The id comes from _litellm_id
+-- (litellm_id.sql), the expression the once-per-file lookup of stored requests uses too.
 CREATE OR REPLACE TEMP VIEW _parsed AS
 SELECT line_no,
     CASE WHEN NOT valid THEN 'not valid JSON'
          WHEN left(raw, 1) <> '{' AND left(ltrim(raw), 1) <> '{' THEN 'not a JSON object' END AS shape_error,
-    v
+    _litellm_id(raw) AS id, v
 FROM (SELECT line_no, raw, json_valid(raw) AS valid, CASE WHEN json_valid(raw) THEN json_transform(raw, '{
-        "id": "VARCHAR", "startTime": "VARCHAR", "endTime": "VARCHAR", "completionStartTime": "VARCHAR",
+        "startTime": "VARCHAR", "endTime": "VARCHAR", "completionStartTime": "VARCHAR",
         "metadata": {
             "spend_logs_metadata": {"tenant": "VARCHAR", "project": "VARCHAR", "region": "VARCHAR"},
             "user_api_key_org_id": "VARCHAR", "user_api_key_team_alias": "VARCHAR",
@@ -62,7 +63,7 @@ CREATE OR REPLACE TEMP TABLE _candidates AS
 WITH fields AS (
     SELECT
         line_no, shape_error,
-        v.id AS request_id,
+        id AS request_id,
         v.startTime AS start_raw,
         v.endTime AS end_raw,
         v.completionStartTime AS first_token_raw,

@@ -1,6 +1,7 @@
 -- Land canonical request candidates exactly once (shared by every SQL request source).
 -- Input: _candidates(line_no, reasons, source, request_id, row_hash, <raw_requests columns>) — reasons empty
--- when valid; source is the row's own source (a lake row keeps the one it was first loaded from).
+-- when valid; source is the row's own source (a lake row keeps the one it was first loaded from) — and
+-- _known/_repeated from requests_known.sql, run once for the whole input before its first piece.
 -- Output: rows in raw_requests, and _outcome with one row per line that is NOT loaded (quarantined or
 -- duplicate) for the row accounting.  $line_offset: lines before this piece, for messages.
 -- Exactly-once: the first line of a request id wins; identical repeats are duplicates, differing
@@ -20,7 +21,7 @@ repeated AS (
 ),
 existing AS (
     SELECT ok.line_no, ok.request_id, ok.row_hash, e.row_hash AS loaded_hash
-    FROM ok JOIN raw_requests e ON e.source = ok.source AND e.request_id = ok.request_id
+    FROM ok JOIN _known e ON e.source = ok.source AND e.request_id = ok.request_id
 )
 SELECT line_no, 'quarantined' AS outcome, array_to_string(reasons, '; ') AS reason
 FROM _candidates WHERE len(reasons) > 0
@@ -44,4 +45,10 @@ SELECT c.source, c.request_id, c.row_hash, c.start_time, c.end_time, c.tenant, c
     c.cache_write_1h_tokens, c.output_tokens, c.reasoning_tokens, c.status, c.is_stream, c.ttft_ms,
     c.latency_ms::INTEGER AS latency_ms, c.gateway_cache, c.reported_cost_usd::DECIMAL(38, 12) AS reported_cost_usd,
     $run_id AS run_id
+FROM _candidates c ANTI JOIN _outcome o ON o.line_no = c.line_no;
+
+-- Rows just landed whose id comes again later in the input: later pieces meet them in _known.
+INSERT INTO _known
+SELECT c.source, c.request_id, c.row_hash
 FROM _candidates c ANTI JOIN _outcome o ON o.line_no = c.line_no
+SEMI JOIN _repeated r ON r.source = c.source AND r.request_id = c.request_id
