@@ -27,33 +27,36 @@ CHUNK_BYTES = int(os.environ.get("TOKENOMICS_CHUNK_BYTES", 64 << 20))
 NEWLINE = 10
 
 
-def pieces(path: Path, size: int | None = None, start: int = 0, lines_before: int = 0) -> Iterator[tuple[bytes, int]]:
-    """(bytes, physical lines before them) for each ≤ size piece of the file from byte ``start`` (a line
-    start), cut after a newline.  A line longer than size is kept whole (the piece grows to hold it)."""
+def pieces(path: Path, size: int | None = None, start: int = 0, lines_before: int = 0) -> Iterator[tuple[memoryview, int, int]]:
+    """(bytes, physical lines before them, lines in them) for each ≤ size piece of the file from byte
+    ``start`` (a line start), cut after a newline.  A line longer than size is kept whole (the piece grows
+    to hold it).  Each piece is a view of one read (no copies: at 64 MiB they cost more than the reads);
+    the next read starts where the piece ends."""
     size = size or CHUNK_BYTES
     with Path(path).open("rb") as source:
-        source.seek(start)
-        carry = b""
+        position = start
         while True:
-            block = source.read(size)
-            data = carry + block
+            source.seek(position)
+            data = source.read(size)
             if not data:
                 return
-            cut = data.rfind(b"\n") + 1 if block else len(data)
-            if cut == 0:  # no line end yet: the line goes on into the next block
-                carry = data
-                continue
-            piece, carry = data[:cut], data[cut:]
-            yield piece, lines_before
-            lines_before += piece.count(b"\n")
+            cut = data.rfind(b"\n") + 1 if len(data) == size else len(data)
+            while cut == 0:  # no line end yet: the line goes on into the next block
+                more = source.read(size)
+                data += more
+                cut = data.rfind(b"\n") + 1 if len(more) == size else len(data)
+            piece, lines = memoryview(data)[:cut], data.count(b"\n", 0, cut)
+            yield piece, lines_before, lines
+            lines_before += lines
+            position += cut
 
 
-def split_lines(piece: bytes) -> tuple[pa.Table, list[tuple[int, str, str]]]:
+def split_lines(piece: bytes | memoryview) -> tuple[pa.Table, list[tuple[int, str, str]]]:
     """The piece's UTF-8 lines as an Arrow table (line_no, raw) over the same bytes (no copy when all of
     it is UTF-8), and the lines that are not UTF-8 as (line_no, text with replacement characters, reason).
 
     Each raw value keeps its line ending: JSON ignores it, and it keeps the values contiguous."""
-    data = piece if piece.endswith(b"\n") else piece + b"\n"
+    data = piece if piece[-1:] == b"\n" else bytes(piece) + b"\n"
     ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == NEWLINE)
     offsets = np.concatenate(([0], ends + 1)).astype(np.int64)
     count = len(ends)
@@ -64,7 +67,7 @@ def split_lines(piece: bytes) -> tuple[pa.Table, list[tuple[int, str, str]]]:
         return _batched(numbers, lines.view(pa.large_string())), []
     keep = np.ones(count, dtype=bool)
     keep[list(bad)] = False
-    rejected = [(i + 1, data[offsets[i]:offsets[i + 1]].rstrip(b"\r\n").decode("utf-8", "replace"), reason)
+    rejected = [(i + 1, bytes(data[offsets[i]:offsets[i + 1]]).rstrip(b"\r\n").decode("utf-8", "replace"), reason)
                 for i, reason in bad.items()]
     return _batched(numbers[keep], lines.filter(pa.array(keep)).cast(pa.large_string())), rejected
 
@@ -111,20 +114,20 @@ def load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, ctx: LoadContext, scr
     with known.scope(con):
         if prepass:
             _collect_ids(con, path, start, ctx, ids_script)
-        for piece, offset in pieces(Path(path), start=start.bytes_done, lines_before=start.lines_done):
+        for piece, offset, lines in pieces(Path(path), start=start.bytes_done, lines_before=start.lines_done):
             counts = _load_piece(con, piece, offset, ctx, script, per_piece_lookup=not prepass)
             total.add(counts)
             done += len(piece)
             ctx.advance(len(piece))
             if ctx.checkpoint and done < size:
-                ctx.checkpoint(done, offset + piece.count(b"\n"), total)
+                ctx.checkpoint(done, offset + lines, total)
     return total
 
 
 def _collect_ids(con, path: Path, start: Resume, ctx: LoadContext, ids_script: tuple[str, ...]) -> None:
     """One light pass over the file's remaining pieces for their request ids, then one lookup."""
     known.start_ids(con)
-    for piece, _ in pieces(Path(path), start=start.bytes_done, lines_before=start.lines_done):
+    for piece, _, _ in pieces(Path(path), start=start.bytes_done, lines_before=start.lines_done):
         con.register("_chunk", split_lines(piece)[0])
         try:
             for step in ("ingest/jsonl_lines.sql", *ids_script):

@@ -91,11 +91,15 @@ def test_stored_requests_found_once_per_file_or_per_piece_give_the_same_outcome(
 
 def test_a_line_longer_than_the_chunk_stays_whole(tmp_path):
     path = tmp_path / "long.jsonl"
-    write_jsonl(path, ["x" * 5000, "y" * 900, "z" * 900, "w" * 10])
-    pieces = list(ingest.jsonl.pieces(path, 1000))
-    assert b"".join(p for p, _ in pieces) == path.read_bytes()  # nothing lost or repeated
-    assert all(p.endswith(b"\n") for p, _ in pieces) and len(pieces) > 1  # cut only at line ends
-    assert [offset for _, offset in pieces] == [sum(p.count(b"\n") for p, _ in pieces[:i]) for i in range(len(pieces))]
+    write_jsonl(path, ["x" * 5000, "y" * 900, "z" * 900, "v" * 2500, "w" * 10])
+    with path.open("ab") as handle:
+        handle.write(b"no line end at the end of the file")
+    pieces = [(bytes(p), offset, lines) for p, offset, lines in ingest.jsonl.pieces(path, 1000)]
+    assert b"".join(p for p, *_ in pieces) == path.read_bytes()  # nothing lost or repeated
+    assert all(p.endswith(b"\n") for p, *_ in pieces[:-1]) and len(pieces) > 1  # cut only at line ends
+    assert pieces[-1][0].endswith(b"\nno line end at the end of the file")
+    assert [lines for *_, lines in pieces] == [p.count(b"\n") for p, *_ in pieces]
+    assert [offset for _, offset, _ in pieces] == [sum(p.count(b"\n") for p, *_ in pieces[:i]) for i in range(len(pieces))]
 
 
 def test_progress_bar_draws_only_on_a_terminal():
