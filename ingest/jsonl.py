@@ -126,16 +126,18 @@ def load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, ctx: LoadContext, scr
 
 def _collect_ids(con, path: Path, start: Resume, ctx: LoadContext, ids_script: tuple[str, ...]) -> None:
     """One light pass over the file's remaining pieces for their request ids, then one lookup."""
-    known.start_ids(con)
-    for piece, _, _ in pieces(Path(path), start=start.bytes_done, lines_before=start.lines_done):
-        con.register("_chunk", split_lines(piece)[0])
-        try:
-            for step in ("ingest/jsonl_lines.sql", *ids_script):
-                run_script(con, step, {"source": ctx.source})
-        finally:
-            con.execute("DROP VIEW IF EXISTS _lines")
-            con.unregister("_chunk")
-    known.look_up(con)
+
+    def collect(cursor) -> None:
+        for piece, _, _ in pieces(Path(path), start=start.bytes_done, lines_before=start.lines_done):
+            cursor.register("_chunk", split_lines(piece)[0])
+            try:
+                for step in ("ingest/jsonl_lines.sql", *ids_script):
+                    run_script(cursor, step, {"source": ctx.source})
+            finally:
+                cursor.execute("DROP VIEW IF EXISTS _lines")
+                cursor.unregister("_chunk")
+
+    known.look_up_input(con, collect)
 
 
 def load_documents(con: duckdb.DuckDBPyConnection, documents: list[tuple[str, bytes]], ctx: LoadContext,

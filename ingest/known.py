@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 import duckdb
 
@@ -30,9 +30,26 @@ def worth_prepass(con: duckdb.DuckDBPyConnection, pieces: int) -> bool:
     return pieces > 1 and stored_requests(con) >= PREPASS_ROWS
 
 
-def start_ids(con: duckdb.DuckDBPyConnection) -> None:
-    """An empty _input_ids for a loader to fill with its input's (source, request_id)."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _input_ids (source VARCHAR, request_id VARCHAR)")
+def look_up_input(con: duckdb.DuckDBPyConnection, collect: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+    """_known and _repeated for a whole input: collect(cursor) fills the cursor's _input_ids piece by piece.
+
+    It runs on a cursor of its own, outside the file's transaction: inside it, DuckDB keeps every Arrow
+    piece registered and dropped until the commit (a 1M-row file held 1.3 GB that way).  Only the small
+    results (stored rows the input collides with, ids it repeats) come back to this connection."""
+    cursor = con.cursor()
+    try:
+        cursor.execute("CREATE OR REPLACE TEMP TABLE _input_ids (source VARCHAR, request_id VARCHAR)")
+        collect(cursor)
+        look_up(cursor)
+        found = {name: cursor.execute(f"SELECT * FROM {name}").to_arrow_table() for name in ("_known", "_repeated")}
+    finally:
+        cursor.close()
+    for name, rows in found.items():
+        con.register("_found", rows)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _found")
+        finally:
+            con.unregister("_found")
 
 
 def look_up(con: duckdb.DuckDBPyConnection) -> None:

@@ -80,21 +80,22 @@ def _with_hive(table: pa.Table, hive: dict[str, str]) -> pa.Table:
 def _collect_ids(con, parquet: pq.ParquetFile, hive: dict[str, str], start: Resume, ctx: LoadContext) -> None:
     """The remaining rows' (source, request_id) — two columns, cheap to read — then one lookup."""
     columns = [c for c in ("request_id", "source") if c in parquet.schema_arrow.names]
-    known.start_ids(con)
-    done = 0
-    for batch in parquet.iter_batches(batch_size=PIECE_ROWS, columns=columns):
-        done += batch.num_rows
-        if done <= start.lines_done:
-            continue
-        table = _with_hive(pa.Table.from_batches([batch]), hive)
-        has_source = "source" in table.column_names
-        con.from_arrow(table).project(f"{'source' if has_source else 'NULL'} AS src_source, request_id") \
-            .create_view("_parquet_ids", replace=True)
-        try:
-            run_script(con, "ingest/requests_parquet_ids.sql", {"source": ctx.source})
-        finally:
-            con.execute("DROP VIEW IF EXISTS _parquet_ids")
-    known.look_up(con)
+
+    def collect(cursor) -> None:
+        done = 0
+        for batch in parquet.iter_batches(batch_size=PIECE_ROWS, columns=columns):
+            done += batch.num_rows
+            if done <= start.lines_done:
+                continue
+            table = _with_hive(pa.Table.from_batches([batch]), hive)
+            source = "source" if "source" in table.column_names else "NULL"
+            cursor.from_arrow(table).project(f"{source} AS src_source, request_id").create_view("_parquet_ids", replace=True)
+            try:
+                run_script(cursor, "ingest/requests_parquet_ids.sql", {"source": ctx.source})
+            finally:
+                cursor.execute("DROP VIEW IF EXISTS _parquet_ids")
+
+    known.look_up_input(con, collect)
 
 
 def _load_piece(con, table: pa.Table, ctx: LoadContext, per_piece_lookup: bool) -> Counts:
