@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import os
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +14,7 @@ import duckdb
 
 from ingest import s3
 from tokenomics import __version__
+from tokenomics.config import memory_cap
 
 
 @dataclass
@@ -257,18 +256,8 @@ def ingest_paths(
 
     DuckDB's memory is capped (TOKENOMICS_INGEST_MEMORY, default 1GB; it spills beyond that) so a file
     of any size ingests in bounded memory."""
-    with memory_cap(con):
+    with memory_cap(con, "ingest"):
         return _ingest_paths(con, REGISTRY[source_name], paths, options, on_file, progress)
-
-
-@contextmanager
-def memory_cap(con: duckdb.DuckDBPyConnection):
-    """Lower DuckDB's memory limit for the duration of an ingest, then back to DuckDB's default."""
-    con.execute("SET memory_limit = ?", [os.environ.get("TOKENOMICS_INGEST_MEMORY", "1GB")])
-    try:
-        yield
-    finally:
-        con.execute("RESET memory_limit")
 
 
 def _ingest_paths(con, source: Source, paths, options, on_file, progress) -> list[FileResult]:

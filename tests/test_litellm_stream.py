@@ -113,11 +113,22 @@ def test_progress_bar_draws_only_on_a_terminal():
     assert hidden.getvalue() == ""
 
 
-def test_ingest_memory_cap_is_restored(warehouse, tmp_path):
-    before = warehouse.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+def test_ingest_and_build_memory_caps_hold_during_the_job_and_are_restored(warehouse, tmp_path, monkeypatch):
+    import tokenomics.warehouse
+    from tokenomics.warehouse import build_models
+
+    def setting() -> str:
+        return warehouse.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    before, seen = setting(), []
+    real = tokenomics.warehouse._build_models
+    monkeypatch.setattr(tokenomics.warehouse, "_build_models", lambda con, full: seen.append(setting()) or real(con, full))
+    monkeypatch.setenv("TOKENOMICS_BUILD_MEMORY", "700MB")
     write_jsonl(tmp_path / "a.jsonl", [payload("a", "2026-01-01T00:00:00", "openai", "gpt-y", 5, 1)])
     ingest_paths(warehouse, "litellm", [tmp_path / "a.jsonl"])
-    assert warehouse.execute("SELECT current_setting('memory_limit')").fetchone()[0] == before
+    assert setting() == before
+    build_models(warehouse)
+    assert setting() == before and seen == ["667.5 MiB"]  # 700 MB, as DuckDB reports it
 
 
 # --- fuzzing: any line, any bytes → loaded, quarantined with a reason, or duplicate; never a crash ---

@@ -44,8 +44,9 @@ SHADOW = {"run": (("raw_requests", "run_id IN (SELECT key FROM _inc_keys_run)"),
                   ("int_self_hosted_hourly", "hour::DATE IN (SELECT key FROM _inc_keys_day)"),
                   ("int_gpu_allocation_hourly", "hour::DATE IN (SELECT key FROM _inc_keys_day)")),
           "month": (("int_request_costs", "date_trunc('month', day)::DATE IN (SELECT key FROM _inc_keys_month)"),)}
-# what a summing model aggregates: the new runs' priced requests (int_request_costs is refreshed first)
-NEW_ROWS = (("int_request_costs", "run_id IN (SELECT key FROM _inc_keys_run)"),)
+# what a summing model aggregates: the new runs' priced requests — int_request_costs is refreshed first, and
+# its new rows are kept in memory (_inc_new_int_request_costs) so that no mart re-reads them from disk
+NEW_ROWS = (("int_request_costs", "_inc_new_int_request_costs"),)
 
 
 @dataclass(frozen=True)
@@ -146,18 +147,31 @@ def refresh(con: duckdb.DuckDBPyConnection, text: str, how: How) -> None:
     name, select = match.group(1), text[match.end():].strip().rstrip(";")
     db = '"' + con.execute("SELECT current_database()").fetchone()[0].replace('"', '""') + '"'
     target = f"{db}.main.{name}"
-    shadows = NEW_ROWS if how.merges else SHADOW[how.grain]
     # temp objects live in catalog temp, schema main: only catalog.main.name reaches the real table
-    for big, condition in shadows:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {big} AS SELECT * FROM {db}.main.{big} WHERE {condition}")
+    if how.merges:
+        shadows = [(big, f"SELECT * FROM temp.main.{rows}") for big, rows in NEW_ROWS]
+    else:
+        shadows = [(big, f"SELECT * FROM {db}.main.{big} WHERE {condition}") for big, condition in SHADOW[how.grain]]
+    for big, rows in shadows:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {big} AS {rows}")
     try:
         if how.merges:
             _add(con, target, select, how)
+        elif how.grain == "run":  # the new rows, kept for the models after this one (NEW_ROWS)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_new_{name} AS {select}")
+            replace_keys(con, target, f"_inc_new_{name}", how.column, how.grain)
         else:
             replace_keys(con, target, f"({select}) AS fresh", how.column, how.grain)
     finally:
         for big, _ in shadows:
             con.execute(f"DROP VIEW IF EXISTS temp.{big}")
+
+
+def forget_new_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the new runs' rows kept in memory for the build."""
+    for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'temp'"
+                               " AND starts_with(table_name, '_inc_new_')").fetchall():
+        con.execute(f'DROP TABLE temp.main."{name}"')
 
 
 def _add(con: duckdb.DuckDBPyConnection, target: str, select: str, how: How) -> None:

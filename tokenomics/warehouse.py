@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from tokenomics.config import db_path, read_path, serving_path, sql_dir
+from tokenomics.config import db_path, memory_cap, read_path, serving_path, sql_dir
 
 if TYPE_CHECKING:
     from tokenomics.incremental import How
@@ -210,7 +210,13 @@ def build_models(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str
 
     Incremental when it can be (tokenomics.incremental): only the new ingest runs' requests are priced
     and only the days they touch are re-aggregated; full when asked, on first build, or when model SQL or
-    reference data changed."""
+    reference data changed.  DuckDB's memory is capped meanwhile (TOKENOMICS_BUILD_MEMORY, default 6GB;
+    it spills beyond that)."""
+    with memory_cap(con, "build"):
+        return _build_models(con, full)
+
+
+def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
     from tokenomics import incremental
 
     built = []
@@ -240,6 +246,8 @@ def build_models(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str
     except Exception:
         con.execute("ROLLBACK")
         raise
+    finally:
+        incremental.forget_new_rows(con)
     with _timed("publish"):
         if plan.full or plan.runs or not _has_snapshot(con):  # otherwise nothing changed since the last one
             publish(con, None if plan.full else refreshed)
