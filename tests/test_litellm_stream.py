@@ -35,12 +35,18 @@ def _mixed_lines() -> list:
     return lines
 
 
-def _ingest(tmp_path: Path, name: str, path: Path, monkeypatch, chunk: int):
+def _ingest(tmp_path: Path, name: str, path: Path, monkeypatch, chunk: int, earlier: Path | None = None,
+            reasons: bool = False):
+    """Counts, rows and quarantined lines (with their reasons if asked) of ingesting path in pieces of
+    chunk bytes, after an earlier file when given."""
     monkeypatch.setattr(ingest.jsonl, "CHUNK_BYTES", chunk)
     con = open_warehouse(tmp_path / f"{name}.duckdb")
+    if earlier:
+        ingest_paths(con, "litellm", [earlier])
     [result] = ingest_paths(con, "litellm", [path])
     rows = con.execute(f"SELECT {ROW} FROM raw_requests ORDER BY request_id").fetchall()
-    quarantined = con.execute("SELECT line_no, raw FROM quarantine ORDER BY line_no").fetchall()
+    quarantined = con.execute(f"SELECT line_no, raw{', reason' if reasons else ''} FROM quarantine"
+                              " ORDER BY uri, line_no").fetchall()
     con.close()
     return result.counts, rows, quarantined
 
@@ -58,18 +64,6 @@ def test_chunked_reading_gives_the_same_rows_counts_and_line_numbers(tmp_path, m
     assert counts.reconciles() and counts.loaded == 60 and counts.duplicate > 0 and counts.quarantined > 0
 
 
-def _ingest_twice(tmp_path: Path, name: str, earlier: Path, path: Path, monkeypatch):
-    """An earlier file, then the mixed file in 2 KB pieces: counts, rows and quarantine with reasons."""
-    monkeypatch.setattr(ingest.jsonl, "CHUNK_BYTES", 2048)
-    con = open_warehouse(tmp_path / f"{name}.duckdb")
-    ingest_paths(con, "litellm", [earlier])
-    [result] = ingest_paths(con, "litellm", [path])
-    rows = con.execute(f"SELECT {ROW}, run_id IS NOT NULL FROM raw_requests ORDER BY request_id").fetchall()
-    quarantined = con.execute("SELECT line_no, raw, reason FROM quarantine ORDER BY uri, line_no").fetchall()
-    con.close()
-    return result.counts, rows, quarantined
-
-
 def test_stored_requests_found_once_per_file_or_per_piece_give_the_same_outcome(tmp_path, monkeypatch):
     """A large warehouse looks stored requests up once per file (ingest/known.py); a small one per piece.
     Both must find the same duplicates and conflicts: within a piece, across pieces, and against rows an
@@ -80,9 +74,9 @@ def test_stored_requests_found_once_per_file_or_per_piece_give_the_same_outcome(
     mixed = _mixed_lines()
     write_jsonl(earlier, [mixed[0], {**mixed[5], "response_cost": 7.5}, mixed[40]])
     write_jsonl(path, mixed)
-    per_piece = _ingest_twice(tmp_path, "per-piece", earlier, path, monkeypatch)
+    per_piece = _ingest(tmp_path, "per-piece", path, monkeypatch, 2048, earlier, reasons=True)
     monkeypatch.setattr(ingest.known, "PREPASS_ROWS", 0)
-    once = _ingest_twice(tmp_path, "once", earlier, path, monkeypatch)
+    once = _ingest(tmp_path, "once", path, monkeypatch, 2048, earlier, reasons=True)
     assert once == per_piece
     counts, _, quarantined = once
     assert counts.reconciles() and counts.duplicate > 2 and counts.loaded == 57  # 3 of 60 loaded before
