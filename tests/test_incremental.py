@@ -5,11 +5,14 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from ingest.runner import ingest_paths
 from tests.helpers import payload, write_jsonl
+from tokenomics import incremental
 from tokenomics.warehouse import build_models, connect, open_warehouse
 
-STATE = {"model_state", "model_built_runs"}
+STATE = {"model_state", "model_built_runs", "ledger_built_runs"}
 
 
 def _tables(con) -> list[str]:
@@ -28,7 +31,7 @@ def _last_build(con) -> str:
     return con.execute("SELECT value FROM model_state WHERE key = 'last_build'").fetchone()[0].split()[0]
 
 
-def test_incremental_builds_equal_a_full_rebuild(demo, tmp_path):
+def test_incremental_builds_equal_a_full_rebuild(demo, tmp_path, monkeypatch):
     raw = Path(demo["raw"])
     db = tmp_path / "inc.duckdb"
     con = open_warehouse(db)
@@ -41,8 +44,16 @@ def test_incremental_builds_equal_a_full_rebuild(demo, tmp_path):
     assert _last_build(con) == "full"  # the first build has nothing to add to
 
     ingest_paths(con, "litellm", [november])                     # new days
-    build_models(con)
+    # the process dies after the marts are published, before the priced ledger gets the new rows
+    real_append = incremental.append_deferred
+    monkeypatch.setattr(incremental, "append_deferred", lambda *args: (_ for _ in ()).throw(RuntimeError("killed")))
+    with pytest.raises(RuntimeError, match="killed"):
+        build_models(con)
+    monkeypatch.setattr(incremental, "append_deferred", real_append)
     assert _last_build(con) == "incremental"
+    month = "SELECT count(*) FROM {} WHERE day >= DATE '2026-11-01'"
+    assert con.execute(month.format("mart_spend_daily")).fetchone()[0] > 0       # published
+    assert con.execute(month.format("int_request_costs")).fetchone()[0] == 0     # not yet in the ledger
     # late data for a day already built: its rows are recomputed, not added twice
     day = con.execute("SELECT min(day) FROM int_request_costs").fetchone()[0]
     late = [payload(f"late-{i}", f"{day}T13:00:00", "openai", "gpt-4o", 1000, 100, cached=200, tenant="initech")
@@ -66,6 +77,8 @@ def test_incremental_builds_equal_a_full_rebuild(demo, tmp_path):
     ingest_paths(con, "nvidia-smi", [tmp_path / "later"])
     build_models(con)
     assert _last_build(con) == "incremental"
+    assert con.execute("SELECT count(*) FROM model_built_runs WHERE run_id NOT IN"
+                       " (SELECT run_id FROM ledger_built_runs)").fetchone()[0] == 0  # the ledger caught up
     build_models(con)  # nothing new: nothing to do, nothing doubled
     con.close()
 
@@ -138,6 +151,7 @@ def test_annotation_parses_grain_and_summed_columns():
 
     assert annotation("-- incremental: day by day\nSELECT 1") == How("day", "day")
     assert annotation("-- incremental: hour by day, summing requests, tokens\n") == How("hour", "day", ("requests", "tokens"))
+    assert annotation("-- incremental: run_id by run, appended after publish\n") == How("run_id", "run", deferred=True)
     assert annotation("-- incremental: day by day, summing n; min first_seen; max last_seen") == How(
         "day", "day", ("n",), ("first_seen",), ("last_seen",))
     assert annotation("-- not incremental") is None

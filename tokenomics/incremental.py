@@ -2,6 +2,9 @@
 
 A model opts in with a header line `-- incremental: <column> by <grain>[, summing <cols>][; min <cols>][; max <cols>]`:
   run   — per-request tables: rows of the new ingest runs are appended (int_request_costs);
+          `, appended after publish`: the rows are appended once the marts are published, in a transaction
+          of their own (nothing the pages read waits for the per-request ledger's write; a run published but
+          not yet appended — a crash in between — is priced and appended by the next build);
   day   — rows whose <column>::DATE is a day the new runs have facts on are deleted and recomputed;
   month — the same for whole months (date_trunc('month', <column>)).
   summing — the model is a plain sum/count over requests: only the new runs' priced requests are
@@ -29,7 +32,8 @@ import duckdb
 
 _COLUMNS = r"(\w+(?:\s*,\s*\w+)*)"
 _ANNOTATION = re.compile(rf"^--\s*incremental:\s*(\w+)\s+by\s+(run|day|month)(?:\s*,\s*summing\s+{_COLUMNS})?"
-                         rf"(?:\s*;\s*min\s+{_COLUMNS})?(?:\s*;\s*max\s+{_COLUMNS})?\s*$", re.M)
+                         rf"(?:\s*;\s*min\s+{_COLUMNS})?(?:\s*;\s*max\s+{_COLUMNS})?"
+                         rf"(\s*,\s*appended after publish)?\s*$", re.M)
 _CREATE = re.compile(r"CREATE\s+OR\s+REPLACE\s+TABLE\s+(\w+)\s+AS\s", re.I)
 REFERENCE_TABLES = ("rate_cards", "contract_discounts", "gpu_rates", "gpu_deployments", "cost_settings", "budgets",
                     "vendor_usage", "vendor_costs", "ref_deployment_perf")
@@ -59,6 +63,7 @@ class How:
     sums: tuple[str, ...] = ()
     mins: tuple[str, ...] = ()
     maxes: tuple[str, ...] = ()
+    deferred: bool = False  # run grain: appended after the marts are published (append_deferred)
 
     @property
     def merges(self) -> dict[str, str]:
@@ -83,7 +88,7 @@ def annotation(text: str) -> How | None:
     def columns(group: str | None) -> tuple[str, ...]:
         return tuple(c.strip() for c in group.split(",")) if group else ()
 
-    return How(match.group(1), match.group(2), *(columns(match.group(i)) for i in (3, 4, 5)))
+    return How(match.group(1), match.group(2), *(columns(match.group(i)) for i in (3, 4, 5)), bool(match.group(6)))
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, model_paths: list[Path]) -> str:
@@ -143,9 +148,8 @@ def prepare(con: duckdb.DuckDBPyConnection, p: Plan) -> None:
 
 def refresh(con: duckdb.DuckDBPyConnection, text: str, how: How) -> None:
     """Bring one model up to date with the new runs, reading only the rows that matter."""
-    match = _CREATE.search(text)
-    name, select = match.group(1), text[match.end():].strip().rstrip(";")
-    db = '"' + con.execute("SELECT current_database()").fetchone()[0].replace('"', '""') + '"'
+    name, select = _parts(text)
+    db = _database(con)
     target = f"{db}.main.{name}"
     # temp objects live in catalog temp, schema main: only catalog.main.name reaches the real table
     if how.merges:
@@ -159,12 +163,61 @@ def refresh(con: duckdb.DuckDBPyConnection, text: str, how: How) -> None:
             _add(con, target, select, how)
         elif how.grain == "run":  # the new rows, kept for the models after this one (NEW_ROWS)
             con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_new_{name} AS {select}")
-            replace_keys(con, target, f"_inc_new_{name}", how.column, how.grain)
+            if not how.deferred:
+                replace_keys(con, target, f"_inc_new_{name}", how.column, how.grain)
         else:
             replace_keys(con, target, f"({select}) AS fresh", how.column, how.grain)
     finally:
         for big, _ in shadows:
             con.execute(f"DROP VIEW IF EXISTS temp.{big}")
+
+
+def _parts(text: str) -> tuple[str, str]:
+    """A table model's name and its SELECT."""
+    match = _CREATE.search(text)
+    return match.group(1), text[match.end():].strip().rstrip(";")
+
+
+def _database(con: duckdb.DuckDBPyConnection) -> str:
+    return '"' + con.execute("SELECT current_database()").fetchone()[0].replace('"', '""') + '"'
+
+
+def append_deferred(con: duckdb.DuckDBPyConnection, models: list[str], when) -> list[str]:
+    """After the marts are published: append to each deferred per-request table (the priced ledger) the
+    runs the models hold but it does not — the new runs' rows kept in memory by refresh, and any run an
+    earlier build published without appending (it crashed in between), priced again now.  One
+    transaction; returns the runs appended."""
+    pending = [r for (r,) in con.execute("SELECT run_id FROM model_built_runs WHERE run_id NOT IN"
+                                         " (SELECT run_id FROM ledger_built_runs) ORDER BY 1").fetchall()]
+    if not pending:
+        return []
+    db = _database(con)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for text in models:
+            name, select = _parts(text)
+            kept = table_exists(con, f"_inc_new_{name}", "temp")
+            held = {r for (r,) in con.execute(f"SELECT DISTINCT run_id FROM temp.main._inc_new_{name}").fetchall()} \
+                if kept else set()
+            stale = [r for r in pending if r not in held]
+            if stale:  # published by an earlier build that did not get this far
+                con.execute("CREATE OR REPLACE TEMP TABLE _inc_keys_run AS SELECT unnest(?::VARCHAR[]) AS key", [stale])
+                for big, condition in SHADOW["run"]:
+                    con.execute(f"CREATE OR REPLACE TEMP VIEW {big} AS SELECT * FROM {db}.main.{big} WHERE {condition}")
+                try:
+                    verb = "INSERT INTO" if kept else "CREATE TEMP TABLE"
+                    con.execute(f"{verb} temp.main._inc_new_{name} {'' if kept else 'AS '}{select}")
+                finally:
+                    for big, _ in SHADOW["run"]:
+                        con.execute(f"DROP VIEW IF EXISTS temp.{big}")
+            con.execute("CREATE OR REPLACE TEMP TABLE _inc_keys_run AS SELECT unnest(?::VARCHAR[]) AS key", [pending])
+            replace_keys(con, f"{db}.main.{name}", f"temp.main._inc_new_{name}", "run_id", "run")
+        con.execute("INSERT OR IGNORE INTO ledger_built_runs SELECT key, ? FROM _inc_keys_run", [when])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return pending
 
 
 def forget_new_rows(con: duckdb.DuckDBPyConnection) -> None:
@@ -204,8 +257,9 @@ def record(con: duckdb.DuckDBPyConnection, p: Plan, when) -> None:
     """Remember the fingerprint and which runs the models now include."""
     con.execute("INSERT OR REPLACE INTO model_state VALUES ('fingerprint', ?), ('last_build', ?)",
                 [p.fingerprint, f"{'full' if p.full else 'incremental'} {when.isoformat()}"])
-    if p.full:
-        con.execute("INSERT OR IGNORE INTO model_built_runs SELECT DISTINCT run_id, ? FROM ingest_runs"
-                    " WHERE status = 'loaded'", [when])
+    if p.full:  # the ledger was rebuilt whole with the rest
+        for table in ("model_built_runs", "ledger_built_runs"):
+            con.execute(f"INSERT OR IGNORE INTO {table} SELECT DISTINCT run_id, ? FROM ingest_runs"
+                        " WHERE status = 'loaded'", [when])
     else:
         con.execute("INSERT OR IGNORE INTO model_built_runs SELECT key, ? FROM _inc_keys_run", [when])

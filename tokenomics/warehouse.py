@@ -229,10 +229,13 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
             if not plan.full:
                 incremental.prepare(con, plan)
         refreshed: dict[str, incremental.How] = {}
+        deferred: list[str] = []  # model texts whose new rows are appended after publish
         for layer, path in paths:
             with _timed(f"{layer}/{path.stem}"):
                 text = path.read_text()
                 how = incremental.annotation(text)
+                if how is not None and how.deferred:
+                    deferred.append(text)
                 if plan.full or how is None:
                     _drop_if_kind_changed(con, text)
                     con.execute(text)
@@ -245,12 +248,16 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
             con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
+        incremental.forget_new_rows(con)
         raise
+    try:
+        with _timed("publish"):
+            if plan.full or plan.runs or not _has_snapshot(con):  # otherwise nothing changed since the last one
+                publish(con, None if plan.full else refreshed)
+        with _timed("ledger"):  # the per-request tables readers do not wait for
+            incremental.append_deferred(con, deferred, datetime.now(timezone.utc))
     finally:
         incremental.forget_new_rows(con)
-    with _timed("publish"):
-        if plan.full or plan.runs or not _has_snapshot(con):  # otherwise nothing changed since the last one
-            publish(con, None if plan.full else refreshed)
     return built
 
 
@@ -299,11 +306,12 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = N
         for name in relations:
             if name in kept:
                 continue
-            if patch and name in refreshed:
-                how = refreshed[name]
-                replace_keys(con, f'serving_snapshot.main."{name}"', f'main."{name}"', how.column, how.grain)
-            else:
-                con.execute(f'CREATE OR REPLACE TABLE serving_snapshot.main."{name}" AS SELECT * FROM main."{name}"')
+            with _timed(f"publish/{name}"):
+                if patch and name in refreshed:
+                    how = refreshed[name]
+                    replace_keys(con, f'serving_snapshot.main."{name}"', f'main."{name}"', how.column, how.grain)
+                else:
+                    con.execute(f'CREATE OR REPLACE TABLE serving_snapshot.main."{name}" AS SELECT * FROM main."{name}"')
     finally:
         con.execute("DETACH serving_snapshot")
     with open(tmp, "rb+") as handle:

@@ -11,7 +11,7 @@
 -- Money: prices are $/1M tokens DECIMAL(18,6); tokens × price is exact, in integer pico-dollars (see costed).
 -- project, requested model and region stay in raw_requests (and the lake): no mart reads them, and each
 -- string column costs ~0.2 s per million new rows to write on every incremental build.
--- incremental: run_id by run
+-- incremental: run_id by run, appended after publish
 CREATE OR REPLACE TABLE int_request_costs AS
 WITH req AS (
     SELECT r.*, d.deployment_id IS NOT NULL AS self_hosted
