@@ -81,7 +81,17 @@ def build_steps(output: str) -> dict:
             continue
     top = dict(sorted(steps.items(), key=lambda kv: -kv[1])[:8])
     # publish/<relation> lines break down the publish step: not added again
-    return {"sum": round(sum(v for k, v in steps.items() if not k.startswith("publish/")), 2), **top}
+    return {"sum": round(sum(v for k, v in steps.items() if not k.startswith("publish/")), 2),
+            "ledger": steps.get("ledger", 0.0), **top}
+
+
+def incremental_result(ingest: dict, build: dict, **extra) -> dict:
+    """The late ingest and the incremental build after it.  The build's last step appends the new priced
+    requests to the per-request ledger, after the marts are published: published_after_s is the build's
+    wall time until then (what the pages wait for), build.seconds the whole process."""
+    steps = build_steps(build["output"])
+    return {**extra, "ingest": ingest, "build": _quiet(build),
+            "published_after_s": round(build["seconds"] - steps["ledger"], 2), "build_steps_s": steps}
 
 
 def _quiet(run: dict) -> dict:
@@ -227,8 +237,7 @@ def main() -> int:
             extra_files = sorted((more / "gateway" / "litellm").glob("*.jsonl"))
             ingest_more = _quiet(child(["--db", str(db), "ingest", "--no-build", "litellm", *map(str, extra_files)]))
             build = child(["--db", str(db), "build"], env={"TOKENOMICS_SQL_TIMING": "1"})
-            result["incremental"] = {"requests": extra, "ingest": ingest_more, "build": _quiet(build),
-                                     "build_steps_s": build_steps(build["output"])}
+            result["incremental"] = incremental_result(ingest_more, build, requests=extra)
             print(f"incremental {result['incremental']}", file=sys.stderr)
 
         month = queries_month(db)

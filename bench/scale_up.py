@@ -12,6 +12,9 @@ and token counts, so each day is K times busier), then, side by side with the so
   2. each page's data-layer queries, p50/p95 (bench/scale.py's page_latency: every call opens the snapshot);
   3. a late ingest of --extra-jsonl through the real path, then the incremental build, with its steps.
 It does not measure ingest throughput at K× (bench/scale.py and bench/ingest.py do, on real files).
+
+--scaled WAREHOUSE reuses a warehouse an earlier run replicated and built (its scaled-xK.duckdb): steps 2
+and 3 only, e.g. after a change to the ingest or the incremental build, without another full build.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scale import build_steps, child, page_latency, _quiet  # noqa: E402  (bench/scale.py)
+from scale import child, incremental_result, page_latency, _quiet  # noqa: E402  (bench/scale.py)
 
 
 def replicate(db: Path, times: int) -> dict:
@@ -50,7 +53,8 @@ def replicate(db: Path, times: int) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--source", required=True, help="an ingested warehouse (bench/scale.py --keep DIR/wh.duckdb)")
+    ap.add_argument("--source", help="an ingested warehouse (bench/scale.py --keep DIR/wh.duckdb)")
+    ap.add_argument("--scaled", help="a warehouse an earlier run replicated and built: pages and incremental only")
     ap.add_argument("--times", type=int, default=10)
     ap.add_argument("--extra-jsonl", nargs="*", default=[], help="late LiteLLM JSON lines for the incremental step")
     ap.add_argument("--work", default=None, help="where the copy goes (default: beside the source)")
@@ -58,23 +62,29 @@ def main() -> int:
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
 
-    source = Path(args.source)
-    db = Path(args.work or source.parent) / f"scaled-x{args.times}.duckdb"
-    shutil.copyfile(source, db)
-    with duckdb.connect(str(source), read_only=True) as con:
-        source_requests = con.execute("SELECT count(*) FROM raw_requests").fetchone()[0]
-    result: dict = {"source": str(source), "times": args.times, "source_requests": source_requests}
-    result["replicate"] = replicate(db, args.times)
-    print(f"replicated: {result['replicate']}", file=sys.stderr)
-    result["build_full"] = _quiet(child(["--db", str(db), "build", "--full"]))
-    print(f"full build: {result['build_full']}", file=sys.stderr)
+    if args.scaled:
+        db = Path(args.scaled)
+        with duckdb.connect(str(db), read_only=True) as con:
+            result: dict = {"scaled": str(db), "requests": con.execute("SELECT count(*) FROM raw_requests").fetchone()[0]}
+    else:
+        if not args.source:
+            ap.error("--source or --scaled is required")
+        source = Path(args.source)
+        db = Path(args.work or source.parent) / f"scaled-x{args.times}.duckdb"
+        shutil.copyfile(source, db)
+        with duckdb.connect(str(source), read_only=True) as con:
+            source_requests = con.execute("SELECT count(*) FROM raw_requests").fetchone()[0]
+        result = {"source": str(source), "times": args.times, "source_requests": source_requests}
+        result["replicate"] = replicate(db, args.times)
+        print(f"replicated: {result['replicate']}", file=sys.stderr)
+        result["build_full"] = _quiet(child(["--db", str(db), "build", "--full"]))
+        print(f"full build: {result['build_full']}", file=sys.stderr)
     result["pages"] = page_latency(db, args.repeat)
     print(f"pages: {result['pages']}", file=sys.stderr)
     if args.extra_jsonl:
         ingest = _quiet(child(["--db", str(db), "ingest", "--no-build", "litellm", *args.extra_jsonl]))
         build = child(["--db", str(db), "build"], env={"TOKENOMICS_SQL_TIMING": "1"})
-        result["incremental"] = {"files": args.extra_jsonl, "ingest": ingest, "build": _quiet(build),
-                                 "build_steps_s": build_steps(build["output"])}
+        result["incremental"] = incremental_result(ingest, build, files=args.extra_jsonl)
         print(f"incremental: {result['incremental']}", file=sys.stderr)
     result["db_mb"] = round(db.stat().st_size / 1e6)
     out = Path(args.out or ROOT / "bench" / "results" / f"scale-up-x{args.times}.json")
