@@ -213,7 +213,16 @@ def build_models(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str
     reference data changed.  DuckDB's memory is capped meanwhile (TOKENOMICS_BUILD_MEMORY, default 6GB;
     it spills beyond that)."""
     with memory_cap(con, "build"):
-        return _build_models(con, full)
+        # DuckDB checkpoints the file when a commit leaves over 16 MB of WAL: deferred to the end of the
+        # build, so the marts are published without waiting for it
+        con.execute("SET checkpoint_threshold = '4GB'")
+        try:
+            built = _build_models(con, full)
+        finally:
+            con.execute("RESET checkpoint_threshold")
+        with _timed("checkpoint"):
+            con.execute("CHECKPOINT")
+        return built
 
 
 def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
