@@ -123,6 +123,8 @@ def test_ingest_and_build_memory_caps_hold_during_the_job_and_are_restored(wareh
     assert setting() == before
     build_models(warehouse)
     assert setting() == before and seen == ["667.5 MiB"]  # 700 MB, as DuckDB reports it
+    # the WAL checkpoint is deferred during a build and the threshold restored after it
+    assert warehouse.execute("SELECT current_setting('checkpoint_threshold')").fetchone()[0] == "16.0 MiB"
 
 
 # --- fuzzing: any line, any bytes → loaded, quarantined with a reason, or duplicate; never a crash ---
