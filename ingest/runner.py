@@ -14,7 +14,7 @@ import duckdb
 
 from ingest import s3
 from tokenomics import __version__
-from tokenomics.config import memory_cap
+from tokenomics.config import job_limits
 
 
 @dataclass
@@ -256,7 +256,7 @@ def ingest_paths(
 
     DuckDB's memory is capped (TOKENOMICS_INGEST_MEMORY, default 1GB; it spills beyond that) so a file
     of any size ingests in bounded memory."""
-    with memory_cap(con, "ingest"):
+    with job_limits(con, "ingest"):
         return _ingest_paths(con, REGISTRY[source_name], paths, options, on_file, progress)
 
 

@@ -107,7 +107,7 @@ def test_progress_bar_draws_only_on_a_terminal():
     assert hidden.getvalue() == ""
 
 
-def test_ingest_and_build_memory_caps_hold_during_the_job_and_are_restored(warehouse, tmp_path, monkeypatch):
+def test_ingest_and_build_limits_hold_during_the_job_and_are_restored(warehouse, tmp_path, monkeypatch):
     import tokenomics.warehouse
     from tokenomics.warehouse import build_models
 
@@ -123,7 +123,7 @@ def test_ingest_and_build_memory_caps_hold_during_the_job_and_are_restored(wareh
     assert setting() == before
     build_models(warehouse)
     assert setting() == before and seen == ["667.5 MiB"]  # 700 MB, as DuckDB reports it
-    # the WAL checkpoint is deferred during a build and the threshold restored after it
+    # checkpoints are deferred during a job (a 4 GB threshold in builds) and DuckDB's 16 MB restored after it
     assert warehouse.execute("SELECT current_setting('checkpoint_threshold')").fetchone()[0] == "16.0 MiB"
 
 

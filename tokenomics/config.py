@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -50,14 +52,32 @@ def hash_salt() -> str:
 # DuckDB's memory cap while a job runs (beyond it DuckDB spills to <warehouse>.tmp): without one, it may take
 # 80 % of the machine — a full build of 110M requests peaked at 20 GB next to the dashboard it feeds.
 MEMORY_SETTINGS = {"ingest": ("TOKENOMICS_INGEST_MEMORY", "1GB"), "build": ("TOKENOMICS_BUILD_MEMORY", "6GB")}
+# WAL a commit may leave before DuckDB checkpoints the file (its default is 16 MB): every 64 MiB piece of an
+# ingest commits, and checkpointing after each one cost a third of a second; a build's checkpoint would
+# come before its snapshot is published.  The job checkpoints once when it is done.
+CHECKPOINT_AFTER = {"ingest": "256MB", "build": "4GB"}
 
 
 @contextmanager
-def memory_cap(con, job: str):
-    """Lower DuckDB's memory limit for one job ("ingest" or "build"), then back to DuckDB's default."""
+def job_limits(con, job: str):
+    """DuckDB's memory cap and checkpoint threshold for one job ("ingest" or "build"), then DuckDB's
+    defaults again; one checkpoint when the job succeeds."""
     variable, default = MEMORY_SETTINGS[job]
     con.execute("SET memory_limit = ?", [os.environ.get(variable, default)])
+    con.execute("SET checkpoint_threshold = ?", [CHECKPOINT_AFTER[job]])
     try:
         yield
     finally:
         con.execute("RESET memory_limit")
+        con.execute("RESET checkpoint_threshold")
+    with timed("checkpoint"):
+        con.execute("CHECKPOINT")
+
+
+@contextmanager
+def timed(label: str):
+    """With TOKENOMICS_SQL_TIMING set, print how long a step took (what docs/scale.md quotes)."""
+    started = time.perf_counter()
+    yield
+    if os.environ.get("TOKENOMICS_SQL_TIMING"):
+        print(f"{time.perf_counter() - started:7.2f}s  {label}", file=sys.stderr)

@@ -6,9 +6,6 @@ import hashlib
 import os
 import re
 import shutil
-import sys
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from tokenomics.config import db_path, memory_cap, read_path, serving_path, sql_dir
+from tokenomics.config import db_path, job_limits, read_path, serving_path, sql_dir, timed
 
 if TYPE_CHECKING:
     from tokenomics.incremental import How
@@ -196,15 +193,6 @@ def _drop_if_kind_changed(con: duckdb.DuckDBPyConnection, text: str) -> None:
         con.execute(f'DROP {other} "{name}"')
 
 
-@contextmanager
-def _timed(label: str):
-    """With TOKENOMICS_SQL_TIMING set, print how long each build step took (what docs/scale.md quotes)."""
-    started = time.perf_counter()
-    yield
-    if os.environ.get("TOKENOMICS_SQL_TIMING"):
-        print(f"{time.perf_counter() - started:7.2f}s  {label}", file=sys.stderr)
-
-
 def build_models(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str]:
     """Build staging views, intermediate tables and marts in one transaction, then publish the snapshot.
 
@@ -212,17 +200,8 @@ def build_models(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str
     and only the days they touch are re-aggregated; full when asked, on first build, or when model SQL or
     reference data changed.  DuckDB's memory is capped meanwhile (TOKENOMICS_BUILD_MEMORY, default 6GB;
     it spills beyond that)."""
-    with memory_cap(con, "build"):
-        # DuckDB checkpoints the file when a commit leaves over 16 MB of WAL: deferred to the end of the
-        # build, so the marts are published without waiting for it
-        con.execute("SET checkpoint_threshold = '4GB'")
-        try:
-            built = _build_models(con, full)
-        finally:
-            con.execute("RESET checkpoint_threshold")
-        with _timed("checkpoint"):
-            con.execute("CHECKPOINT")
-        return built
+    with job_limits(con, "build"):
+        return _build_models(con, full)
 
 
 def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
@@ -231,7 +210,7 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
     built = []
     con.execute("BEGIN TRANSACTION")
     try:
-        with _timed("plan"):
+        with timed("plan"):
             refresh_reference_tables(con)
             paths = [(layer, path) for layer in LAYERS for path in model_files(layer)]
             plan = incremental.plan(con, [p for _, p in paths], full)
@@ -240,7 +219,7 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
         refreshed: dict[str, incremental.How] = {}
         deferred: list[str] = []  # model texts whose new rows are appended after publish
         for layer, path in paths:
-            with _timed(f"{layer}/{path.stem}"):
+            with timed(f"{layer}/{path.stem}"):
                 text = path.read_text()
                 how = incremental.annotation(text)
                 if how is not None and how.deferred:
@@ -252,7 +231,7 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
                     incremental.refresh(con, text, how)
                     refreshed[path.stem] = how
             built.append(f"{layer}/{path.stem}")
-        with _timed("commit"):
+        with timed("commit"):
             incremental.record(con, plan, datetime.now(timezone.utc))
             con.execute("COMMIT")
     except Exception:
@@ -260,10 +239,10 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
         incremental.forget_new_rows(con)
         raise
     try:
-        with _timed("publish"):
+        with timed("publish"):
             if plan.full or plan.runs or not _has_snapshot(con):  # otherwise nothing changed since the last one
                 publish(con, None if plan.full else refreshed)
-        with _timed("ledger"):  # the per-request tables readers do not wait for
+        with timed("ledger"):  # the per-request tables readers do not wait for
             incremental.append_deferred(con, deferred, datetime.now(timezone.utc))
     finally:
         incremental.forget_new_rows(con)
@@ -315,7 +294,7 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = N
         for name in relations:
             if name in kept:
                 continue
-            with _timed(f"publish/{name}"):
+            with timed(f"publish/{name}"):
                 if patch and name in refreshed:
                     how = refreshed[name]
                     replace_keys(con, f'serving_snapshot.main."{name}"', f'main."{name}"', how.column, how.grain)
