@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 
@@ -120,7 +122,7 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str, database: str | None
 
 def prepare(con: duckdb.DuckDBPyConnection, p: Plan) -> None:
     """The key sets of an incremental build, as temp tables the refresh statements read."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _inc_keys_run AS SELECT unnest(?::VARCHAR[]) AS key", [list(p.runs)])
+    _run_keys(con, p.runs)
     # A deployment is billed every hour from its first to its last telemetry: telemetry that resumes after
     # a gap (or arrives before the earliest) adds idle hours on days with no new facts of their own.
     con.execute("""CREATE OR REPLACE TEMP TABLE _inc_keys_day AS
@@ -146,19 +148,38 @@ def prepare(con: duckdb.DuckDBPyConnection, p: Plan) -> None:
                 " SELECT DISTINCT date_trunc('month', key)::DATE AS key FROM _inc_keys_day")
 
 
+def _run_keys(con: duckdb.DuckDBPyConnection, runs) -> None:
+    """_inc_keys_run: the runs the statements that follow work on."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _inc_keys_run AS SELECT unnest(?::VARCHAR[]) AS key", [list(runs)])
+
+
+@contextmanager
+def _shadowed(con: duckdb.DuckDBPyConnection, shadows: list[tuple[str, str]]) -> Iterator[None]:
+    """Each (relation, rows) as a TEMP view of that name while the block runs: temp objects live in
+    catalog temp, schema main, so unqualified names in the model SQL read the rows that matter, and only
+    catalog.main.name reaches the real table."""
+    for big, rows in shadows:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {big} AS {rows}")
+    try:
+        yield
+    finally:
+        for big, _ in shadows:
+            con.execute(f"DROP VIEW IF EXISTS temp.{big}")
+
+
+def _grain_shadows(db: str, grain: str) -> list[tuple[str, str]]:
+    """What a recomputation at this grain reads: the big relations cut to the affected keys (SHADOW)."""
+    return [(big, f"SELECT * FROM {db}.main.{big} WHERE {condition}") for big, condition in SHADOW[grain]]
+
+
 def refresh(con: duckdb.DuckDBPyConnection, text: str, how: How) -> None:
     """Bring one model up to date with the new runs, reading only the rows that matter."""
     name, select = _parts(text)
     db = _database(con)
     target = f"{db}.main.{name}"
-    # temp objects live in catalog temp, schema main: only catalog.main.name reaches the real table
-    if how.merges:
-        shadows = [(big, f"SELECT * FROM temp.main.{rows}") for big, rows in NEW_ROWS]
-    else:
-        shadows = [(big, f"SELECT * FROM {db}.main.{big} WHERE {condition}") for big, condition in SHADOW[how.grain]]
-    for big, rows in shadows:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {big} AS {rows}")
-    try:
+    shadows = [(big, f"SELECT * FROM temp.main.{rows}") for big, rows in NEW_ROWS] if how.merges \
+        else _grain_shadows(db, how.grain)
+    with _shadowed(con, shadows):
         if how.merges:
             _add(con, target, select, how)
         elif how.grain == "run":  # the new rows, kept for the models after this one (NEW_ROWS)
@@ -167,9 +188,6 @@ def refresh(con: duckdb.DuckDBPyConnection, text: str, how: How) -> None:
                 replace_keys(con, target, f"_inc_new_{name}", how.column, how.grain)
         else:
             replace_keys(con, target, f"({select}) AS fresh", how.column, how.grain)
-    finally:
-        for big, _ in shadows:
-            con.execute(f"DROP VIEW IF EXISTS temp.{big}")
 
 
 def _parts(text: str) -> tuple[str, str]:
@@ -196,22 +214,17 @@ def append_deferred(con: duckdb.DuckDBPyConnection, models: list[str], when) -> 
     try:
         for text in models:
             name, select = _parts(text)
-            kept = table_exists(con, f"_inc_new_{name}", "temp")
-            held = {r for (r,) in con.execute(f"SELECT DISTINCT run_id FROM temp.main._inc_new_{name}").fetchall()} \
-                if kept else set()
+            kept, target = f"temp.main._inc_new_{name}", f"{db}.main.{name}"
+            if not table_exists(con, f"_inc_new_{name}", "temp"):  # no new runs this build
+                con.execute(f"CREATE TEMP TABLE _inc_new_{name} AS SELECT * FROM {target} LIMIT 0")
+            held = {r for (r,) in con.execute(f"SELECT DISTINCT run_id FROM {kept}").fetchall()}
             stale = [r for r in pending if r not in held]
             if stale:  # published by an earlier build that did not get this far
-                con.execute("CREATE OR REPLACE TEMP TABLE _inc_keys_run AS SELECT unnest(?::VARCHAR[]) AS key", [stale])
-                for big, condition in SHADOW["run"]:
-                    con.execute(f"CREATE OR REPLACE TEMP VIEW {big} AS SELECT * FROM {db}.main.{big} WHERE {condition}")
-                try:
-                    verb = "INSERT INTO" if kept else "CREATE TEMP TABLE"
-                    con.execute(f"{verb} temp.main._inc_new_{name} {'' if kept else 'AS '}{select}")
-                finally:
-                    for big, _ in SHADOW["run"]:
-                        con.execute(f"DROP VIEW IF EXISTS temp.{big}")
-            con.execute("CREATE OR REPLACE TEMP TABLE _inc_keys_run AS SELECT unnest(?::VARCHAR[]) AS key", [pending])
-            replace_keys(con, f"{db}.main.{name}", f"temp.main._inc_new_{name}", "run_id", "run")
+                _run_keys(con, stale)
+                with _shadowed(con, _grain_shadows(db, "run")):
+                    con.execute(f"INSERT INTO {kept} BY NAME {select}")
+            _run_keys(con, pending)
+            replace_keys(con, target, kept, "run_id", "run")
         con.execute("INSERT OR IGNORE INTO ledger_built_runs SELECT key, ? FROM _inc_keys_run", [when])
         con.execute("COMMIT")
     except Exception:

@@ -208,37 +208,36 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
     from tokenomics import incremental
 
     built = []
-    con.execute("BEGIN TRANSACTION")
     try:
-        with timed("plan"):
-            refresh_reference_tables(con)
-            paths = [(layer, path) for layer in LAYERS for path in model_files(layer)]
-            plan = incremental.plan(con, [p for _, p in paths], full)
-            if not plan.full:
-                incremental.prepare(con, plan)
-        refreshed: dict[str, incremental.How] = {}
-        deferred: list[str] = []  # model texts whose new rows are appended after publish
-        for layer, path in paths:
-            with timed(f"{layer}/{path.stem}"):
-                text = path.read_text()
-                how = incremental.annotation(text)
-                if how is not None and how.deferred:
-                    deferred.append(text)
-                if plan.full or how is None:
-                    _drop_if_kind_changed(con, text)
-                    con.execute(text)
-                elif plan.runs:
-                    incremental.refresh(con, text, how)
-                    refreshed[path.stem] = how
-            built.append(f"{layer}/{path.stem}")
-        with timed("commit"):
-            incremental.record(con, plan, datetime.now(timezone.utc))
-            con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        incremental.forget_new_rows(con)
-        raise
-    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            with timed("plan"):
+                refresh_reference_tables(con)
+                paths = [(layer, path) for layer in LAYERS for path in model_files(layer)]
+                plan = incremental.plan(con, [p for _, p in paths], full)
+                if not plan.full:
+                    incremental.prepare(con, plan)
+            refreshed: dict[str, incremental.How] = {}
+            deferred: list[str] = []  # model texts whose new rows are appended after publish
+            for layer, path in paths:
+                with timed(f"{layer}/{path.stem}"):
+                    text = path.read_text()
+                    how = incremental.annotation(text)
+                    if how is not None and how.deferred:
+                        deferred.append(text)
+                    if plan.full or how is None:
+                        _drop_if_kind_changed(con, text)
+                        con.execute(text)
+                    elif plan.runs:
+                        incremental.refresh(con, text, how)
+                        refreshed[path.stem] = how
+                built.append(f"{layer}/{path.stem}")
+            with timed("commit"):
+                incremental.record(con, plan, datetime.now(timezone.utc))
+                con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
         with timed("publish"):
             if plan.full or plan.runs or not _has_snapshot(con):  # otherwise nothing changed since the last one
                 publish(con, None if plan.full else refreshed)

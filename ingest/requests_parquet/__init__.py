@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import numpy as np
@@ -47,7 +48,7 @@ def load(con, path: Path, ctx: LoadContext) -> Counts:
     start = ctx.resume or Resume()
     total = Counts().add(start.counts)
     parquet = pq.ParquetFile(path)
-    rows, size, done = parquet.metadata.num_rows, path.stat().st_size, 0
+    rows, size = parquet.metadata.num_rows, path.stat().st_size
     hive = _hive(path)
     missing = [c for c in REQUIRED if c not in set(parquet.schema_arrow.names) | set(hive)]
     if missing:
@@ -56,10 +57,7 @@ def load(con, path: Path, ctx: LoadContext) -> Counts:
     with known.scope(con):
         if prepass:
             _collect_ids(con, parquet, hive, start, ctx)
-        for batch in parquet.iter_batches(batch_size=PIECE_ROWS):
-            first, done = done, done + batch.num_rows
-            if done <= start.lines_done:
-                continue  # committed before the interruption
+        for first, done, batch in _remaining(parquet, start):
             table = _with_hive(pa.Table.from_batches([batch]).append_column(
                 "file_row_number", pa.array(np.arange(first, done, dtype=np.int64))), hive)
             total.add(_load_piece(con, table, ctx, per_piece_lookup=not prepass))
@@ -67,6 +65,16 @@ def load(con, path: Path, ctx: LoadContext) -> Counts:
             if ctx.checkpoint and done < rows:
                 ctx.checkpoint(size * done // rows, done, total)
     return total
+
+
+def _remaining(parquet: pq.ParquetFile, start: Resume, columns: list[str] | None = None) -> Iterator[tuple[int, int, pa.RecordBatch]]:
+    """(rows before, rows up to and including, batch) for each piece of PIECE_ROWS not committed before
+    an interruption."""
+    done = 0
+    for batch in parquet.iter_batches(batch_size=PIECE_ROWS, columns=columns):
+        first, done = done, done + batch.num_rows
+        if done > start.lines_done:
+            yield first, done, batch
 
 
 def _with_hive(table: pa.Table, hive: dict[str, str]) -> pa.Table:
@@ -82,11 +90,7 @@ def _collect_ids(con, parquet: pq.ParquetFile, hive: dict[str, str], start: Resu
     columns = [c for c in ("request_id", "source") if c in parquet.schema_arrow.names]
 
     def collect(cursor) -> None:
-        done = 0
-        for batch in parquet.iter_batches(batch_size=PIECE_ROWS, columns=columns):
-            done += batch.num_rows
-            if done <= start.lines_done:
-                continue
+        for _, _, batch in _remaining(parquet, start, columns):
             table = _with_hive(pa.Table.from_batches([batch]), hive)
             source = "source" if "source" in table.column_names else "NULL"
             cursor.from_arrow(table).project(f"{source} AS src_source, request_id").create_view("_parquet_ids", replace=True)

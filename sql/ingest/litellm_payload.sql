@@ -31,8 +31,9 @@ CREATE OR REPLACE TEMP MACRO _ts_err(field, v) AS
 -- Only the fields in this shape are read: messages/response (prompt and completion text) never are.
 -- Lines are checked with json_valid() first (so nothing raises: TRY() would re-run whole vectors row by
 -- row), then parsed once into a typed struct.  Scalars arrive as their JSON text (numbers keep their digits).
--- A view: _candidates reads it once, so nothing nested is materialised.  The id comes from _litellm_id
--- (litellm_id.sql), the expression the once-per-file lookup of stored requests uses too.
+-- A view: _candidates reads it once, so nothing nested is materialised.  The id alone comes from
+-- _litellm_id (litellm_id.sql: a TRY'd extract, NULL on invalid JSON), the expression the once-per-file
+-- lookup of stored requests uses too.
 CREATE OR REPLACE TEMP VIEW _parsed AS
 SELECT line_no,
     CASE WHEN NOT valid THEN 'not valid JSON'
