@@ -2,6 +2,9 @@
 
 Run: .venv/bin/python bench/scale.py --requests 1000000 [--extra 100000] [--out bench/results/scale-1M.json]
      (N = 1M, 10M or 100M; --days spreads them, default 92; --keep DIR keeps the files and warehouse)
+     100M: .venv/bin/python bench/scale.py --requests 100000000 --chunks 10 --days 90
+     (--chunks K: K consecutive periods, each generated, ingested, built incrementally and deleted in
+     turn — 100M requests are ~130 GB of JSON lines, one period's 13 GB fit the disk)
 
 In one run, on this machine:
   1. generate N LiteLLM JSON-lines requests (the demo generator: real payload shape, hostile lines included)
@@ -22,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -151,7 +155,7 @@ def bare_copy(files: list[Path], work: Path) -> float:
     return seconds
 
 
-def postgres_baseline(db: Path, month_start: date, repeat: int) -> dict:
+def postgres_baseline(db: Path, work: Path, month_start: date, repeat: int) -> dict:
     """The month's tenant spend from raw request rows in PostgreSQL, as a gateway's Postgres UI gets it."""
     import psycopg
 
@@ -163,18 +167,21 @@ def postgres_baseline(db: Path, month_start: date, repeat: int) -> dict:
     with pgcluster.cluster() as url, psycopg.connect(url, autocommit=True) as pg:
         pg.execute('CREATE TABLE "LiteLLM_SpendLogs" (request_id TEXT PRIMARY KEY, "startTime" TIMESTAMPTZ NOT NULL,'
                    ' tenant TEXT, model TEXT, spend NUMERIC(38, 12), prompt_tokens BIGINT, completion_tokens BIGINT)')
-        con = duckdb.connect(str(db), read_only=True)
         started = time.perf_counter()
-        cursor = con.execute("SELECT request_id, start_time, tenant, model, coalesce(effective_cost_usd, 0),"
-                             " prompt_tokens, completion_tokens FROM int_request_costs")
-        with pg.cursor() as cur, cur.copy('COPY "LiteLLM_SpendLogs" FROM STDIN') as copy:
-            while batch := cursor.fetchmany(100_000):
-                for row in batch:
-                    copy.write_row(row)
+        rows_csv = work / "spendlogs.csv"  # DuckDB writes the rows, PostgreSQL parses them (no Python per row)
+        con = duckdb.connect(str(db), read_only=True)
+        con.execute("COPY (SELECT request_id, start_time, tenant, model, coalesce(effective_cost_usd, 0),"
+                    " prompt_tokens, completion_tokens FROM int_request_costs) TO '"
+                    + str(rows_csv).replace("'", "''") + "' (FORMAT csv, HEADER false)")
+        con.close()
+        with pg.cursor() as cur, cur.copy('COPY "LiteLLM_SpendLogs" FROM STDIN (FORMAT csv)') as copy, \
+                rows_csv.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                copy.write(block)
+        rows_csv.unlink()
         pg.execute('CREATE INDEX ON "LiteLLM_SpendLogs" ("startTime")')
         pg.execute('ANALYZE "LiteLLM_SpendLogs"')
         load_s = time.perf_counter() - started
-        con.close()
         query = ('SELECT tenant, sum(spend) FROM "LiteLLM_SpendLogs" WHERE "startTime" >= %s AND "startTime" < %s'
                  ' GROUP BY tenant ORDER BY 2 DESC')
         latency = timed(lambda: pg.execute(query, [month_start, month_end]).fetchall(), repeat)
@@ -191,6 +198,96 @@ def ours_tenant_spend(db: Path, month_start: date, repeat: int) -> dict:
     return timed(lambda: queries.run(db, "spend_by_tenant", **f.params(LOCAL)), repeat)
 
 
+def reference(db: Path, raw: Path) -> None:
+    """Rate cards, contracts and deployments: the reference data every build prices with."""
+    for source, where in (("litellm-prices", raw / "rate_cards" / "litellm"), ("contracts", raw / "rate_cards"),
+                          ("deployments", raw / "deployments.yaml")):
+        child(["--db", str(db), "ingest", "--no-build", source, str(where)])
+
+
+def gateway_files(raw: Path) -> list[Path]:
+    return sorted((raw / "gateway" / "litellm").glob("*.jsonl"))
+
+
+def land_all(db: Path, work: Path, args, result: dict) -> None:
+    """All N requests generated at once, one ingest, one full build."""
+    from tokenomics.demo.generate import DemoConfig, generate
+
+    raw = work / "raw"
+    started = time.perf_counter()
+    manifest = generate(raw, DemoConfig(seed=11, requests=args.requests, days=args.days))
+    result["generate_s"] = round(time.perf_counter() - started, 1)
+    files = gateway_files(raw)
+    lines = manifest["lines_written"]
+    size_mb = sum(f.stat().st_size for f in files) / 1e6
+    print(f"generated {lines:,} lines ({size_mb:,.0f} MB) in {result['generate_s']} s", file=sys.stderr)
+    reference(db, raw)
+    child(["--db", str(db), "ingest", "--no-build", "nvidia-smi", str(raw / "telemetry")])
+    ingest = _quiet(child(["--db", str(db), "ingest", "--no-build", "litellm", *map(str, files)]))
+    bare_s = bare_copy(files, work)
+    result["ingest"] = {"lines": lines, "mb": round(size_mb), **ingest, "rows_per_s": round(lines / ingest["seconds"])}
+    result["bare_duckdb_copy"] = {"seconds": round(bare_s, 2), "rows_per_s": round(lines / bare_s)}
+    result["ingest_vs_bare"] = round(ingest["seconds"] / bare_s, 2)
+    print(f"ingest {result['ingest']}; bare COPY {result['bare_duckdb_copy']}", file=sys.stderr)
+    result["build_full"] = _quiet(child(["--db", str(db), "build", "--full"]))
+    print(f"full build {result['build_full']}", file=sys.stderr)
+
+
+def land_chunked(db: Path, work: Path, args, result: dict) -> None:
+    """N requests as --chunks consecutive periods (N/K requests over days/K days each), the way a gateway's
+    logs arrive: generate a period's files, ingest them, build (incrementally after the first), delete the
+    files, next. Only one period's JSON lines are on disk at a time (100M requests are ~130 GB of them).
+    Each period draws its own tenant traits (seed per chunk); GPU UUIDs stay one fleet. The bare COPY runs
+    on the first and the last period's files (its rate does not depend on the warehouse)."""
+    from tokenomics.demo.generate import END, DemoConfig, generate
+
+    per, days = args.requests // args.chunks, args.days // args.chunks
+    totals = {"lines": 0, "mb": 0.0, "seconds": 0.0, "generate_s": 0.0, "bare_lines": 0, "bare_s": 0.0}
+    chunks, peak = [], 0
+    for k in range(args.chunks):
+        raw = work / f"chunk-{k}"
+        started = time.perf_counter()
+        cfg = DemoConfig(seed=11 + k, requests=per, days=days, gpu_serial=11,
+                         end=END - timedelta(days=days * (args.chunks - 1 - k)))
+        manifest = generate(raw, cfg)
+        gen_s = time.perf_counter() - started
+        files = gateway_files(raw)
+        size_mb = sum(f.stat().st_size for f in files) / 1e6
+        if k == 0:
+            reference(db, raw)
+        child(["--db", str(db), "ingest", "--no-build", "nvidia-smi", str(raw / "telemetry")])
+        ingest = _quiet(child(["--db", str(db), "ingest", "--no-build", "litellm", *map(str, files)]))
+        build = child(["--db", str(db), "build"], env={"TOKENOMICS_SQL_TIMING": "1"})  # incremental after chunk 0
+        lines = manifest["lines_written"]
+        row = {"chunk": k, "period_end": cfg.end.date().isoformat(), "lines": lines, "mb": round(size_mb),
+               "generate_s": round(gen_s, 1),
+               **incremental_result({**ingest, "rows_per_s": round(lines / ingest["seconds"])}, build)}
+        if k in (0, args.chunks - 1):
+            bare_s = bare_copy(files, work)
+            row["bare_duckdb_copy"] = {"seconds": round(bare_s, 2), "rows_per_s": round(lines / bare_s)}
+            totals["bare_lines"] += lines
+            totals["bare_s"] += bare_s
+        shutil.rmtree(raw)
+        for leftover in ("bare.parquet", "bare.duckdb"):
+            (work / leftover).unlink(missing_ok=True)
+        chunks.append(row)
+        peak = max(peak, ingest["peak_rss_mb"])
+        totals["lines"] += lines
+        totals["mb"] += size_mb
+        totals["seconds"] += ingest["seconds"]
+        totals["generate_s"] += gen_s
+        print(f"chunk {k}: {json.dumps(row)}", file=sys.stderr, flush=True)
+    result["generate_s"] = round(totals["generate_s"], 1)
+    result["ingest"] = {"lines": totals["lines"], "mb": round(totals["mb"]), "seconds": round(totals["seconds"], 2),
+                        "peak_rss_mb": peak, "rows_per_s": round(totals["lines"] / totals["seconds"])}
+    bare_rate = totals["bare_lines"] / totals["bare_s"]
+    result["bare_duckdb_copy"] = {"rows_per_s": round(bare_rate), "measured_on_chunks": [0, args.chunks - 1]}
+    result["ingest_vs_bare"] = round(bare_rate / result["ingest"]["rows_per_s"], 2)
+    result["chunks_detail"] = chunks
+    result["builds_after_each_chunk"] = {"max_s": max(c["build"]["seconds"] for c in chunks),
+                                         "max_peak_rss_mb": max(c["build"]["peak_rss_mb"] for c in chunks)}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--requests", type=int, default=1_000_000)
@@ -200,6 +297,8 @@ def main() -> int:
     ap.add_argument("--out", default=None)
     ap.add_argument("--keep", default=None, help="keep the generated files and warehouse here")
     ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument("--chunks", type=int, default=1,
+                    help="generate, ingest, build and delete N/K requests at a time (100M: --chunks 10)")
     args = ap.parse_args()
     extra = args.extra if args.extra is not None else min(args.requests // 10, 1_000_000)
     out = Path(args.out or ROOT / "bench" / "results" / f"scale-{args.requests // 1_000_000 or args.requests}"
@@ -209,33 +308,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="tokenomics-scale-") as tmp:
         work = Path(args.keep or tmp)
         work.mkdir(parents=True, exist_ok=True)
-        db, raw, more = work / "wh.duckdb", work / "raw", work / "extra"
-        result: dict = {"requests": args.requests, "days": args.days, "machine": {
+        db, more = work / "wh.duckdb", work / "extra"
+        result: dict = {"requests": args.requests, "days": args.days, "chunks": args.chunks, "machine": {
             "cpus": os.cpu_count(), "python": platform.python_version(), "duckdb": duckdb.__version__,
             "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)}}
-
-        started = time.perf_counter()
-        manifest = generate(raw, DemoConfig(seed=11, requests=args.requests, days=args.days))
-        result["generate_s"] = round(time.perf_counter() - started, 1)
-        files = sorted((raw / "gateway" / "litellm").glob("*.jsonl"))
-        lines = manifest["lines_written"]
-        size_mb = sum(f.stat().st_size for f in files) / 1e6
-        print(f"generated {lines:,} lines ({size_mb:,.0f} MB) in {result['generate_s']} s", file=sys.stderr)
-
-        for source, where in (("litellm-prices", raw / "rate_cards" / "litellm"), ("contracts", raw / "rate_cards"),
-                              ("deployments", raw / "deployments.yaml"), ("nvidia-smi", raw / "telemetry")):
-            child(["--db", str(db), "ingest", "--no-build", source, str(where)])
-        ingest = _quiet(child(["--db", str(db), "ingest", "--no-build", "litellm", *map(str, files)]))
-        bare_s = bare_copy(files, work)
-        result["ingest"] = {"lines": lines, "mb": round(size_mb), **ingest,
-                            "rows_per_s": round(lines / ingest["seconds"])}
-        result["bare_duckdb_copy"] = {"seconds": round(bare_s, 2), "rows_per_s": round(lines / bare_s)}
-        result["ingest_vs_bare"] = round(ingest["seconds"] / bare_s, 2)
-        print(f"ingest {result['ingest']}; bare COPY {result['bare_duckdb_copy']}", file=sys.stderr)
-
-        result["build_full"] = _quiet(child(["--db", str(db), "build", "--full"]))
+        if args.chunks == 1:
+            land_all(db, work, args, result)
+        else:
+            land_chunked(db, work, args, result)
         result["pages"] = page_latency(db, args.repeat)
-        print(f"full build {result['build_full']}; pages {result['pages']}", file=sys.stderr)
+        print(f"pages {result['pages']}", file=sys.stderr)
 
         if extra:
             generate(more, DemoConfig(seed=12, requests=extra, days=2))  # late data: the last two days again
@@ -248,7 +330,7 @@ def main() -> int:
         month = queries_month(db)
         result["tenant_spend_month"] = {"month": month.isoformat(), "tokenomics_marts": ours_tenant_spend(db, month, args.repeat)}
         if not args.no_postgres:
-            result["tenant_spend_month"]["postgres_raw_table"] = postgres_baseline(db, month, args.repeat)
+            result["tenant_spend_month"]["postgres_raw_table"] = postgres_baseline(db, work, month, args.repeat)
             pg = result["tenant_spend_month"]["postgres_raw_table"]
             if "tenant_spend_month" in pg:
                 result["tenant_spend_month"]["postgres_over_ours_p50"] = round(

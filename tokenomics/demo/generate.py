@@ -85,6 +85,8 @@ class DemoConfig:
     bad_rate: float = 0.0003
     duplicate_rate: float = 0.0005
     conflict_rate: float = 0.00003
+    end: datetime = END  # the period ends here (bench/scale.py --chunks generates consecutive periods)
+    gpu_serial: int | None = None  # GPU UUIDs' serial (default: the seed), one fleet across chunks
 
 
 def _tenants(rng: np.random.Generator, cfg: DemoConfig) -> dict:
@@ -152,7 +154,7 @@ def _lognormal_int(rng, median, sigma, n, lo, hi):
 def generate_requests(cfg: DemoConfig) -> pl.DataFrame:
     """The valid traffic, one row per request, with its LiteLLM-logged fields."""
     rng = np.random.default_rng(cfg.seed)
-    start = END - timedelta(days=cfg.days)
+    start = cfg.end - timedelta(days=cfg.days)
     ten = _tenants(rng, cfg)
     n = cfg.requests
     tenant = rng.choice(len(ten["name"]), size=n, p=ten["weight"])
@@ -457,8 +459,9 @@ def write_telemetry(df: pl.DataFrame, out: Path, cfg: DemoConfig) -> int:
     rng = np.random.default_rng(cfg.seed + 2)
     target = out / "telemetry" / "nvidia-smi"
     target.mkdir(parents=True, exist_ok=True)
-    start = (END - timedelta(days=cfg.days)).timestamp()
+    start = (cfg.end - timedelta(days=cfg.days)).timestamp()
     steps = cfg.days * 24 * 3600 // TELEMETRY_STEP_S
+    serial = cfg.seed if cfg.gpu_serial is None else cfg.gpu_serial
     rows = 0
     served = df.filter(pl.col("model_id").is_in(list(CLUSTER_PHYSICS)) & (pl.col("gateway_cache") == "miss"))
     for deployment, phys in CLUSTER_PHYSICS.items():
@@ -484,7 +487,7 @@ def write_telemetry(df: pl.DataFrame, out: Path, cfg: DemoConfig) -> int:
                 "timestamp": when.dt.strftime("%Y/%m/%d %H:%M:%S%.3f"),
                 "name": phys["name"],
                 "pci.bus_id": f"00000000:{0x18 + g * 0x10:02X}:00.0",
-                "uuid": f"GPU-{deployment[-8:]}-{g:02d}-{cfg.seed:04d}-0000-{g:012d}",
+                "uuid": f"GPU-{deployment[-8:]}-{g:02d}-{serial:04d}-0000-{g:012d}",
                 "utilization.gpu [%]": [f"{u} %" for u in util],
                 "utilization.memory [%]": [f"{int(u * 0.6)} %" for u in util],
                 "memory.used [MiB]": [f"{m} MiB" for m in mem_used],
@@ -549,8 +552,8 @@ def generate(out: Path, cfg: DemoConfig = DemoConfig()) -> dict:
         "expected_quarantined": tally["bad"] + tally["conflict"],
         "expected_duplicate": tally["duplicate"],
         "telemetry_rows": telemetry_rows,
-        "period_start": (END - timedelta(days=cfg.days)).isoformat(),
-        "period_end": END.isoformat(),
+        "period_start": (cfg.end - timedelta(days=cfg.days)).isoformat(),
+        "period_end": cfg.end.isoformat(),
     }
     (out / "demo_manifest.json").write_text(json.dumps(manifest, indent=2))
     return manifest
