@@ -84,8 +84,8 @@ def build_steps(output: str) -> dict:
         except ValueError:
             continue
     top = dict(sorted(steps.items(), key=lambda kv: -kv[1])[:8])
-    # publish/<relation> lines break down the publish step: not added again
-    return {"sum": round(sum(v for k, v in steps.items() if not k.startswith("publish/")), 2),
+    # publish/<relation> and ledger/<part> lines break those steps down: not added again
+    return {"sum": round(sum(v for k, v in steps.items() if not k.startswith(("publish/", "ledger/"))), 2),
             **{step: steps.get(step, 0.0) for step in AFTER_PUBLISH}, **top}
 
 

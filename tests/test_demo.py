@@ -50,3 +50,27 @@ def test_ingest_health_freshness_is_the_newest_event_per_source(demo):
     got = dict(con.execute("SELECT source, newest_event FROM mart_ingest_health").fetchall())
     assert expected and all(got[source] == newest for source, newest in expected.items())
     con.close()
+
+
+def test_consecutive_periods_share_one_fleet_and_do_not_overlap(tmp_path):
+    """bench/scale.py --chunks: each period's requests fall inside it, ids differ, GPU UUIDs stay the same."""
+    from datetime import timedelta
+
+    import polars as pl
+
+    from tokenomics.demo.generate import END, DemoConfig, generate_requests, write_telemetry
+
+    early = DemoConfig(seed=11, requests=2_000, days=3, end=END - timedelta(days=3), gpu_serial=11)
+    late = DemoConfig(seed=12, requests=2_000, days=3, gpu_serial=11)
+    first, second = generate_requests(early), generate_requests(late)
+    cut = (END - timedelta(days=3)).timestamp()
+    assert (END - timedelta(days=6)).timestamp() <= first["start"].min() <= first["start"].max() < cut
+    assert cut <= second["start"].min() <= second["start"].max() < END.timestamp()
+    assert not set(first["id"]) & set(second["id"])
+    uuids = []
+    for cfg, df in ((early, first), (late, second)):
+        out = tmp_path / str(cfg.seed)
+        write_telemetry(df, out, cfg)
+        csv = pl.concat([pl.read_csv(f) for f in sorted((out / "telemetry" / "nvidia-smi").glob("*.csv"))])
+        uuids.append(set(csv[" uuid"].str.strip_chars()))
+    assert uuids[0] == uuids[1] and len(uuids[0]) > 1

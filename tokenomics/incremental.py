@@ -32,6 +32,8 @@ from typing import Iterator
 
 import duckdb
 
+from tokenomics.config import timed
+
 _COLUMNS = r"(\w+(?:\s*,\s*\w+)*)"
 _ANNOTATION = re.compile(rf"^--\s*incremental:\s*(\w+)\s+by\s+(run|day|month)(?:\s*,\s*summing\s+{_COLUMNS})?"
                          rf"(?:\s*;\s*min\s+{_COLUMNS})?(?:\s*;\s*max\s+{_COLUMNS})?"
@@ -221,12 +223,14 @@ def append_deferred(con: duckdb.DuckDBPyConnection, models: list[str], when) -> 
             stale = [r for r in pending if r not in held]
             if stale:  # published by an earlier build that did not get this far
                 _run_keys(con, stale)
-                with _shadowed(con, _grain_shadows(db, "run")):
+                with _shadowed(con, _grain_shadows(db, "run")), timed(f"ledger/{name}/reprice"):
                     con.execute(f"INSERT INTO {kept} BY NAME {select}")
             _run_keys(con, pending)
-            replace_keys(con, target, kept, "run_id", "run")
+            with timed(f"ledger/{name}/replace"):
+                replace_keys(con, target, kept, "run_id", "run")
         con.execute("INSERT OR IGNORE INTO ledger_built_runs SELECT key, ? FROM _inc_keys_run", [when])
-        con.execute("COMMIT")
+        with timed("ledger/commit"):
+            con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
