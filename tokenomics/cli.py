@@ -35,7 +35,7 @@ def _progress(result) -> None:
 
 
 def cmd_ingest(args) -> int:
-    from ingest import runner
+    runner = _sources()
     from tokenomics.warehouse import build_models, open_warehouse
 
     con = open_warehouse(args.db)
@@ -70,7 +70,7 @@ DEMO_LAYOUT = (
 
 def build_demo(out: Path, db: Path, seed: int, requests: int, days: int) -> dict:
     """Generate the demo files, ingest them through the real sources, build the models."""
-    from ingest import runner
+    runner = _sources()
     from tokenomics.demo.generate import DemoConfig, generate
     from tokenomics.warehouse import build_models, open_warehouse
 
@@ -133,10 +133,19 @@ def cmd_serve(args) -> int:
     return serve(db_path(args.db), args.port)
 
 
-def cmd_sources(args) -> int:
-    from ingest.runner import REGISTRY
+def _sources():
+    """The ingest runner with every source registered (imported by the commands that ingest only: a build
+    or an export does not pay for loading every source's parsers)."""
+    import ingest  # noqa: F401  (registers sources)
+    from ingest import runner
 
-    print(_table([[s.name, ", ".join(s.patterns), s.description] for s in REGISTRY.values()],
+    return runner
+
+
+def cmd_sources(args) -> int:
+    registry = _sources().REGISTRY
+
+    print(_table([[s.name, ", ".join(s.patterns), s.description] for s in registry.values()],
                  ["source", "files", "format"]))
     return 0
 
@@ -265,7 +274,6 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    import ingest  # noqa: F401  (registers sources)
     return args.func(args)
 
 

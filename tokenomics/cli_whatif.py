@@ -8,8 +8,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from pricing.perf.catalogue import ENGINES
-from pricing.perf.costs import TIERS
+from pricing.perf.names import ENGINES, TIERS
 
 
 def _money(text: str) -> Decimal:

@@ -9,8 +9,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 DATA = Path(__file__).parent / "data"
-DTYPES = ("bf16", "fp8", "int8", "fp4")
-ENGINES = ("vllm", "trtllm", "sglang")  # serving engines with calibration data
 
 
 class Gpu(BaseModel):

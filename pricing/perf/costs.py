@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from pricing.perf.catalogue import catalogue
+from pricing.perf.names import TIERS
 
-TIERS = ("on_demand", "reserved_1y", "owned")
 HOURS_PER_YEAR = Decimal(8760)
 
 

@@ -8,10 +8,11 @@ import numpy as np
 import polars as pl
 
 from pricing.perf import physics
-from pricing.perf.catalogue import ENGINES, Model, catalogue, resolve_gpu, resolve_model
+from pricing.perf.catalogue import Model, catalogue, resolve_gpu, resolve_model
 from pricing.perf.costs import usd_per_gpu_hour
 from pricing.perf.fit import coefficient_key
 from pricing.perf.model import calibration, predict
+from pricing.perf.names import ENGINES
 
 DEFAULT_CONCURRENCIES = (1, 2, 4, 6, 8, 12, 16, 24, 32, 40, 48, 64, 80, 96, 128, 160, 192, 256, 320, 384,
                          448, 512, 640, 768, 896, 1024, 1280, 1536, 1792, 2048)
