@@ -16,15 +16,16 @@ from pathlib import Path
 from typing import Iterator
 
 from ingest import s3
-from ingest.runner import FileResult, LoadContext, Source, object_loaded_by, record_run
+from ingest.runner import FileResult, LoadContext, Source, objects_loaded_by, record_run
 
 BUNDLE = int(os.environ.get("TOKENOMICS_DOCUMENT_BUNDLE", 2000))
 DOWNLOADERS = 8
+LOOKUP = 50_000  # listed objects checked against the manifest per query
 
 
 def ingest_documents(con, source: Source, items: list, options: dict, run_id: str, progress=None) -> list[FileResult]:
     """items: local Paths and S3Objects whose names match the source's document patterns."""
-    fresh = [item for item in items if not _listed_before(con, source, item)]
+    fresh = _not_loaded_before(con, source, items)
     results = []
     if len(fresh) < len(items):
         results.append(FileResult(source.name, _label(items, len(items) - len(fresh)), "skipped_already_ingested",
@@ -34,10 +35,14 @@ def ingest_documents(con, source: Source, items: list, options: dict, run_id: st
     return results
 
 
-def _listed_before(con, source: Source, item) -> bool:
-    if isinstance(item, s3.S3Object):
-        return object_loaded_by(con, source.name, item) is not None
-    return False  # local files are recognised by their bytes, after reading them
+def _not_loaded_before(con, source: Source, items: list) -> list:
+    """The items to fetch: S3 objects whose version was loaded before are left out, looked up LOOKUP at a
+    time; local files are recognised by their bytes, after reading them."""
+    objects = [item for item in items if isinstance(item, s3.S3Object)]
+    loaded: set[str] = set()
+    for start in range(0, len(objects), LOOKUP):
+        loaded.update(objects_loaded_by(con, source.name, objects[start:start + LOOKUP]))
+    return [item for item in items if not (isinstance(item, s3.S3Object) and item.uri in loaded)]
 
 
 def _bundles(items: list) -> Iterator[list]:
@@ -89,10 +94,9 @@ def _load_bundle(con, source: Source, bundle: list, options: dict, run_id: str, 
         counts = source.documents(con, [(uri, body) for uri, body, _ in keep], ctx)
         if not counts.reconciles():
             raise RuntimeError(f"row accounting does not add up for {label}: {counts}")
-        now = datetime.now(timezone.utc)
-        for (uri, body, digest) in keep:
-            con.execute("INSERT INTO ingest_manifest VALUES (?, ?, ?, ?, ?, ?)",
-                        [source.name, digest, uri, len(body), run_id, now])
+        con.execute("INSERT INTO ingest_manifest SELECT ?, unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+                    " unnest(?::BIGINT[]), ?, ?", [source.name, [d for *_, d in keep], [u for u, *_ in keep],
+                                                   [len(b) for _, b, _ in keep], run_id, datetime.now(timezone.utc)])
         message = f"{len(keep)} documents" + (f"; {skipped} with bytes ingested before" if skipped else "")
         result = FileResult(source.name, label, "loaded", counts, message)
         record_run(con, run_id, result, bundle_digest, started)

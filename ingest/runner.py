@@ -313,9 +313,19 @@ def _pull(con, source: Source, url: str, options: dict, run_id: str, on_file) ->
 
 def object_loaded_by(con, source: str, obj: s3.S3Object) -> str | None:
     """The run that loaded this object version (same key, size, and not modified since), if any."""
-    row = con.execute("SELECT run_id FROM ingest_manifest WHERE source = ? AND uri = ? AND bytes = ?"
-                      " AND ingested_at >= ?", [source, obj.uri, obj.size, obj.last_modified]).fetchone()
-    return row[0] if row else None
+    return objects_loaded_by(con, source, [obj]).get(obj.uri)
+
+
+def objects_loaded_by(con, source: str, objects: list[s3.S3Object]) -> dict[str, str]:
+    """uri → run for those of the objects whose version was loaded before: one query for a whole listing
+    (a re-run over a prefix of a million per-request documents asked a million questions)."""
+    if not objects:
+        return {}
+    return dict(con.execute(
+        "SELECT o.uri, max(m.run_id) FROM (SELECT unnest(?::VARCHAR[]) AS uri, unnest(?::BIGINT[]) AS bytes,"
+        " unnest(?::TIMESTAMPTZ[]) AS modified) o JOIN ingest_manifest m ON m.source = ? AND m.uri = o.uri"
+        " AND m.bytes = o.bytes AND m.ingested_at >= o.modified GROUP BY o.uri",
+        [[o.uri for o in objects], [o.size for o in objects], [o.last_modified for o in objects], source]).fetchall())
 
 
 def _ingest_object(con, source: Source, obj, options: dict | None, run_id: str, progress=None) -> FileResult:

@@ -58,7 +58,8 @@ def test_local_documents_load_in_bundles_exactly_once(warehouse, tmp_path, monke
     assert warehouse.execute("SELECT count(*) FROM raw_requests").fetchone()[0] == 5
 
 
-def test_s3_documents_are_listed_bundled_and_not_downloaded_twice(warehouse, s3_endpoint):
+def test_s3_documents_are_listed_bundled_and_not_downloaded_twice(warehouse, s3_endpoint, monkeypatch):
+    monkeypatch.setattr(ingest.documents, "LOOKUP", 3)  # the listing is checked against the manifest 3 at a time
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="litellm-logs")
     for key, body in DOCS.items():
@@ -74,3 +75,9 @@ def test_s3_documents_are_listed_bundled_and_not_downloaded_twice(warehouse, s3_
     later = ingest_paths(warehouse, "litellm", ["s3://litellm-logs/2026/"])
     assert [r.status for r in later] == ["skipped_already_ingested", "loaded"]
     assert later[1].counts.loaded == 1 and later[1].uri.endswith("h.json")
+    # an object overwritten under its old key is fetched again; the other 7 (b–g, h) still are not
+    s3.put_object(Bucket="litellm-logs", Key="2026/01/01/a.json", Body=json.dumps(_doc("a2"), indent=2).encode())
+    rewritten = ingest_paths(warehouse, "litellm", ["s3://litellm-logs/2026/"])
+    assert [r.status for r in rewritten] == ["skipped_already_ingested", "loaded"]
+    assert "7 documents unchanged" in rewritten[0].message and rewritten[1].uri.endswith("/a.json")
+    assert rewritten[1].counts.loaded == 1
