@@ -3,13 +3,16 @@
 Finding them means scanning every stored (source, request_id).  For a small warehouse that scan is cheap
 and is done per piece, from the piece's own ids.  Once the warehouse is large (PREPASS_ROWS stored
 requests), a multi-piece input is first read once for its ids alone and looked up once: a 1M-row file
-into 110M stored requests took minutes as 20 scans, and takes one scan and a light pass over the file."""
+into 110M stored requests took minutes as 20 scans, and takes one scan and a light pass over the file.
+The sources landed in Python batches (Bedrock, mapped files, LiteLLM_SpendLogs: ingest/requests.land) do
+the same once their own source holds PREPASS_ROWS requests: the input's ids first, then every batch
+joins _known."""
 
 from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import duckdb
 
@@ -28,6 +31,14 @@ def stored_requests(con: duckdb.DuckDBPyConnection) -> int:
 
 def worth_prepass(con: duckdb.DuckDBPyConnection, pieces: int) -> bool:
     return pieces > 1 and stored_requests(con) >= PREPASS_ROWS
+
+
+def worth_looking_up_once(con: duckdb.DuckDBPyConnection, source: str) -> bool:
+    """For the sources landed in Python batches (ingest/requests.land): a batch's lookup reads only its
+    source's stored rows (DuckDB skips row groups of other sources), so the source's own size decides.
+    The run ledger gives it without a scan."""
+    return con.execute("SELECT coalesce(sum(rows_loaded), 0) FROM ingest_runs WHERE source = ? AND status = 'loaded'",
+                       [source]).fetchone()[0] >= PREPASS_ROWS
 
 
 def look_up_input(con: duckdb.DuckDBPyConnection, collect: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
@@ -50,6 +61,18 @@ def look_up_input(con: duckdb.DuckDBPyConnection, collect: Callable[[duckdb.Duck
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _found")
         finally:
             con.unregister("_found")
+
+
+def add_ids(cursor: duckdb.DuckDBPyConnection, source: str, ids: Iterable[str], chunk: int = 100_000) -> None:
+    """Append an input's request ids to the cursor's _input_ids, chunk by chunk (for a look_up_input collect)."""
+    batch: list[str] = []
+    for rid in ids:
+        batch.append(rid)
+        if len(batch) >= chunk:
+            cursor.execute("INSERT INTO _input_ids SELECT ?, unnest(?::VARCHAR[])", [source, batch])
+            batch = []
+    if batch:
+        cursor.execute("INSERT INTO _input_ids SELECT ?, unnest(?::VARCHAR[])", [source, batch])
 
 
 def look_up(con: duckdb.DuckDBPyConnection) -> None:

@@ -33,8 +33,31 @@ def _row(r: GatewayRequest) -> dict:
             "reported_cost_usd": None if r.reported_cost_usd is None else str(r.reported_cost_usd)}
 
 
-def land(con, ctx: LoadContext, records: list[tuple[int | None, str, GatewayRequest]]) -> Counts:
-    """Insert validated records; returns loaded / duplicate / quarantined (conflict) counts."""
+# each landing row's outcome against the stored rows it can collide with ({stored}: raw_requests, or the
+# input's _known when its collisions were looked up once) and the rows before it in the batch
+_OUTCOME = """
+    WITH ranked AS (
+        SELECT l._i, l.line_no, l.request_id, l.row_hash, l.raw,
+            first_value(l.row_hash) OVER (PARTITION BY l.request_id ORDER BY l._i) AS first_hash,
+            row_number() OVER (PARTITION BY l.request_id ORDER BY l._i) AS nth,
+            e.row_hash AS loaded_hash
+        FROM _landing l
+        LEFT JOIN {stored} e ON e.source = $source AND e.request_id = l.request_id
+    )
+    SELECT _i, line_no, raw, request_id,
+        CASE WHEN loaded_hash = row_hash OR (loaded_hash IS NULL AND nth > 1 AND row_hash = first_hash)
+                 THEN 'duplicate'
+             WHEN loaded_hash IS NOT NULL OR nth > 1 THEN 'conflict'
+             ELSE 'new' END AS outcome
+    FROM ranked"""
+
+
+def land(con, ctx: LoadContext, records: list[tuple[int | None, str, GatewayRequest]], known: bool = False) -> Counts:
+    """Insert validated records; returns loaded / duplicate / quarantined (conflict) counts.
+
+    known: the input's stored collisions were looked up once (ingest/known.py: _known, _repeated), so this
+    batch joins _known instead of scanning every stored request id; its rows whose id comes again later
+    in the input join _known as they land."""
     counts = Counts()
     if not records:
         return counts
@@ -46,21 +69,8 @@ def land(con, ctx: LoadContext, records: list[tuple[int | None, str, GatewayRequ
     batch = pl.DataFrame(rows, infer_schema_length=None, schema_overrides={"line_no": pl.Int64})
     con.register("_landing", batch)
     try:
-        outcome = con.execute("""
-            WITH ranked AS (
-                SELECT l._i, l.line_no, l.request_id, l.row_hash, l.raw,
-                    first_value(l.row_hash) OVER (PARTITION BY l.request_id ORDER BY l._i) AS first_hash,
-                    row_number() OVER (PARTITION BY l.request_id ORDER BY l._i) AS nth,
-                    e.row_hash AS loaded_hash
-                FROM _landing l
-                LEFT JOIN raw_requests e ON e.source = $source AND e.request_id = l.request_id
-            )
-            SELECT _i, line_no, raw, request_id,
-                CASE WHEN loaded_hash = row_hash OR (loaded_hash IS NULL AND nth > 1 AND row_hash = first_hash)
-                         THEN 'duplicate'
-                     WHEN loaded_hash IS NOT NULL OR nth > 1 THEN 'conflict'
-                     ELSE 'new' END AS outcome
-            FROM ranked""", {"source": ctx.source}).pl()
+        outcome = con.execute(_OUTCOME.format(stored="_known" if known else "raw_requests"),
+                              {"source": ctx.source}).pl()
         new = outcome.filter(pl.col("outcome") == "new")["_i"].to_list()
         con.execute("""
             INSERT INTO raw_requests BY NAME
@@ -70,6 +80,12 @@ def land(con, ctx: LoadContext, records: list[tuple[int | None, str, GatewayRequ
                 output_tokens, reasoning_tokens, status, is_stream, ttft_ms, latency_ms, gateway_cache,
                 reported_cost_usd::DECIMAL(38, 12) AS reported_cost_usd, $run_id AS run_id
             FROM _landing WHERE list_contains($new, _i)""", {"source": ctx.source, "run_id": ctx.run_id, "new": new})
+        if known:
+            con.execute("""
+                INSERT INTO _known
+                SELECT $source, request_id, row_hash FROM _landing
+                WHERE list_contains($new, _i) AND request_id IN (SELECT request_id FROM _repeated WHERE source = $source)
+                """, {"source": ctx.source, "new": new})
     finally:
         con.unregister("_landing")
     conflicts = outcome.filter(pl.col("outcome") == "conflict")

@@ -4,9 +4,21 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
+
+import ingest.bedrock
+import ingest.known
 from ingest.runner import ingest_paths
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bedrock" / "invocations-2026-11-03.json.gz"
+# stored collisions looked up per batch (a small warehouse) or once per file after reading its ids (a large one)
+LOOKUPS = pytest.mark.parametrize("prepass_rows", [10**12, 0], ids=["lookup-per-batch", "lookup-once-per-file"])
+
+
+@pytest.fixture()
+def lookup(monkeypatch, prepass_rows):
+    monkeypatch.setattr(ingest.bedrock, "BATCH_LINES", 2)
+    monkeypatch.setattr(ingest.known, "PREPASS_ROWS", prepass_rows)
 
 
 def _by_id(con):
@@ -31,7 +43,8 @@ def test_invocations_land_with_bedrock_token_semantics(warehouse):
     assert body[0] == 0
 
 
-def test_tenant_map_and_exactly_once(warehouse, tmp_path):
+@LOOKUPS
+def test_tenant_map_and_exactly_once(warehouse, tmp_path, lookup):
     mapping = tmp_path / "tenants.yaml"
     mapping.write_text("'arn:aws:sts::123456789012:assumed-role/globex-*': globex\n")
     ingest_paths(warehouse, "bedrock", [FIXTURE], {"tenant_map": str(mapping)})
@@ -42,7 +55,8 @@ def test_tenant_map_and_exactly_once(warehouse, tmp_path):
     assert (again.counts.read, again.counts.duplicate, again.counts.loaded) == (2, 2, 0)
 
 
-def test_hostile_lines_and_truncated_gzip(warehouse, tmp_path):
+@LOOKUPS
+def test_hostile_lines_and_truncated_gzip(warehouse, tmp_path, lookup):
     good = gzip.decompress(FIXTURE.read_bytes()).decode().splitlines()
     first = json.loads(good[0])
     conflict = dict(first, output=dict(first["output"], outputTokenCount=999))   # same id, different content

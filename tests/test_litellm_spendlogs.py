@@ -5,6 +5,8 @@ import json
 import pytest
 import sqlalchemy as sa
 
+import ingest.known
+import ingest.litellm_spendlogs
 from ingest.runner import ingest_paths
 
 DDL = '''
@@ -86,3 +88,27 @@ def test_unreachable_database_is_a_recorded_failure(warehouse):
     [r] = ingest_paths(warehouse, "litellm-spendlogs", ["postgresql://nobody:secret@127.0.0.1:1/none"])
     assert r.status == "failed" and "secret" not in r.uri
     assert warehouse.execute("SELECT status FROM ingest_runs").fetchone()[0] == "failed"
+
+
+@pytest.mark.parametrize("prepass_rows", [10**12, 0], ids=["lookup-per-batch", "lookup-once-per-pull"])
+def test_both_lookups_give_the_same_pull(warehouse, gateway_db, postgres_url, monkeypatch, prepass_rows):
+    """Batches of 2: a large warehouse reads the pull window's ids first and looks them up once
+    (ingest/known.py); a small one looks up every batch. Same rows, duplicates and conflicts either way."""
+    monkeypatch.setattr(ingest.litellm_spendlogs, "BATCH", 2)
+    monkeypatch.setattr(ingest.known, "PREPASS_ROWS", prepass_rows)
+    _insert(gateway_db, [_row(f"r{i}", f"2026-11-03 10:{10 * i:02d}:00.000") for i in range(1, 6)])
+    [first] = ingest_paths(warehouse, "litellm-spendlogs", [postgres_url])
+    assert (first.counts.read, first.counts.loaded) == (5, 5)
+    # r5 is changed after we loaded it; r6 and r7 are new; the overlap hour re-reads r1..r5
+    with gateway_db.begin() as db:
+        db.execute(sa.text('UPDATE "LiteLLM_SpendLogs" SET completion_tokens = completion_tokens + 7'
+                           " WHERE request_id = 'r5'"))
+    _insert(gateway_db, [_row("r6", "2026-11-03 11:00:00.000"), _row("r7", "2026-11-03 11:05:00.000")])
+    [second] = ingest_paths(warehouse, "litellm-spendlogs", [postgres_url])
+    counts = second.counts
+    assert (counts.read, counts.loaded, counts.duplicate, counts.quarantined) == (7, 2, 4, 1)
+    assert warehouse.execute("SELECT count(*), count(DISTINCT request_id) FROM raw_requests").fetchone() == (7, 7)
+    [reason] = warehouse.execute("SELECT reason FROM quarantine").fetchone()
+    assert "r5 was already loaded with different content" in reason
+    assert warehouse.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('_known', '_repeated')"
+                             ).fetchone()[0] == 0  # the lookup tables are gone after the pull

@@ -3,10 +3,13 @@
 import json
 
 import polars as pl
+import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+import ingest.known
+import ingest.mapped
 from ingest.runner import ingest_paths
 
 MAPPING = {"name": "acme-gw", "format": "jsonl", "input_includes_cached": True, "defaults": {"provider": "openai"},
@@ -101,3 +104,22 @@ def test_fuzzed_rows_never_crash_and_always_add_up(warehouse, tmp_path_factory, 
     assert r.status in ("loaded", "skipped_already_ingested")
     c = r.counts
     assert c.read == c.loaded + c.quarantined + c.duplicate
+
+
+@pytest.mark.parametrize("prepass_rows", [10**12, 0], ids=["lookup-per-batch", "lookup-once-per-file"])
+def test_both_lookups_give_the_same_counts(warehouse, tmp_path, monkeypatch, prepass_rows):
+    """Batches of 2; a large warehouse reads the file's ids first and looks them up once (ingest/known.py)."""
+    monkeypatch.setattr(ingest.mapped, "BATCH", 2)
+    monkeypatch.setattr(ingest.known, "PREPASS_ROWS", prepass_rows)
+    opts = _mapping(tmp_path)
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text("".join(json.dumps(dict(ROW, id=i)) + "\n" for i in ("r1", "r2")))
+    second.write_text("".join(json.dumps(row) + "\n" for row in (
+        dict(ROW, id="r3"), dict(ROW, id="r1"),                  # batch 1: new, a duplicate of the earlier file
+        dict(ROW, id="r4"), dict(ROW, id="r2", duration_ms=9),   # batch 2: new, a conflict with the earlier file
+        dict(ROW, id="r3"), dict(ROW, id="r5"))))                # batch 3: repeats batch 1 (duplicate), new
+    ingest_paths(warehouse, "mapped", [first], opts)
+    [r] = ingest_paths(warehouse, "mapped", [second], opts)
+    c = r.counts
+    assert (c.read, c.loaded, c.duplicate, c.quarantined) == (6, 3, 2, 1)
+    assert warehouse.execute("SELECT count(*), count(DISTINCT request_id) FROM raw_requests").fetchone() == (5, 5)

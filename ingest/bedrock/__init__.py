@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from ingest import known
 from ingest.records import Candidate, validate
 from ingest.requests import land, pseudonym
 from ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
@@ -121,33 +122,51 @@ def load(con, path: Path, ctx: LoadContext) -> Counts:
     tenant_of = tenant_resolver(ctx.options.get("tenant_map"))
     total = Counts()
     batch: list[Candidate] = []
+    # a large warehouse: read the file's ids first and look them up once, not once per batch
+    prepass = known.worth_looking_up_once(con, ctx.source)
+    if prepass:
+        known.look_up_input(con, _file_ids(path, ctx.source))
 
     def flush():
         good, counts = validate(batch, ctx, con)
-        landed = land(con, ctx, [(c.line_no, c.raw, recs[0]) for c, recs in good])
+        landed = land(con, ctx, [(c.line_no, c.raw, recs[0]) for c, recs in good], known=prepass)
         total.add(counts, landed)
         batch.clear()
 
-    for line_no, raw, broken in _lines(path):
-        if broken:
-            total.read += 1
-            total.quarantined += quarantine_rows(con, ctx, [(line_no, "", broken)])
-            continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            total.read += 1
-            total.quarantined += quarantine_rows(con, ctx, [(line_no, raw[:2000].decode("utf-8", "replace"),
-                                                            f"invalid UTF-8: {exc.reason}")])
-            continue
-        if not text.strip():
-            continue
-        batch.append(Candidate(line_no, _redacted(text),
-                               lambda text=text: [_record(text).canonical(tenant_of)]))
-        if len(batch) >= BATCH_LINES:
-            flush()
-    flush()
+    with known.scope(con):
+        for line_no, raw, broken in _lines(path):
+            if broken:
+                total.read += 1
+                total.quarantined += quarantine_rows(con, ctx, [(line_no, "", broken)])
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                total.read += 1
+                total.quarantined += quarantine_rows(con, ctx, [(line_no, raw[:2000].decode("utf-8", "replace"),
+                                                                f"invalid UTF-8: {exc.reason}")])
+                continue
+            if not text.strip():
+                continue
+            batch.append(Candidate(line_no, _redacted(text),
+                                   lambda text=text: [_record(text).canonical(tenant_of)]))
+            if len(batch) >= BATCH_LINES:
+                flush()
+        flush()
     return total
+
+
+def _file_ids(path: Path, source: str):
+    """Fills the lookup cursor's _input_ids with the file's requestIds (lines that do not parse have none)."""
+    def ids():
+        for _, raw, broken in _lines(path):
+            try:
+                rid = None if broken else json.loads(raw).get("requestId")
+            except (ValueError, AttributeError):
+                continue
+            if isinstance(rid, str) and rid:
+                yield rid
+    return lambda cursor: known.add_ids(cursor, source, ids())
 
 
 def _redacted(text: str) -> dict | str:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ingest import known
 from ingest.records import Candidate, validate
 from ingest.requests import land, pseudonym
 from ingest.runner import Counts, LoadContext, Source, register
@@ -89,7 +90,11 @@ def _utc(value: datetime) -> datetime:
 
 def pull(con, url: str, ctx: LoadContext) -> Counts:
     """Keyset-paginate rows newer than what we have (minus an overlap), batch by batch, one
-    transaction per batch — a crash loses at most the batch in flight, and a re-run redoes it."""
+    transaction per batch — a crash loses at most the batch in flight, and a re-run redoes it.
+
+    The pull stops at the newest row present when it starts (later rows wait for the next pull).  Once
+    this source holds PREPASS_ROWS requests (ingest/known.py) the window's ids are read first and looked
+    up once, instead of every batch scanning all of the source's stored ids."""
     import sqlalchemy as sa
 
     since = ctx.options.get("since") or con.execute(
@@ -97,12 +102,23 @@ def pull(con, url: str, ctx: LoadContext) -> Counts:
     since = (since - OVERLAP) if since else datetime(1970, 1, 1, tzinfo=timezone.utc)
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), pool_pre_ping=True)
     total, key = Counts(), (since.replace(tzinfo=None), "")
-    query = sa.text(f'SELECT {", ".join(COLUMNS)} FROM "LiteLLM_SpendLogs" '
-                    'WHERE ("startTime", request_id) > (:t, :id) ORDER BY "startTime", request_id LIMIT :n')
+    window = '("startTime", request_id) > (:t, :id) AND ("startTime", request_id) <= (:bt, :bid)'
+    newest = sa.text('SELECT "startTime", request_id FROM "LiteLLM_SpendLogs" WHERE ("startTime", request_id) > (:t, :id)'
+                     ' ORDER BY "startTime" DESC, request_id DESC LIMIT 1')
+    page = sa.text(f'SELECT {", ".join(COLUMNS)} FROM "LiteLLM_SpendLogs" WHERE {window}'
+                   ' ORDER BY "startTime", request_id LIMIT :n')
+    ids = sa.text(f'SELECT request_id FROM "LiteLLM_SpendLogs" WHERE {window}').execution_options(stream_results=True)
     try:
-        with engine.connect() as db:
+        with engine.connect() as db, known.scope(con):
+            top = db.execute(newest, {"t": key[0], "id": key[1]}).first()
+            if top is None:
+                return total
+            bound = {"bt": top[0], "bid": top[1]}
+            prepass = known.worth_looking_up_once(con, ctx.source)
+            if prepass:
+                known.look_up_input(con, _window_ids(db, ids, {"t": key[0], "id": key[1], **bound}, ctx.source))
             while True:
-                rows = db.execute(query, {"t": key[0], "id": key[1], "n": BATCH}).mappings().all()
+                rows = db.execute(page, {"t": key[0], "id": key[1], **bound, "n": BATCH}).mappings().all()
                 if not rows:
                     return total
                 key = (rows[-1]["startTime"], rows[-1]["request_id"])
@@ -111,7 +127,8 @@ def pull(con, url: str, ctx: LoadContext) -> Counts:
                     batch = [Candidate(None, _safe(r), lambda r=r: [SpendLogRow.model_validate(_decoded(r)).canonical()])
                              for r in rows]
                     good, counts = validate(batch, ctx, con)
-                    landed = land(con, ctx, [(None, json.dumps(c.raw, default=str), recs[0]) for c, recs in good])
+                    landed = land(con, ctx, [(None, json.dumps(c.raw, default=str), recs[0]) for c, recs in good],
+                                  known=prepass)
                     con.execute("COMMIT")
                 except Exception:
                     con.execute("ROLLBACK")
@@ -119,6 +136,14 @@ def pull(con, url: str, ctx: LoadContext) -> Counts:
                 total.add(counts, landed)
     finally:
         engine.dispose()
+
+
+def _window_ids(db, ids, params: dict, source: str):
+    """Fills the lookup cursor's _input_ids with the window's request ids, streamed from PostgreSQL.
+
+    Rows committed in PostgreSQL after this read but inside the window are new to us: a row we stored
+    was in the table when we stored it, so it is in this read (SpendLogs rows are keyed by request_id)."""
+    return lambda cursor: known.add_ids(cursor, source, (rid for (rid,) in db.execute(ids, params)))
 
 
 def _decoded(row) -> dict:

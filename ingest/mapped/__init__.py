@@ -15,6 +15,7 @@ import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from ingest import known
 from ingest.records import Candidate, validate
 from ingest.requests import land, pseudonym
 from ingest.runner import Counts, LoadContext, Source, register
@@ -111,21 +112,39 @@ def load(con, path: Path, ctx: LoadContext) -> Counts:
     m = Mapping.model_validate(yaml.safe_load(Path(ctx.options["mapping"]).read_text()))
     total = Counts()
     batch: list[Candidate] = []
+    source = f"mapped:{m.name}"
+    # a large warehouse: read the file's ids first and look them up once, not once per batch
+    prepass = known.worth_looking_up_once(con, ctx.source)
+    if prepass:
+        known.look_up_input(con, _file_ids(path, m, source))
 
     def flush():
         good, counts = validate(batch, ctx, con)
-        landed = land(con, replace(ctx, source=f"mapped:{m.name}"),
-                      [(c.line_no, str(c.raw), recs[0]) for c, recs in good])
+        landed = land(con, replace(ctx, source=source), [(c.line_no, str(c.raw), recs[0]) for c, recs in good],
+                      known=prepass)
         total.add(counts, landed)
         batch.clear()
 
-    for line_no, row in _rows(path, m.format):
-        batch.append(Candidate(line_no, _privacy_safe(row, m),
-                               lambda row=row: [_refuse_unparsable(row) or canonical(row, m)]))
-        if len(batch) >= BATCH:
-            flush()
-    flush()
+    with known.scope(con):
+        for line_no, row in _rows(path, m.format):
+            batch.append(Candidate(line_no, _privacy_safe(row, m),
+                                   lambda row=row: [_refuse_unparsable(row) or canonical(row, m)]))
+            if len(batch) >= BATCH:
+                flush()
+        flush()
     return total
+
+
+def _file_ids(path: Path, m: Mapping, source: str):
+    """Fills the lookup cursor's _input_ids with the file's request ids (as canonical() reads them)."""
+    column = m.columns.get("request_id")
+
+    def ids():
+        for _, row in _rows(path, m.format):
+            rid = _get(row, column) if column else None
+            if rid not in (None, ""):
+                yield str(rid)
+    return lambda cursor: known.add_ids(cursor, source, ids())
 
 
 def _rows(path: Path, fmt: str):
