@@ -26,7 +26,11 @@ CARD_COLS = ("provider VARCHAR, model VARCHAR, service_tier VARCHAR, min_input_t
              "valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ, uncached_input_usd_per_mtok DECIMAL(18,6), "
              "cache_read_usd_per_mtok DECIMAL(18,6), cache_write_5m_usd_per_mtok DECIMAL(18,6), "
              "cache_write_1h_usd_per_mtok DECIMAL(18,6), output_usd_per_mtok DECIMAL(18,6), "
-             "reasoning_usd_per_mtok DECIMAL(18,6)")
+             "reasoning_usd_per_mtok DECIMAL(18,6), "
+             # staging's integer µ$ per 1M tokens, derived from the prices as stg_rate_cards does
+             + ", ".join(f"{c}_micro_per_mtok BIGINT GENERATED ALWAYS AS (({c}_usd_per_mtok * 1000000)::BIGINT) VIRTUAL"
+                         for c in ("uncached_input", "cache_read", "cache_write_5m", "cache_write_1h", "output",
+                                   "reasoning")))
 FROM = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 

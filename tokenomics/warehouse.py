@@ -62,16 +62,19 @@ def connect(path: str | Path | None = None, *, read_only: bool = False,
     con.execute("SET enable_progress_bar = false")
     # in_scope(list, value): a NULL list means "no restriction" — how every query applies filters and access
     con.execute("CREATE TEMP MACRO in_scope(allowed, value) AS (allowed IS NULL OR list_contains(allowed, value))")
-    # token_cost(tokens…, prices…): USD for six token buckets at $/1M prices; NULL (unpriced, never $0) when a
-    # bucket that has tokens has no price.  Buckets: uncached input, cache read, 5m write, 1h write, output,
-    # reasoning.
+    # token_cost(tokens…, prices…): USD for six token buckets at prices in integer micro-dollars per 1M tokens
+    # (stg_rate_cards' *_micro_per_mtok); NULL (unpriced, never $0) when a bucket that has tokens has no price.
+    # Buckets: uncached input, cache read, 5m write, 1h write, output, reasoning.  tokens × µ$/1M is an exact
+    # integer number of pico-dollars (128-bit: token sums over a period fit too), scaled once at the end.
     con.execute("""CREATE TEMP MACRO token_cost(t_in, t_read, t_w5, t_w1h, t_out, t_reason,
                                                p_in, p_read, p_w5, p_w1h, p_out, p_reason) AS
         CASE WHEN (t_in > 0 AND p_in IS NULL) OR (t_read > 0 AND p_read IS NULL) OR (t_w5 > 0 AND p_w5 IS NULL)
               OR (t_w1h > 0 AND p_w1h IS NULL) OR (t_out > 0 AND p_out IS NULL) OR (t_reason > 0 AND p_reason IS NULL)
              THEN NULL
-        ELSE (t_in * coalesce(p_in, 0) + t_read * coalesce(p_read, 0) + t_w5 * coalesce(p_w5, 0)
-              + t_w1h * coalesce(p_w1h, 0) + t_out * coalesce(p_out, 0) + t_reason * coalesce(p_reason, 0)) * 0.000001
+        ELSE ((t_in::HUGEINT * coalesce(p_in, 0) + t_read::HUGEINT * coalesce(p_read, 0)
+               + t_w5::HUGEINT * coalesce(p_w5, 0) + t_w1h::HUGEINT * coalesce(p_w1h, 0)
+               + t_out::HUGEINT * coalesce(p_out, 0) + t_reason::HUGEINT * coalesce(p_reason, 0))
+              * 0.000000000001)::DECIMAL(38, 12)
         END""")
     return con
 

@@ -24,6 +24,8 @@ priced AS (
         rc.min_input_tokens AS rate_context_tier,
         rc.uncached_input_usd_per_mtok, rc.cache_read_usd_per_mtok, rc.cache_write_5m_usd_per_mtok,
         rc.cache_write_1h_usd_per_mtok, rc.output_usd_per_mtok, rc.reasoning_usd_per_mtok,
+        rc.uncached_input_micro_per_mtok, rc.cache_read_micro_per_mtok, rc.cache_write_5m_micro_per_mtok,
+        rc.cache_write_1h_micro_per_mtok, rc.output_micro_per_mtok, rc.reasoning_micro_per_mtok,
         rc.provider IS NOT NULL AS has_card
     FROM req
     -- equality keys + ranges without OR, so DuckDB hash-joins on the keys (an OR turns it into a nested loop);
@@ -98,17 +100,18 @@ classified AS (
     FROM priced p
 ),
 -- Money in integer pico-dollars (1e-12 USD) until the last step: tokens (≤ 10M per bucket) × price in
--- micro-dollars per 1M tokens (≤ $100,000/1M) fits BIGINT, and BIGINT arithmetic is exact and ~10× faster than
--- DECIMAL(38) (whose rescaling casts are 128-bit divisions).  $/1M × 1e6 = µ$/1M; tokens × µ$/1M = p$.
+-- micro-dollars per 1M tokens (≤ $100,000/1M; stg_rate_cards converts once per card) fits BIGINT, and BIGINT
+-- arithmetic is exact and ~10× faster than DECIMAL(38) (whose rescaling casts are 128-bit divisions).
+-- $/1M × 1e6 = µ$/1M; tokens × µ$/1M = p$.
 costed AS (
     SELECT c.*,
         CASE WHEN pricing_status = 'priced' OR all_buckets_priced THEN
-            uncached_input_tokens * coalesce(uncached_input_usd_per_mtok * 1000000, 0)::BIGINT
-            + cache_read_tokens * coalesce(cache_read_usd_per_mtok * 1000000, 0)::BIGINT
-            + cache_write_5m_tokens * coalesce(cache_write_5m_usd_per_mtok * 1000000, 0)::BIGINT
-            + cache_write_1h_tokens * coalesce(cache_write_1h_usd_per_mtok * 1000000, 0)::BIGINT
-            + output_tokens * coalesce(output_usd_per_mtok * 1000000, 0)::BIGINT
-            + reasoning_tokens * coalesce(reasoning_usd_per_mtok * 1000000, 0)::BIGINT
+            uncached_input_tokens * coalesce(uncached_input_micro_per_mtok, 0)
+            + cache_read_tokens * coalesce(cache_read_micro_per_mtok, 0)
+            + cache_write_5m_tokens * coalesce(cache_write_5m_micro_per_mtok, 0)
+            + cache_write_1h_tokens * coalesce(cache_write_1h_micro_per_mtok, 0)
+            + output_tokens * coalesce(output_micro_per_mtok, 0)
+            + reasoning_tokens * coalesce(reasoning_micro_per_mtok, 0)
         END AS bucket_pico
     FROM classified c
 ),

@@ -19,14 +19,14 @@ SELECT req.*,
     (CASE WHEN req.service_tier = 'standard' THEN req.list_cost_usd
           WHEN st.model IS NOT NULL THEN token_cost(req.uncached_input_tokens, req.cache_read_tokens, req.cache_write_5m_tokens,
                           req.cache_write_1h_tokens, req.output_tokens, req.reasoning_tokens,
-                          st.uncached_input_usd_per_mtok, st.cache_read_usd_per_mtok, st.cache_write_5m_usd_per_mtok,
-                          st.cache_write_1h_usd_per_mtok, st.output_usd_per_mtok, st.reasoning_usd_per_mtok)
+                          st.uncached_input_micro_per_mtok, st.cache_read_micro_per_mtok, st.cache_write_5m_micro_per_mtok,
+                          st.cache_write_1h_micro_per_mtok, st.output_micro_per_mtok, st.reasoning_micro_per_mtok)
      END)::DECIMAL(38, 12) AS standard_list_usd,
     (CASE WHEN bt.model IS NOT NULL  -- no card: NULL, even for a request without tokens
           THEN token_cost(req.uncached_input_tokens, req.cache_read_tokens, req.cache_write_5m_tokens,
                           req.cache_write_1h_tokens, req.output_tokens, req.reasoning_tokens,
-                          bt.uncached_input_usd_per_mtok, bt.cache_read_usd_per_mtok, bt.cache_write_5m_usd_per_mtok,
-                          bt.cache_write_1h_usd_per_mtok, bt.output_usd_per_mtok, bt.reasoning_usd_per_mtok)
+                          bt.uncached_input_micro_per_mtok, bt.cache_read_micro_per_mtok, bt.cache_write_5m_micro_per_mtok,
+                          bt.cache_write_1h_micro_per_mtok, bt.output_micro_per_mtok, bt.reasoning_micro_per_mtok)
      END)::DECIMAL(38, 12) AS batch_list_usd
 FROM req
 LEFT JOIN stg_rate_cards st

@@ -21,18 +21,32 @@ WITH classified AS (
             ELSE 'non_streaming'
         END AS latency_class
     FROM int_request_tier_prices
+),
+-- summed per discount rate first, so the rate multiplies a sum rather than every request (exact either
+-- way: decimal products are exact until the final cast)
+by_discount AS (
+    SELECT day, tenant, provider, model, service_tier, latency_class, discount_pct,
+        count(*) AS requests,
+        count(batch_list_usd) AS requests_with_batch_price,
+        sum(latency_ms) AS latency_ms_sum,
+        sum(effective_cost_usd) AS effective_cost_usd,
+        sum(standard_list_usd) AS standard_list_usd,
+        sum(batch_list_usd) AS batch_list_usd,
+        sum(CASE WHEN service_tier = 'batch' THEN standard_list_usd - list_cost_usd END) AS batch_tier_gap_usd,
+        sum(CASE WHEN service_tier <> 'batch' AND batch_list_usd IS NOT NULL THEN effective_cost_usd END) AS movable_effective_usd,
+        sum(CASE WHEN service_tier <> 'batch' THEN batch_list_usd END) AS movable_batch_list_usd
+    FROM classified
+    GROUP BY ALL
 )
 SELECT day, tenant, provider, model, service_tier, latency_class,
-    count(*) AS requests,
-    count(batch_list_usd) AS requests_with_batch_price,
-    sum(latency_ms) AS latency_ms_sum,
+    sum(requests)::BIGINT AS requests,
+    sum(requests_with_batch_price)::BIGINT AS requests_with_batch_price,
+    sum(latency_ms_sum) AS latency_ms_sum,
     sum(effective_cost_usd)::DECIMAL(38, 12) AS effective_cost_usd,
     sum(standard_list_usd)::DECIMAL(38, 12) AS standard_list_usd,
     sum(batch_list_usd)::DECIMAL(38, 12) AS batch_list_usd,
-    sum(CASE WHEN service_tier = 'batch' THEN (standard_list_usd - list_cost_usd) * (100 - discount_pct) * 0.01 END)
-        ::DECIMAL(38, 12) AS realised_batch_savings_usd,
-    sum(CASE WHEN service_tier <> 'batch' AND batch_list_usd IS NOT NULL
-             THEN effective_cost_usd - batch_list_usd * (100 - discount_pct) * 0.01 END)::DECIMAL(38, 12)
+    sum(batch_tier_gap_usd * (100 - discount_pct) * 0.01)::DECIMAL(38, 12) AS realised_batch_savings_usd,
+    sum(movable_effective_usd - movable_batch_list_usd * (100 - discount_pct) * 0.01)::DECIMAL(38, 12)
         AS move_to_batch_savings_usd
-FROM classified
-GROUP BY ALL;
+FROM by_discount
+GROUP BY day, tenant, provider, model, service_tier, latency_class;

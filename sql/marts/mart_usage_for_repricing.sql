@@ -5,10 +5,11 @@
 -- sums, without touching request rows or re-ingesting.
 -- incremental: day by day, summing requests, uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, list_cost_usd, effective_cost_usd, unpriced_requests
 CREATE OR REPLACE TABLE mart_usage_for_repricing AS
-WITH floors AS (SELECT DISTINCT min_input_tokens AS floor FROM stg_rate_cards),
+WITH floors AS (SELECT list(DISTINCT min_input_tokens) AS floors FROM stg_rate_cards),
 req AS (
-    SELECT r.*, (SELECT max(f.floor) FROM floors f WHERE f.floor <= r.prompt_tokens) AS prompt_floor
-    FROM int_request_costs r
+    -- the largest floor ≤ the prompt, from the handful of floors as one list (a correlated max was a join)
+    SELECT r.*, list_max(list_filter(f.floors, x -> x <= r.prompt_tokens)) AS prompt_floor
+    FROM int_request_costs r, floors f
     WHERE r.pricing_status IN ('priced', 'unpriced')
 )
 SELECT day, tenant, coalesce(team, '') AS team, provider, model, service_tier, coalesce(prompt_floor, 0) AS prompt_floor,

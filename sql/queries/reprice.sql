@@ -18,9 +18,9 @@ priced AS (
     SELECT u.*,
         CASE WHEN c.provider IS NOT NULL THEN token_cost(
             u.uncached_input_tokens, u.cache_read_tokens, u.cache_write_5m_tokens, u.cache_write_1h_tokens,
-            u.output_tokens, u.reasoning_tokens, c.uncached_input_usd_per_mtok, c.cache_read_usd_per_mtok,
-            c.cache_write_5m_usd_per_mtok, c.cache_write_1h_usd_per_mtok, c.output_usd_per_mtok,
-            c.reasoning_usd_per_mtok) END AS repriced_list_usd,
+            u.output_tokens, u.reasoning_tokens, c.uncached_input_micro_per_mtok, c.cache_read_micro_per_mtok,
+            c.cache_write_5m_micro_per_mtok, c.cache_write_1h_micro_per_mtok, c.output_micro_per_mtok,
+            c.reasoning_micro_per_mtok) END AS repriced_list_usd,
         (SELECT max(d.discount_pct) FROM stg_contract_discounts d
          WHERE d.provider = u.provider AND u.model GLOB d.model_pattern
            AND d.valid_from <= $price_at AND (d.valid_to IS NULL OR $price_at < d.valid_to)) AS contract_pct

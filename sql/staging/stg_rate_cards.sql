@@ -1,6 +1,8 @@
 -- stg_rate_cards — grain: one row per (provider, model, service_tier, min_input_tokens, valid_from).
 -- valid_to (exclusive) defaults to the next card's valid_from for the same key; max_input_tokens
 -- (exclusive) is the next context tier's threshold, so each request matches exactly one row.
+-- *_micro_per_mtok: the same prices in integer micro-dollars per 1M tokens (exact: prices have six decimals,
+-- at most $100,000/1M), converted once per card so per-request costs are integer products.
 CREATE OR REPLACE VIEW stg_rate_cards AS
 SELECT
     provider, model, service_tier, min_input_tokens,
@@ -10,5 +12,12 @@ SELECT
     coalesce(valid_to, lead(valid_from) OVER (PARTITION BY provider, model, service_tier, min_input_tokens
                                              ORDER BY valid_from)) AS valid_to,
     uncached_input_usd_per_mtok, cache_read_usd_per_mtok, cache_write_5m_usd_per_mtok,
-    cache_write_1h_usd_per_mtok, output_usd_per_mtok, reasoning_usd_per_mtok, source
+    cache_write_1h_usd_per_mtok, output_usd_per_mtok, reasoning_usd_per_mtok,
+    (uncached_input_usd_per_mtok * 1000000)::BIGINT AS uncached_input_micro_per_mtok,
+    (cache_read_usd_per_mtok * 1000000)::BIGINT AS cache_read_micro_per_mtok,
+    (cache_write_5m_usd_per_mtok * 1000000)::BIGINT AS cache_write_5m_micro_per_mtok,
+    (cache_write_1h_usd_per_mtok * 1000000)::BIGINT AS cache_write_1h_micro_per_mtok,
+    (output_usd_per_mtok * 1000000)::BIGINT AS output_micro_per_mtok,
+    (reasoning_usd_per_mtok * 1000000)::BIGINT AS reasoning_micro_per_mtok,
+    source
 FROM rate_cards;
