@@ -41,7 +41,7 @@ by_discount AS (
 SELECT day, tenant, provider, model, service_tier, latency_class,
     sum(requests)::BIGINT AS requests,
     sum(requests_with_batch_price)::BIGINT AS requests_with_batch_price,
-    sum(latency_ms_sum) AS latency_ms_sum,
+    sum(latency_ms_sum)::BIGINT AS latency_ms_sum,
     sum(effective_cost_usd)::DECIMAL(38, 12) AS effective_cost_usd,
     sum(standard_list_usd)::DECIMAL(38, 12) AS standard_list_usd,
     sum(batch_list_usd)::DECIMAL(38, 12) AS batch_list_usd,

@@ -9,8 +9,8 @@ SELECT
     CAST(floor(log2(greatest(prompt_tokens, 1))) AS INTEGER) AS input_bucket,
     CAST(floor(log2(greatest(completion_tokens, 1))) AS INTEGER) AS output_bucket,
     count(*) AS requests,
-    sum(prompt_tokens) AS prompt_tokens,
-    sum(completion_tokens) AS completion_tokens
+    sum(prompt_tokens)::BIGINT AS prompt_tokens,
+    sum(completion_tokens)::BIGINT AS completion_tokens
 FROM int_request_costs
 WHERE gateway_cache = 'miss'
 GROUP BY ALL;

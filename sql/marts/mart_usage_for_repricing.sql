@@ -14,9 +14,9 @@ req AS (
 )
 SELECT day, tenant, coalesce(team, '') AS team, provider, model, service_tier, coalesce(prompt_floor, 0) AS prompt_floor,
     count(*) AS requests,
-    sum(uncached_input_tokens) AS uncached_input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
-    sum(cache_write_5m_tokens) AS cache_write_5m_tokens, sum(cache_write_1h_tokens) AS cache_write_1h_tokens,
-    sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens,
+    sum(uncached_input_tokens)::BIGINT AS uncached_input_tokens, sum(cache_read_tokens)::BIGINT AS cache_read_tokens,
+    sum(cache_write_5m_tokens)::BIGINT AS cache_write_5m_tokens, sum(cache_write_1h_tokens)::BIGINT AS cache_write_1h_tokens,
+    sum(output_tokens)::BIGINT AS output_tokens, sum(reasoning_tokens)::BIGINT AS reasoning_tokens,
     sum(list_cost_usd)::DECIMAL(38, 12) AS list_cost_usd,
     sum(effective_cost_usd)::DECIMAL(38, 12) AS effective_cost_usd,
     count(*) FILTER (WHERE pricing_status = 'unpriced') AS unpriced_requests

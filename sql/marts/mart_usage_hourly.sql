@@ -7,11 +7,11 @@ CREATE OR REPLACE TABLE mart_usage_hourly AS
 SELECT
     date_trunc('hour', start_time) AS hour, tenant, provider, model, deployment, pricing_status, gateway_cache,
     count(*) AS requests,
-    sum(prompt_tokens) AS prompt_tokens,
-    sum(completion_tokens) AS completion_tokens,
+    sum(prompt_tokens)::BIGINT AS prompt_tokens,
+    sum(completion_tokens)::BIGINT AS completion_tokens,
     count(latency_ms) AS requests_with_latency,
-    sum(latency_ms) AS latency_ms_sum,
+    sum(latency_ms)::BIGINT AS latency_ms_sum,
     count(ttft_ms) AS requests_with_ttft,
-    sum(ttft_ms) AS ttft_ms_sum
+    sum(ttft_ms)::BIGINT AS ttft_ms_sum
 FROM int_request_costs
 GROUP BY ALL;
