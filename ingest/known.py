@@ -33,12 +33,18 @@ def worth_prepass(con: duckdb.DuckDBPyConnection, pieces: int) -> bool:
     return pieces > 1 and stored_requests(con) >= PREPASS_ROWS
 
 
-def worth_looking_up_once(con: duckdb.DuckDBPyConnection, source: str) -> bool:
-    """For the sources landed in Python batches (ingest/requests.land): a batch's lookup reads only its
-    source's stored rows (DuckDB skips row groups of other sources), so the source's own size decides.
-    The run ledger gives it without a scan."""
-    return con.execute("SELECT coalesce(sum(rows_loaded), 0) FROM ingest_runs WHERE source = ? AND status = 'loaded'",
-                       [source]).fetchone()[0] >= PREPASS_ROWS
+def look_up_once_if_large(con: duckdb.DuckDBPyConnection, source: str,
+                          collect: Callable[[duckdb.DuckDBPyConnection], None]) -> bool:
+    """For the sources landed in Python batches (ingest/requests.land): once their own source holds
+    PREPASS_ROWS requests, look the input up once (look_up_input) and say so — the batches then join
+    _known.  A batch's lookup reads only its source's stored rows (DuckDB skips row groups of other
+    sources), so the source's own size decides; the run ledger gives it without a scan."""
+    stored = con.execute("SELECT coalesce(sum(rows_loaded), 0) FROM ingest_runs WHERE source = ? AND status = 'loaded'",
+                         [source]).fetchone()[0]
+    if stored < PREPASS_ROWS:
+        return False
+    look_up_input(con, collect)
+    return True
 
 
 def look_up_input(con: duckdb.DuckDBPyConnection, collect: Callable[[duckdb.DuckDBPyConnection], None]) -> None:

@@ -122,18 +122,16 @@ def load(con, path: Path, ctx: LoadContext) -> Counts:
     tenant_of = tenant_resolver(ctx.options.get("tenant_map"))
     total = Counts()
     batch: list[Candidate] = []
-    # a large warehouse: read the file's ids first and look them up once, not once per batch
-    prepass = known.worth_looking_up_once(con, ctx.source)
-    if prepass:
-        known.look_up_input(con, _file_ids(path, ctx.source))
-
-    def flush():
-        good, counts = validate(batch, ctx, con)
-        landed = land(con, ctx, [(c.line_no, c.raw, recs[0]) for c, recs in good], known=prepass)
-        total.add(counts, landed)
-        batch.clear()
-
     with known.scope(con):
+        # a large source: read the file's ids first and look them up once, not once per batch
+        once = known.look_up_once_if_large(con, ctx.source, _file_ids(path, ctx.source))
+
+        def flush():
+            good, counts = validate(batch, ctx, con)
+            landed = land(con, ctx, [(c.line_no, c.raw, recs[0]) for c, recs in good], known=once)
+            total.add(counts, landed)
+            batch.clear()
+
         for line_no, raw, broken in _lines(path):
             if broken:
                 total.read += 1

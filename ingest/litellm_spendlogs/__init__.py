@@ -114,9 +114,8 @@ def pull(con, url: str, ctx: LoadContext) -> Counts:
             if top is None:
                 return total
             bound = {"bt": top[0], "bid": top[1]}
-            prepass = known.worth_looking_up_once(con, ctx.source)
-            if prepass:
-                known.look_up_input(con, _window_ids(db, ids, {"t": key[0], "id": key[1], **bound}, ctx.source))
+            once = known.look_up_once_if_large(con, ctx.source,
+                                               _window_ids(db, ids, {"t": key[0], "id": key[1], **bound}, ctx.source))
             while True:
                 rows = db.execute(page, {"t": key[0], "id": key[1], **bound, "n": BATCH}).mappings().all()
                 if not rows:
@@ -128,7 +127,7 @@ def pull(con, url: str, ctx: LoadContext) -> Counts:
                              for r in rows]
                     good, counts = validate(batch, ctx, con)
                     landed = land(con, ctx, [(None, json.dumps(c.raw, default=str), recs[0]) for c, recs in good],
-                                  known=prepass)
+                                  known=once)
                     con.execute("COMMIT")
                 except Exception:
                     con.execute("ROLLBACK")

@@ -113,19 +113,17 @@ def load(con, path: Path, ctx: LoadContext) -> Counts:
     total = Counts()
     batch: list[Candidate] = []
     source = f"mapped:{m.name}"
-    # a large warehouse: read the file's ids first and look them up once, not once per batch
-    prepass = known.worth_looking_up_once(con, ctx.source)
-    if prepass:
-        known.look_up_input(con, _file_ids(path, m, source))
-
-    def flush():
-        good, counts = validate(batch, ctx, con)
-        landed = land(con, replace(ctx, source=source), [(c.line_no, str(c.raw), recs[0]) for c, recs in good],
-                      known=prepass)
-        total.add(counts, landed)
-        batch.clear()
-
     with known.scope(con):
+        # a large source: read the file's ids first and look them up once, not once per batch
+        once = known.look_up_once_if_large(con, ctx.source, _file_ids(path, m, source))
+
+        def flush():
+            good, counts = validate(batch, ctx, con)
+            landed = land(con, replace(ctx, source=source), [(c.line_no, str(c.raw), recs[0]) for c, recs in good],
+                          known=once)
+            total.add(counts, landed)
+            batch.clear()
+
         for line_no, row in _rows(path, m.format):
             batch.append(Candidate(line_no, _privacy_safe(row, m),
                                    lambda row=row: [_refuse_unparsable(row) or canonical(row, m)]))
