@@ -76,27 +76,26 @@ def _watch_hwm(proc: subprocess.Popen, peak: list[int]) -> None:
 def build_steps(output: str) -> dict:
     """The build's own per-step timings (TOKENOMICS_SQL_TIMING): where the refresh's seconds go; the rest of
     the wall time is starting Python and DuckDB (DuckDB's first bound parameter imports pandas, ~1.5 s)."""
-    steps = {}
+    steps: dict[str, float] = {}
     for line in output.splitlines():
         seconds, _, name = line.strip().partition("s  ")
         try:
-            steps[name] = float(seconds)
+            steps[name] = round(steps.get(name, 0.0) + float(seconds), 2)  # a step repeats once per batch
         except ValueError:
             continue
     top = dict(sorted(steps.items(), key=lambda kv: -kv[1])[:8])
-    # publish/<relation> and ledger/<part> lines break those steps down: not added again
-    return {"sum": round(sum(v for k, v in steps.items() if not k.startswith(("publish/", "ledger/"))), 2),
+    # publish/<relation> lines break that step down: not added again
+    return {"sum": round(sum(v for k, v in steps.items() if not k.startswith("publish/")), 2),
             **{step: steps.get(step, 0.0) for step in AFTER_PUBLISH}, **top}
 
 
-AFTER_PUBLISH = ("ledger", "checkpoint")  # the build's last steps, once the marts are published
+AFTER_PUBLISH = ("checkpoint",)  # the build's last step, once the marts are published
 
 
 def incremental_result(ingest: dict, build: dict, **extra) -> dict:
-    """The late ingest and the incremental build after it.  The build's last step appends the new priced
-    requests to the per-request ledger and checkpoints the file, after the marts are published:
-    published_after_s is the build's wall time until then (what the pages wait for), build.seconds the
-    whole process."""
+    """The late ingest and the incremental build after it.  The build's last step checkpoints the file,
+    after the marts are published: published_after_s is the build's wall time until then (what the pages
+    wait for), build.seconds the whole process."""
     steps = build_steps(build["output"])
     return {**extra, "ingest": ingest, "build": _quiet(build),
             "published_after_s": round(build["seconds"] - sum(steps[s] for s in AFTER_PUBLISH), 2),

@@ -78,7 +78,7 @@ def test_cache_savings_provider_gateway_and_self_hosted(con):
     ])
     given(con, "ref_deployment_perf", "deployment_id VARCHAR, prefill_gpu_seconds_per_token DOUBLE, note VARCHAR",
           [("dep", 0.0002, "")])
-    given(con, "int_gpu_hourly", "deployment_id VARCHAR, hour TIMESTAMPTZ, gpu_count INTEGER, capacity_cost_usd DECIMAL(38,6)",
+    given(con, "int_gpu_capacity_hourly", "deployment_id VARCHAR, hour TIMESTAMPTZ, gpu_count INTEGER, capacity_cost_usd DECIMAL(38,6)",
           [("dep", T, 4, Decimal("14.40"))])
     run_model(con, "marts/mart_cache_savings_daily.sql")
     got = {r[0]: r[1:] for r in con.execute("SELECT mechanism, cached_tokens, gross_savings_usd, write_premium_usd, "

@@ -1,21 +1,23 @@
 """Incremental model builds: after an ingest, refresh only what the new runs touched.
 
+The priced ledger (int_request_costs) is a view: a build prices requests batch by batch into memory
+(_inc_new_int_request_costs; a batch is a span of whole days, ≤ TOKENOMICS_BUILD_BATCH_ROWS requests) and
+the models that sum over requests aggregate each batch and add it to their rows; the per-request rows are
+never written.  A full build is the same loop over every request; an incremental one over the new runs'.
+
 A model opts in with a header line `-- incremental: <column> by <grain>[, summing <cols>][; min <cols>][; max <cols>]`:
-  run   — per-request tables: rows of the new ingest runs are appended (int_request_costs);
-          `, appended after publish`: the rows are appended once the marts are published, in a transaction
-          of their own (nothing the pages read waits for the per-request ledger's write; a run published but
-          not yet appended — a crash in between — is priced and appended by the next build);
+  run   — rows of the new ingest runs are recomputed (run_id-keyed tables);
   day   — rows whose <column>::DATE is a day the new runs have facts on are deleted and recomputed;
   month — the same for whole months (date_trunc('month', <column>)).
-  summing — the model is a plain sum/count over requests: only the new runs' priced requests are
-          aggregated, and added to the affected days' rows (grouped by every other column); `; min <cols>`
-          and `; max <cols>` name columns kept at their least/greatest instead (first/last seen).  Requests are
-          append-only (a re-sent request is a duplicate, never an update), so adding is exact, and the
-          work scales with the new rows, not with how busy the affected days already were.
+  summing — the model is a plain sum/count over priced requests: each batch is aggregated and added to the
+          batch's days' rows (grouped by every other column); `; min <cols>` and `; max <cols>` name columns
+          kept at their least/greatest instead (first/last seen).  Requests are append-only (a re-sent
+          request is a duplicate, never an update), so adding is exact, and the work scales with the new
+          rows, not with how busy the affected days already were.
 Everything else is rebuilt whole: views, and tables computed from small inputs or across days
-(anomalies, budgets, GPU hours).  While an incremental model is recomputed, the big relation it reads
-(raw_requests, int_request_costs) is shadowed by a TEMP view of the new runs' rows or affected days, so
-the work scales with the new data, not the warehouse; the key filter on the output keeps it exact.
+(anomalies, budgets, GPU hours).  While a keyed model is recomputed, the big relations it reads are
+shadowed by TEMP views of the new runs' rows or affected days, so the work scales with the new data, not
+the warehouse; the key filter on the output keeps it exact.
 
 Any change to the model SQL or to reference data (rate cards, discounts, GPU rates, deployments,
 settings, budgets, vendor usage/costs) changes the fingerprint and forces a full build, because those
@@ -24,9 +26,11 @@ re-price history.  tests/test_incremental.py proves incremental == full, table b
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Iterator
 
@@ -36,9 +40,8 @@ from tokenomics.config import timed
 
 _COLUMNS = r"(\w+(?:\s*,\s*\w+)*)"
 _ANNOTATION = re.compile(rf"^--\s*incremental:\s*(\w+)\s+by\s+(run|day|month)(?:\s*,\s*summing\s+{_COLUMNS})?"
-                         rf"(?:\s*;\s*min\s+{_COLUMNS})?(?:\s*;\s*max\s+{_COLUMNS})?"
-                         rf"(\s*,\s*appended after publish)?\s*$", re.M)
-_CREATE = re.compile(r"CREATE\s+OR\s+REPLACE\s+TABLE\s+(\w+)\s+AS\s", re.I)
+                         rf"(?:\s*;\s*min\s+{_COLUMNS})?(?:\s*;\s*max\s+{_COLUMNS})?\s*$", re.M)
+_CREATE = re.compile(r"CREATE\s+OR\s+REPLACE\s+(?:TABLE|VIEW)\s+(\w+)\s+AS\s", re.I)
 REFERENCE_TABLES = ("rate_cards", "contract_discounts", "gpu_rates", "gpu_deployments", "cost_settings", "budgets",
                     "vendor_usage", "vendor_costs", "ref_deployment_perf")
 KEY_EXPR = {"day": "{col}::DATE", "month": "date_trunc('month', {col})::DATE", "run": "{col}"}
@@ -52,9 +55,11 @@ SHADOW = {"run": (("raw_requests", "run_id IN (SELECT key FROM _inc_keys_run)"),
                   ("int_self_hosted_hourly", "hour::DATE IN (SELECT key FROM _inc_keys_day)"),
                   ("int_gpu_allocation_hourly", "hour::DATE IN (SELECT key FROM _inc_keys_day)")),
           "month": (("int_request_costs", "date_trunc('month', day)::DATE IN (SELECT key FROM _inc_keys_month)"),)}
-# what a summing model aggregates: the new runs' priced requests — int_request_costs is refreshed first, and
-# its new rows are kept in memory (_inc_new_int_request_costs) so that no mart re-reads them from disk
-NEW_ROWS = (("int_request_costs", "_inc_new_int_request_costs"),)
+# The priced ledger: a view over the requests, priced batch by batch into this temp table while a build runs;
+# what every summing model aggregates (they read the ledger's name, shadowed by the batch)
+LEDGER, BATCH_ROWS = "int_request_costs", "_inc_new_int_request_costs"
+# requests per batch: a batch's priced rows are held in memory (spilling beyond the build's memory cap)
+BATCH_SIZE = ("TOKENOMICS_BUILD_BATCH_ROWS", 5_000_000)
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,6 @@ class How:
     sums: tuple[str, ...] = ()
     mins: tuple[str, ...] = ()
     maxes: tuple[str, ...] = ()
-    deferred: bool = False  # run grain: appended after the marts are published (append_deferred)
 
     @property
     def merges(self) -> dict[str, str]:
@@ -92,7 +96,7 @@ def annotation(text: str) -> How | None:
     def columns(group: str | None) -> tuple[str, ...]:
         return tuple(c.strip() for c in group.split(",")) if group else ()
 
-    return How(match.group(1), match.group(2), *(columns(match.group(i)) for i in (3, 4, 5)), bool(match.group(6)))
+    return How(match.group(1), match.group(2), *(columns(match.group(i)) for i in (3, 4, 5)))
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, model_paths: list[Path]) -> str:
@@ -175,25 +179,117 @@ def _grain_shadows(db: str, grain: str) -> list[tuple[str, str]]:
 
 
 def refresh(con: duckdb.DuckDBPyConnection, text: str, how: How) -> None:
-    """Bring one model up to date with the new runs, reading only the rows that matter."""
+    """Bring one keyed model (not a summing one: see merge) up to date, reading only the rows that matter."""
     name, select = _parts(text)
     db = _database(con)
     target = f"{db}.main.{name}"
-    shadows = [(big, f"SELECT * FROM temp.main.{rows}") for big, rows in NEW_ROWS] if how.merges \
-        else _grain_shadows(db, how.grain)
-    with _shadowed(con, shadows):
-        if how.merges:
-            _add(con, target, select, how)
-        elif how.grain == "run":  # the new rows, kept for the models after this one (NEW_ROWS)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_new_{name} AS {select}")
-            if not how.deferred:
-                replace_keys(con, target, f"_inc_new_{name}", how.column, how.grain)
+    with _shadowed(con, _grain_shadows(db, how.grain)):
+        replace_keys(con, target, f"({select}) AS fresh", how.column, how.grain)
+
+
+@dataclass(frozen=True)
+class Model:
+    """One model file of the build: its relation name, SQL and incremental annotation (None: rebuilt whole)."""
+
+    layer: str
+    path: Path
+    text: str
+    how: How | None
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+@dataclass(frozen=True)
+class Stages:
+    """The build's three steps: models that do not depend on a summing model (before), the summing models
+    (fed batch by batch), and the models downstream of them (after); each in build order."""
+
+    before: list[Model]
+    summing: list[Model]
+    after: list[Model]
+
+
+def stages(paths: list[tuple[str, Path]]) -> Stages:
+    """Split the build order (dependencies found by name, as in warehouse.model_files) into the three steps;
+    a summing model that reads another summing model or anything downstream of one could not be fed batch by
+    batch, nor one that does not read the ledger (adding it up per batch would count it again)."""
+    models = [Model(layer, path, text, annotation(text)) for layer, path in paths for text in [path.read_text()]]
+    bare = {m.name: re.sub(r"--[^\n]*", "", m.text) for m in models}
+    reads = {m.name: {o.name for o in models if o.name != m.name and re.search(rf"\b{o.name}\b", bare[m.name])}
+             for m in models}
+
+    def upstream(name: str, seen: frozenset = frozenset()) -> set[str]:
+        direct = reads[name] - seen
+        return direct.union(*(upstream(d, seen | direct | {name}) for d in direct)) if direct else set()
+
+    summing = {m.name for m in models if m.how and m.how.merges}
+    closure = {m.name: upstream(m.name) for m in models}
+    for name in sorted(summing):
+        if LEDGER not in closure[name] or closure[name] & summing:
+            raise ValueError(f"{name}: a summing model must read {LEDGER} and no other summing model")
+    downstream = {m.name for m in models if closure[m.name] & summing}
+    if bad := sorted(n for n in summing if closure[n] & downstream):
+        raise ValueError(f"{bad}: a summing model cannot read a model built after the summing models")
+    return Stages([m for m in models if m.name not in summing | downstream],
+                  [m for m in models if m.name in summing], [m for m in models if m.name in downstream])
+
+
+def batches(con: duckdb.DuckDBPyConnection, ledger_text: str, p: Plan) -> Iterator[bool]:
+    """Price the requests to build — all of them (full) or the new runs' — one batch at a time into BATCH_ROWS,
+    with _inc_keys_batch holding the batch's days; yields whether it is the first batch.  A batch is a span
+    of whole UTC days holding ≤ TOKENOMICS_BUILD_BATCH_ROWS requests (a busier day is a batch of its own),
+    so the priced rows in memory stay bounded however many requests a build prices.  A full build of no
+    requests still yields one (empty) batch: the summing tables are created from it."""
+    runs = "" if p.full else " AND run_id IN (SELECT key FROM _inc_keys_run)"
+    per_day = con.execute("SELECT start_time::DATE AS day, count(*) FROM raw_requests WHERE true" + runs
+                          + " GROUP BY 1 ORDER BY 1").fetchall()
+    spans = _spans(per_day, int(os.environ.get(BATCH_SIZE[0], BATCH_SIZE[1])))
+    if not spans and p.full:
+        spans = [(date(1970, 1, 1), date(1970, 1, 1))]
+    _, select = _parts(ledger_text)
+    db = _database(con)
+    rows = (f"SELECT * FROM {db}.main.raw_requests WHERE start_time >= (SELECT lo FROM _inc_batch)"
+            f" AND start_time < (SELECT hi FROM _inc_batch){runs}")
+    for i, (lo, hi) in enumerate(spans):
+        # day bounds as UTC midnights (the connection's time zone), bound, never formatted into the SQL
+        con.execute("CREATE OR REPLACE TEMP TABLE _inc_batch AS SELECT ?::DATE::TIMESTAMPTZ AS lo,"
+                    " ?::DATE::TIMESTAMPTZ AS hi", [lo, hi])
+        with _shadowed(con, [("raw_requests", rows)]), timed(f"intermediate/{LEDGER}"):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {BATCH_ROWS} AS {select}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_keys_batch AS SELECT DISTINCT day AS key FROM {BATCH_ROWS}")
+        yield i == 0
+
+
+def _spans(per_day: list[tuple[date, int]], limit: int) -> list[tuple[date, date]]:
+    """Consecutive days grouped into [first day, day after the last) spans of ≤ limit requests each."""
+    spans: list[tuple[date, date]] = []
+    start, total = None, 0
+    for day, count in per_day:
+        if start is not None and total + count > limit:
+            spans.append((start, day))
+            start, total = None, 0
+        start = day if start is None else start
+        total += count
+    if start is not None:
+        spans.append((start, per_day[-1][0] + timedelta(days=1)))
+    return spans
+
+
+def merge(con: duckdb.DuckDBPyConnection, model: Model, create: bool) -> None:
+    """Feed one batch of priced requests to a summing model: create the table from it (a full build's first
+    batch) or add its aggregate to the batch's days' rows."""
+    with _shadowed(con, [(LEDGER, f"SELECT * FROM temp.main.{BATCH_ROWS}")]):
+        if create:
+            con.execute(model.text)
         else:
-            replace_keys(con, target, f"({select}) AS fresh", how.column, how.grain)
+            name, select = _parts(model.text)
+            _add(con, f"{_database(con)}.main.{name}", select, model.how)
 
 
 def _parts(text: str) -> tuple[str, str]:
-    """A table model's name and its SELECT."""
+    """A model's name and its SELECT."""
     match = _CREATE.search(text)
     return match.group(1), text[match.end():].strip().rstrip(";")
 
@@ -202,45 +298,10 @@ def _database(con: duckdb.DuckDBPyConnection) -> str:
     return '"' + con.execute("SELECT current_database()").fetchone()[0].replace('"', '""') + '"'
 
 
-def append_deferred(con: duckdb.DuckDBPyConnection, models: list[str], when) -> list[str]:
-    """After the marts are published: append to each deferred per-request table (the priced ledger) the
-    runs the models hold but it does not — the new runs' rows kept in memory by refresh, and any run an
-    earlier build published without appending (it crashed in between), priced again now.  One
-    transaction; returns the runs appended."""
-    pending = [r for (r,) in con.execute("SELECT run_id FROM model_built_runs WHERE run_id NOT IN"
-                                         " (SELECT run_id FROM ledger_built_runs) ORDER BY 1").fetchall()]
-    if not pending:
-        return []
-    db = _database(con)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for text in models:
-            name, select = _parts(text)
-            kept, target = f"temp.main._inc_new_{name}", f"{db}.main.{name}"
-            if not table_exists(con, f"_inc_new_{name}", "temp"):  # no new runs this build
-                con.execute(f"CREATE TEMP TABLE _inc_new_{name} AS SELECT * FROM {target} LIMIT 0")
-            held = {r for (r,) in con.execute(f"SELECT DISTINCT run_id FROM {kept}").fetchall()}
-            stale = [r for r in pending if r not in held]
-            if stale:  # published by an earlier build that did not get this far
-                _run_keys(con, stale)
-                with _shadowed(con, _grain_shadows(db, "run")), timed(f"ledger/{name}/reprice"):
-                    con.execute(f"INSERT INTO {kept} BY NAME {select}")
-            _run_keys(con, pending)
-            with timed(f"ledger/{name}/replace"):
-                replace_keys(con, target, kept, "run_id", "run")
-        con.execute("INSERT OR IGNORE INTO ledger_built_runs SELECT key, ? FROM _inc_keys_run", [when])
-        with timed("ledger/commit"):
-            con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return pending
-
-
-def forget_new_rows(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the new runs' rows kept in memory for the build."""
+def forget_build_state(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what the build kept in memory: the last batch's priced rows, its bounds and the key sets."""
     for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'temp'"
-                               " AND starts_with(table_name, '_inc_new_')").fetchall():
+                               " AND starts_with(table_name, '_inc_')").fetchall():
         con.execute(f'DROP TABLE temp.main."{name}"')
 
 
@@ -252,20 +313,21 @@ def _add(con: duckdb.DuckDBPyConnection, target: str, select: str, how: How) -> 
         raise ValueError(f"{target}: merged columns {missing} are not in the table")
     keys = [f'"{c[0]}"' for c in columns if c[0] not in merges]
     merged = [f'{merges[c[0]]}("{c[0]}")::{c[1]} AS "{c[0]}"' for c in columns if c[0] in merges]
-    where = f"{KEY_EXPR[how.grain].format(col=how.column)} IN (SELECT key FROM _inc_keys_{how.grain})"
+    where = f"{KEY_EXPR[how.grain].format(col=how.column)} IN (SELECT key FROM _inc_keys_batch)"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_delta AS {select}")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _inc_merged AS
         SELECT {', '.join(keys)}, {', '.join(merged)}
         FROM (SELECT * FROM {target} WHERE {where} UNION ALL BY NAME SELECT * FROM _inc_delta)
         GROUP BY {', '.join(keys)}""")
-    replace_keys(con, target, "_inc_merged", how.column, how.grain)
+    replace_keys(con, target, "_inc_merged", how.column, how.grain, "_inc_keys_batch")
     con.execute("DROP TABLE _inc_delta; DROP TABLE _inc_merged")
 
 
-def replace_keys(con: duckdb.DuckDBPyConnection, target: str, rows: str, column: str, grain: str) -> None:
-    """In target, swap the affected keys' rows for those of rows (a relation or subquery): the one
-    delete-then-insert both the model refresh and the snapshot patch use."""
-    where = f"{KEY_EXPR[grain].format(col=column)} IN (SELECT key FROM _inc_keys_{grain})"
+def replace_keys(con: duckdb.DuckDBPyConnection, target: str, rows: str, column: str, grain: str,
+                 keys: str | None = None) -> None:
+    """In target, swap the affected keys' rows (default: the grain's, _inc_keys_<grain>) for those of rows (a
+    relation or subquery): the one delete-then-insert the model refresh, the merge and the snapshot patch use."""
+    where = f"{KEY_EXPR[grain].format(col=column)} IN (SELECT key FROM {keys or '_inc_keys_' + grain})"
     con.execute(f"DELETE FROM {target} WHERE {where}")
     con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {rows} WHERE {where}")
 
@@ -274,9 +336,8 @@ def record(con: duckdb.DuckDBPyConnection, p: Plan, when) -> None:
     """Remember the fingerprint and which runs the models now include."""
     con.execute("INSERT OR REPLACE INTO model_state VALUES ('fingerprint', ?), ('last_build', ?)",
                 [p.fingerprint, f"{'full' if p.full else 'incremental'} {when.isoformat()}"])
-    if p.full:  # the ledger was rebuilt whole with the rest
-        for table in ("model_built_runs", "ledger_built_runs"):
-            con.execute(f"INSERT OR IGNORE INTO {table} SELECT DISTINCT run_id, ? FROM ingest_runs"
-                        " WHERE status = 'loaded'", [when])
+    if p.full:
+        con.execute("INSERT OR IGNORE INTO model_built_runs SELECT DISTINCT run_id, ? FROM ingest_runs"
+                    " WHERE status = 'loaded'", [when])
     else:
         con.execute("INSERT OR IGNORE INTO model_built_runs SELECT key, ? FROM _inc_keys_run", [when])

@@ -201,8 +201,9 @@ def build_models(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str
 
     Incremental when it can be (tokenomics.incremental): only the new ingest runs' requests are priced
     and only the days they touch are re-aggregated; full when asked, on first build, or when model SQL or
-    reference data changed.  DuckDB's memory is capped meanwhile (TOKENOMICS_BUILD_MEMORY, default 6GB;
-    it spills beyond that)."""
+    reference data changed.  Either way requests are priced in batches the summing models add up, never
+    written per request.  DuckDB's memory is capped meanwhile (TOKENOMICS_BUILD_MEMORY, default 6GB; it
+    spills beyond that)."""
     with job_limits(con, "build"):
         return _build_models(con, full)
 
@@ -210,7 +211,6 @@ def build_models(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str
 def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
     from tokenomics import incremental
 
-    built = []
     try:
         con.execute("BEGIN TRANSACTION")
         try:
@@ -220,21 +220,20 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
                 plan = incremental.plan(con, [p for _, p in paths], full)
                 if not plan.full:
                     incremental.prepare(con, plan)
-            refreshed: dict[str, incremental.How] = {}
-            deferred: list[str] = []  # model texts whose new rows are appended after publish
-            for layer, path in paths:
-                with timed(f"{layer}/{path.stem}"):
-                    text = path.read_text()
-                    how = incremental.annotation(text)
-                    if how is not None and how.deferred:
-                        deferred.append(text)
-                    if plan.full or how is None:
-                        _drop_if_kind_changed(con, text)
-                        con.execute(text)
-                    elif plan.runs:
-                        incremental.refresh(con, text, how)
-                        refreshed[path.stem] = how
-                built.append(f"{layer}/{path.stem}")
+                steps = incremental.stages(paths)
+            refreshed: dict[str, incremental.How] = {}  # refreshed by key: what publish patches
+            for model in steps.before:
+                _build_one(con, plan, model, refreshed)
+            ledger = next(m.text for m in steps.before if m.name == incremental.LEDGER)
+            if plan.full or plan.runs:
+                for first in incremental.batches(con, ledger, plan):
+                    for model in steps.summing:
+                        with timed(f"{model.layer}/{model.name}"):
+                            incremental.merge(con, model, create=plan.full and first)
+                if not plan.full:
+                    refreshed.update({m.name: m.how for m in steps.summing})
+            for model in steps.after:
+                _build_one(con, plan, model, refreshed)
             with timed("commit"):
                 incremental.record(con, plan, datetime.now(timezone.utc))
                 con.execute("COMMIT")
@@ -244,11 +243,22 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
         with timed("publish"):
             if plan.full or plan.runs or not _has_snapshot(con):  # otherwise nothing changed since the last one
                 publish(con, None if plan.full else refreshed)
-        with timed("ledger"):  # the per-request tables readers do not wait for
-            incremental.append_deferred(con, deferred, datetime.now(timezone.utc))
     finally:
-        incremental.forget_new_rows(con)
-    return built
+        incremental.forget_build_state(con)
+    return [f"{m.layer}/{m.name}" for m in (*steps.before, *steps.summing, *steps.after)]
+
+
+def _build_one(con: duckdb.DuckDBPyConnection, plan, model, refreshed: dict) -> None:
+    """A model that is not summing: rebuilt whole (full builds, views, unannotated tables) or by key."""
+    from tokenomics import incremental
+
+    with timed(f"{model.layer}/{model.name}"):
+        if plan.full or model.how is None:
+            _drop_if_kind_changed(con, model.text)
+            con.execute(model.text)
+        elif plan.runs:
+            incremental.refresh(con, model.text, model.how)
+            refreshed[model.name] = model.how
 
 
 # Never copied into the read snapshot: the per-request relations (too big to copy on every build; a view

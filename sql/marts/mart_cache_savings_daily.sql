@@ -46,7 +46,7 @@ self_hosted AS (
             ::DECIMAL(38, 12)) AS net_effective_usd
     FROM int_request_costs r
     JOIN ref_deployment_perf p ON p.deployment_id = r.deployment
-    JOIN int_gpu_hourly h ON h.deployment_id = r.deployment AND h.hour = date_trunc('hour', r.start_time)
+    JOIN int_gpu_capacity_hourly h ON h.deployment_id = r.deployment AND h.hour = date_trunc('hour', r.start_time)
     WHERE r.pricing_status = 'self_hosted' AND r.cache_read_tokens > 0
     GROUP BY ALL
 )
