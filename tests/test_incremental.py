@@ -10,7 +10,7 @@ import pytest
 from ingest.runner import ingest_paths
 from tests.helpers import payload, write_jsonl
 from tokenomics import incremental
-from tokenomics.warehouse import build_models, connect, open_warehouse
+from tokenomics.warehouse import LAYERS, build_models, connect, model_files, open_warehouse
 
 STATE = {"model_state", "model_built_runs"}
 
@@ -20,11 +20,13 @@ def _tables(con) -> list[str]:
                                       " ORDER BY 1").fetchall() if t not in STATE]
 
 
-def _bag(con, table: str) -> Counter:
-    """Rows as a multiset; floats to 9 significant digits (parallel sums differ in the last bits)."""
+def _bag(con, table: str, columns: list[str] | None = None) -> Counter:
+    """Rows (of these columns: default all) as a multiset; floats to 9 significant digits (parallel sums
+    differ in the last bits)."""
     def cell(v):
         return float(f"{v:.9g}") if isinstance(v, float) else v
-    return Counter(repr(tuple(map(cell, row))) for row in con.execute(f'SELECT * FROM "{table}"').fetchall())
+    select = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+    return Counter(repr(tuple(map(cell, row))) for row in con.execute(f'SELECT {select} FROM "{table}"').fetchall())
 
 
 def _last_build(con) -> str:
@@ -157,3 +159,107 @@ def test_annotation_parses_grain_and_summed_columns():
     assert annotation("-- incremental: day by day, summing n; min first_seen; max last_seen") == How(
         "day", "day", ("n",), ("first_seen",), ("last_seen",))
     assert annotation("-- not incremental") is None
+
+
+def test_build_stages_follow_the_sql():
+    """The real models split into: what no summing model feeds, the summing models, what reads them."""
+    from tokenomics.incremental import LEDGER, stages
+    from tokenomics.warehouse import LAYERS, model_files
+
+    steps = stages([(layer, p) for layer in LAYERS for p in model_files(layer)])
+    before, summing, after = ({m.name for m in part} for part in (steps.before, steps.summing, steps.after))
+    assert {LEDGER, "int_request_tier_prices", "int_gpu_capacity_hourly", "stg_requests"} <= before
+    assert {"mart_spend_daily", "mart_cache_savings_daily", "int_self_hosted_hourly", "int_request_meters"} <= summing
+    assert {"int_gpu_hourly", "mart_ledger_daily", "mart_focus_daily", "mart_budget_daily"} <= after
+    assert all(m.how and m.how.merges for m in steps.summing)
+
+
+def _model(tmp_path, layer: str, name: str, sql: str) -> tuple[str, Path]:
+    path = tmp_path / layer / f"{name}.sql"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(sql)
+    return layer, path
+
+
+@pytest.mark.parametrize("bad, message", [
+    # summing over a sum: each batch would add the other model's whole total again
+    ("-- incremental: day by day, summing n\nCREATE OR REPLACE TABLE m_bad AS SELECT day, sum(n) AS n FROM m_sum GROUP BY 1",
+     "no other summing model"),
+    # a table reading the ledger: every build would price every request
+    ("CREATE OR REPLACE TABLE m_bad AS SELECT day, count(*) AS n FROM v_costs GROUP BY 1", "only summing models"),
+    # a summing model that does not read the ledger: adding it up per batch would count it again
+    ("-- incremental: day by day, summing n\nCREATE OR REPLACE TABLE m_bad AS SELECT day, count(*) AS n FROM raw_x GROUP BY 1",
+     "must read int_request_costs"),
+])
+def test_build_stages_refuse_models_that_cannot_be_fed_in_batches(tmp_path, bad, message):
+    from tokenomics.incremental import stages
+
+    paths = [_model(tmp_path, "intermediate", "int_request_costs", "CREATE OR REPLACE VIEW int_request_costs AS SELECT 1"),
+             _model(tmp_path, "intermediate", "v_costs", "CREATE OR REPLACE VIEW v_costs AS SELECT * FROM int_request_costs"),
+             _model(tmp_path, "marts", "m_sum", "-- incremental: day by day, summing n\n"
+                    "CREATE OR REPLACE TABLE m_sum AS SELECT day, count(*) AS n FROM int_request_costs GROUP BY 1"),
+             _model(tmp_path, "marts", "m_after", "CREATE OR REPLACE TABLE m_after AS SELECT * FROM m_sum")]
+    assert [m.name for m in stages(paths).after] == ["m_after"]
+    with pytest.raises(ValueError, match=message):
+        stages([*paths, _model(tmp_path, "marts", "m_bad", bad)])
+
+
+def test_batches_are_spans_of_whole_days_under_the_limit():
+    from datetime import date
+
+    from tokenomics.incremental import _spans
+
+    d = [date(2026, 11, i) for i in range(1, 6)]
+    # 3 + 4 > 5 closes the first span; the 9-request day is a batch of its own; the last span ends the day after
+    assert _spans([(d[0], 3), (d[1], 4), (d[2], 9), (d[3], 1), (d[4], 2)], 5) == [
+        (d[0], d[1]), (d[1], d[2]), (d[2], d[3]), (d[3], date(2026, 11, 6))]
+    assert _spans([], 5) == []
+
+
+def test_a_build_that_dies_between_batches_makes_the_next_one_full(demo, tmp_path, monkeypatch):
+    """Batches commit one by one: a build killed after some of them must not leave the next build adding the
+    same requests again — it rebuilds in full, and the snapshot readers see never shows the half-fed marts."""
+    db, reference = tmp_path / "wh.duckdb", tmp_path / "reference.duckdb"
+    for path in (db, reference):
+        shutil.copyfile(demo["db"], path)
+    shutil.copyfile(Path(str(demo["db"]) + ".serving"), Path(str(db) + ".serving"))
+    con = open_warehouse(db)
+    day = con.execute("SELECT max(day) FROM mart_spend_daily").fetchone()[0]
+    late = [payload(f"late-{i}", f"{day - timedelta(days=i % 9)}T10:00:00", "openai", "gpt-4o", 1000, 100,
+                    tenant="initech") for i in range(40)]
+    write_jsonl(tmp_path / "late.jsonl", late)
+    ingest_paths(con, "litellm", [tmp_path / "late.jsonl"])
+    published = connect(db, read_only=True).execute("SELECT sum(requests) FROM mart_spend_daily").fetchone()[0]
+
+    monkeypatch.setenv("TOKENOMICS_BUILD_BATCH_ROWS", "10")  # the 40 late requests over 9 days: 5 batches
+    real_merge, calls = incremental.merge, []
+    per_batch = len(incremental.stages([(layer, p) for layer in LAYERS for p in model_files(layer)]).summing)
+
+    def dies_in_the_third_batch(con, model, create):
+        calls.append(model.name)
+        if len(calls) > 2 * per_batch:
+            raise RuntimeError("killed")
+        real_merge(con, model, create)
+
+    monkeypatch.setattr(incremental, "merge", dies_in_the_third_batch)
+    with pytest.raises(RuntimeError, match="killed"):
+        build_models(con)
+    monkeypatch.setattr(incremental, "merge", real_merge)
+    # two batches were committed into the warehouse's marts, but readers still see the last published snapshot
+    assert con.execute("SELECT value FROM model_state WHERE key = 'fingerprint'").fetchone()[0] == "building"
+    assert connect(db, read_only=True).execute("SELECT sum(requests) FROM mart_spend_daily").fetchone()[0] == published
+
+    build_models(con)
+    assert _last_build(con) == "full"
+    con.close()
+    ref = open_warehouse(reference)
+    ingest_paths(ref, "litellm", [tmp_path / "late.jsonl"])
+    build_models(ref, full=True)
+    ref.close()
+    got, want = (connect(p, read_only=True, snapshot=False) for p in (db, reference))
+    assert _tables(got) == _tables(want)
+    for table in _tables(want):  # the same, but for the late file's run id
+        columns = [c for (c, *_) in got.execute(f'DESCRIBE "{table}"').fetchall() if c not in ("run_id", "started_at",
+                   "finished_at", "built_at", "ingested_at", "quarantined_at")]
+        assert _bag(got, table, columns) == _bag(want, table, columns), table
+    assert got.execute("SELECT sum(requests) FROM mart_spend_daily").fetchone()[0] == published + 40

@@ -42,6 +42,7 @@ _COLUMNS = r"(\w+(?:\s*,\s*\w+)*)"
 _ANNOTATION = re.compile(rf"^--\s*incremental:\s*(\w+)\s+by\s+(run|day|month)(?:\s*,\s*summing\s+{_COLUMNS})?"
                          rf"(?:\s*;\s*min\s+{_COLUMNS})?(?:\s*;\s*max\s+{_COLUMNS})?\s*$", re.M)
 _CREATE = re.compile(r"CREATE\s+OR\s+REPLACE\s+(?:TABLE|VIEW)\s+(\w+)\s+AS\s", re.I)
+_VIEW = re.compile(r"CREATE\s+OR\s+REPLACE\s+VIEW\s", re.I)
 REFERENCE_TABLES = ("rate_cards", "contract_discounts", "gpu_rates", "gpu_deployments", "cost_settings", "budgets",
                     "vendor_usage", "vendor_costs", "ref_deployment_perf")
 KEY_EXPR = {"day": "{col}::DATE", "month": "date_trunc('month', {col})::DATE", "run": "{col}"}
@@ -232,34 +233,58 @@ def stages(paths: list[tuple[str, Path]]) -> Stages:
     downstream = {m.name for m in models if closure[m.name] & summing}
     if bad := sorted(n for n in summing if closure[n] & downstream):
         raise ValueError(f"{bad}: a summing model cannot read a model built after the summing models")
+    views = {m.name for m in models if _VIEW.search(m.text)}
+
+    def prices(name: str) -> bool:  # reads the ledger itself, or through views: would price every request
+        return any(r == LEDGER or (r in views and prices(r)) for r in reads[name])
+
+    if bad := sorted(m.name for m in models if m.name not in summing | views and prices(m.name)):
+        raise ValueError(f"{bad}: only summing models (and views) may read {LEDGER}; a table reading it would "
+                         "price every request on every build")
     return Stages([m for m in models if m.name not in summing | downstream],
                   [m for m in models if m.name in summing], [m for m in models if m.name in downstream])
 
 
-def batches(con: duckdb.DuckDBPyConnection, ledger_text: str, p: Plan) -> Iterator[bool]:
-    """Price the requests to build — all of them (full) or the new runs' — one batch at a time into BATCH_ROWS,
-    with _inc_keys_batch holding the batch's days; yields whether it is the first batch.  A batch is a span
-    of whole UTC days holding ≤ TOKENOMICS_BUILD_BATCH_ROWS requests (a busier day is a batch of its own),
-    so the priced rows in memory stay bounded however many requests a build prices.  A full build of no
-    requests still yields one (empty) batch: the summing tables are created from it."""
-    runs = "" if p.full else " AND run_id IN (SELECT key FROM _inc_keys_run)"
-    per_day = con.execute("SELECT start_time::DATE AS day, count(*) FROM raw_requests WHERE true" + runs
+def spans(con: duckdb.DuckDBPyConnection, p: Plan) -> list[tuple[date, date]]:
+    """The batches to price — all requests (full) or the new runs' — as [first day, day after the last) spans
+    of whole UTC days holding ≤ TOKENOMICS_BUILD_BATCH_ROWS requests each (a busier day is a batch of its
+    own), so the priced rows in memory stay bounded however many requests a build prices.  A full build of
+    no requests still gets one (empty) batch: the summing tables are created from it."""
+    per_day = con.execute("SELECT start_time::DATE AS day, count(*) FROM raw_requests WHERE true" + _runs(p)
                           + " GROUP BY 1 ORDER BY 1").fetchall()
-    spans = _spans(per_day, int(os.environ.get(BATCH_SIZE[0], BATCH_SIZE[1])))
-    if not spans and p.full:
-        spans = [(date(1970, 1, 1), date(1970, 1, 1))]
+    found = _spans(per_day, int(os.environ.get(BATCH_SIZE[0], BATCH_SIZE[1])))
+    return found or ([(date(1970, 1, 1), date(1970, 1, 1))] if p.full else [])
+
+
+def price(con: duckdb.DuckDBPyConnection, ledger_text: str, p: Plan, span: tuple[date, date]) -> None:
+    """Price one batch into BATCH_ROWS (the span's requests, of the new runs unless full), with
+    _inc_keys_batch holding the batch's days: what merge feeds the summing models."""
     _, select = _parts(ledger_text)
-    db = _database(con)
-    rows = (f"SELECT * FROM {db}.main.raw_requests WHERE start_time >= (SELECT lo FROM _inc_batch)"
-            f" AND start_time < (SELECT hi FROM _inc_batch){runs}")
-    for i, (lo, hi) in enumerate(spans):
-        # day bounds as UTC midnights (the connection's time zone), bound, never formatted into the SQL
-        con.execute("CREATE OR REPLACE TEMP TABLE _inc_batch AS SELECT ?::DATE::TIMESTAMPTZ AS lo,"
-                    " ?::DATE::TIMESTAMPTZ AS hi", [lo, hi])
-        with _shadowed(con, [("raw_requests", rows)]), timed(f"intermediate/{LEDGER}"):
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {BATCH_ROWS} AS {select}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_keys_batch AS SELECT DISTINCT day AS key FROM {BATCH_ROWS}")
-        yield i == 0
+    rows = (f"SELECT * FROM {_database(con)}.main.raw_requests WHERE start_time >= (SELECT lo FROM _inc_batch)"
+            f" AND start_time < (SELECT hi FROM _inc_batch){_runs(p)}")
+    # day bounds as UTC midnights (the connection's time zone), bound, never formatted into the SQL
+    con.execute("CREATE OR REPLACE TEMP TABLE _inc_batch AS SELECT ?::DATE::TIMESTAMPTZ AS lo,"
+                " ?::DATE::TIMESTAMPTZ AS hi", list(span))
+    with _shadowed(con, [("raw_requests", rows)]), timed(f"intermediate/{LEDGER}"):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {BATCH_ROWS} AS {select}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_keys_batch AS SELECT DISTINCT day AS key FROM {BATCH_ROWS}")
+
+
+def _runs(p: Plan) -> str:
+    """The request filter of an incremental build: the new runs' rows only."""
+    return "" if p.full else " AND run_id IN (SELECT key FROM _inc_keys_run)"
+
+
+def forget_batch(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the batch's priced rows before its transaction commits: DuckDB keeps a table dropped or replaced
+    inside a transaction until the commit (for a rollback), so batches in one transaction would pile up."""
+    con.execute(f"DROP TABLE IF EXISTS temp.main.{BATCH_ROWS}")
+
+
+def begin(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark the models as being rebuilt: the batches commit one by one, so a build that dies before record()
+    leaves marts part-fed — the cleared fingerprint makes the next build a full one."""
+    con.execute("INSERT OR REPLACE INTO model_state VALUES ('fingerprint', 'building')")
 
 
 def _spans(per_day: list[tuple[date, int]], limit: int) -> list[tuple[date, date]]:

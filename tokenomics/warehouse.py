@@ -6,10 +6,11 @@ import hashlib
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 import duckdb
 
@@ -197,12 +198,13 @@ def _drop_if_kind_changed(con: duckdb.DuckDBPyConnection, text: str) -> None:
 
 
 def build_models(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str]:
-    """Build staging views, intermediate tables and marts in one transaction, then publish the snapshot.
+    """Build staging views, intermediate tables and marts, then publish the read snapshot.
 
     Incremental when it can be (tokenomics.incremental): only the new ingest runs' requests are priced
     and only the days they touch are re-aggregated; full when asked, on first build, or when model SQL or
     reference data changed.  Either way requests are priced in batches the summing models add up, never
-    written per request.  DuckDB's memory is capped meanwhile (TOKENOMICS_BUILD_MEMORY, default 6GB; it
+    written per request; each batch commits on its own (a build that dies part-way makes the next one
+    full), and readers see nothing of it until the snapshot is published.  DuckDB's memory is capped meanwhile (TOKENOMICS_BUILD_MEMORY, default 6GB; it
     spills beyond that)."""
     with job_limits(con, "build"):
         return _build_models(con, full)
@@ -212,8 +214,7 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
     from tokenomics import incremental
 
     try:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with _transaction(con):
             with timed("plan"):
                 refresh_reference_tables(con)
                 paths = [(layer, path) for layer in LAYERS for path in model_files(layer)]
@@ -221,31 +222,43 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
                 if not plan.full:
                     incremental.prepare(con, plan)
                 steps = incremental.stages(paths)
+            incremental.begin(con)
             refreshed: dict[str, incremental.How] = {}  # refreshed by key: what publish patches
             for model in steps.before:
                 _build_one(con, plan, model, refreshed)
-            ledger = next(m.text for m in steps.before if m.name == incremental.LEDGER)
-            if plan.full or plan.runs:
-                for first in incremental.batches(con, ledger, plan):
-                    for model in steps.summing:
-                        with timed(f"{model.layer}/{model.name}"):
-                            incremental.merge(con, model, create=plan.full and first)
-                if not plan.full:
-                    refreshed.update({m.name: m.how for m in steps.summing})
+        ledger = next(m.text for m in steps.before if m.name == incremental.LEDGER)
+        for i, span in enumerate(incremental.spans(con, plan) if plan.full or plan.runs else []):
+            with _transaction(con):  # one per batch: what it replaced is freed when it commits
+                incremental.price(con, ledger, plan, span)
+                for model in steps.summing:
+                    with timed(f"{model.layer}/{model.name}"):
+                        incremental.merge(con, model, create=plan.full and i == 0)
+                incremental.forget_batch(con)
+            if not plan.full:
+                refreshed.update({m.name: m.how for m in steps.summing})
+        with _transaction(con):
             for model in steps.after:
                 _build_one(con, plan, model, refreshed)
-            with timed("commit"):
-                incremental.record(con, plan, datetime.now(timezone.utc))
-                con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+            incremental.record(con, plan, datetime.now(timezone.utc))
         with timed("publish"):
             if plan.full or plan.runs or not _has_snapshot(con):  # otherwise nothing changed since the last one
                 publish(con, None if plan.full else refreshed)
     finally:
         incremental.forget_build_state(con)
     return [f"{m.layer}/{m.name}" for m in (*steps.before, *steps.summing, *steps.after)]
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN … COMMIT, or ROLLBACK when the block fails."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    with timed("commit"):
+        con.execute("COMMIT")
 
 
 def _build_one(con: duckdb.DuckDBPyConnection, plan, model, refreshed: dict) -> None:
@@ -292,7 +305,8 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = N
     tmp.unlink(missing_ok=True)
     patch = refreshed is not None and target.exists()
     if patch:
-        shutil.copyfile(target, tmp)
+        with timed("publish/copy snapshot"):
+            shutil.copyfile(target, tmp)
     excluded = not_served()
     relations = [r for (r,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND database_name = current_database()"
@@ -313,8 +327,9 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = N
                 else:
                     con.execute(f'CREATE OR REPLACE TABLE serving_snapshot.main."{name}" AS SELECT * FROM main."{name}"')
     finally:
-        con.execute("DETACH serving_snapshot")
-    with open(tmp, "rb+") as handle:
+        with timed("publish/detach"):  # DuckDB checkpoints the attached file here
+            con.execute("DETACH serving_snapshot")
+    with timed("publish/fsync"), open(tmp, "rb+") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, target)
     return target
