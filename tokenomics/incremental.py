@@ -46,16 +46,25 @@ _VIEW = re.compile(r"CREATE\s+OR\s+REPLACE\s+VIEW\s", re.I)
 REFERENCE_TABLES = ("rate_cards", "contract_discounts", "gpu_rates", "gpu_deployments", "cost_settings", "budgets",
                     "vendor_usage", "vendor_costs", "ref_deployment_perf")
 KEY_EXPR = {"day": "{col}::DATE", "month": "date_trunc('month', {col})::DATE", "run": "{col}"}
+# the key filter, with the keys' bounds on the column itself first: DuckDB prunes row groups by a column's
+# min/max, which a cast such as hour::DATE hides (a full scan of an hourly mart per merge and per patch)
+KEY_FILTER = {"day": "{col} >= (SELECT min(key) FROM {keys}) AND {col} < (SELECT max(key) + 1 FROM {keys})"
+                     " AND {expr} IN (SELECT key FROM {keys})",
+              "month": "{col} >= (SELECT min(key) FROM {keys}) AND {col} < (SELECT max(key) + INTERVAL 1 MONTH"
+                       " FROM {keys}) AND {expr} IN (SELECT key FROM {keys})",
+              "run": "{expr} IN (SELECT key FROM {keys})"}
+
+
+def key_filter(grain: str, column: str, keys: str | None = None) -> str:
+    """Rows of `column` whose key at this grain is in the keys table (default: the grain's own key set)."""
+    return KEY_FILTER[grain].format(col=column, expr=KEY_EXPR[grain].format(col=column), keys=keys or f"_inc_keys_{grain}")
 # what each grain's recomputation reads, shadowed by the rows that matter
-SHADOW = {"run": (("raw_requests", "run_id IN (SELECT key FROM _inc_keys_run)"),
-                  ("raw_gpu_samples", "run_id IN (SELECT key FROM _inc_keys_run)")),
-          # a day's rows read only that day's rows: every day-keyed input is cut to the affected days
-          "day": (("int_request_costs", "day IN (SELECT key FROM _inc_keys_day)"),
-                  ("int_request_meters", "day IN (SELECT key FROM _inc_keys_day)"),
-                  ("int_gpu_hourly", "hour::DATE IN (SELECT key FROM _inc_keys_day)"),
-                  ("int_self_hosted_hourly", "hour::DATE IN (SELECT key FROM _inc_keys_day)"),
-                  ("int_gpu_allocation_hourly", "hour::DATE IN (SELECT key FROM _inc_keys_day)")),
-          "month": (("int_request_costs", "date_trunc('month', day)::DATE IN (SELECT key FROM _inc_keys_month)"),)}
+SHADOW = {"run": (("raw_requests", "run_id"), ("raw_gpu_samples", "run_id")),
+          # a day's rows read only that day's rows: every day-keyed input is cut to the affected days (the
+          # ledger never is: only summing models read it, batch by batch — see stages)
+          "day": (("int_request_meters", "day"), ("int_gpu_hourly", "hour"), ("int_self_hosted_hourly", "hour"),
+                  ("int_gpu_allocation_hourly", "hour")),
+          "month": ()}
 # The priced ledger: a view over the requests, priced batch by batch into this temp table while a build runs;
 # what every summing model aggregates (they read the ledger's name, shadowed by the batch)
 LEDGER, BATCH_ROWS = "int_request_costs", "_inc_new_int_request_costs"
@@ -176,7 +185,7 @@ def _shadowed(con: duckdb.DuckDBPyConnection, shadows: list[tuple[str, str]]) ->
 
 def _grain_shadows(db: str, grain: str) -> list[tuple[str, str]]:
     """What a recomputation at this grain reads: the big relations cut to the affected keys (SHADOW)."""
-    return [(big, f"SELECT * FROM {db}.main.{big} WHERE {condition}") for big, condition in SHADOW[grain]]
+    return [(big, f"SELECT * FROM {db}.main.{big} WHERE {key_filter(grain, column)}") for big, column in SHADOW[grain]]
 
 
 def refresh(con: duckdb.DuckDBPyConnection, text: str, how: How) -> None:
@@ -282,8 +291,8 @@ def forget_batch(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def begin(con: duckdb.DuckDBPyConnection) -> None:
-    """Mark the models as being rebuilt: the batches commit one by one, so a build that dies before record()
-    leaves marts part-fed — the cleared fingerprint makes the next build a full one."""
+    """Mark the models as being rebuilt: several batches commit one by one, so a build that dies before
+    record() leaves marts part-fed — the cleared fingerprint makes the next build a full one."""
     con.execute("INSERT OR REPLACE INTO model_state VALUES ('fingerprint', 'building')")
 
 
@@ -338,7 +347,7 @@ def _add(con: duckdb.DuckDBPyConnection, target: str, select: str, how: How) -> 
         raise ValueError(f"{target}: merged columns {missing} are not in the table")
     keys = [f'"{c[0]}"' for c in columns if c[0] not in merges]
     merged = [f'{merges[c[0]]}("{c[0]}")::{c[1]} AS "{c[0]}"' for c in columns if c[0] in merges]
-    where = f"{KEY_EXPR[how.grain].format(col=how.column)} IN (SELECT key FROM _inc_keys_batch)"
+    where = key_filter(how.grain, how.column, "_inc_keys_batch")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_delta AS {select}")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _inc_merged AS
         SELECT {', '.join(keys)}, {', '.join(merged)}
@@ -352,7 +361,7 @@ def replace_keys(con: duckdb.DuckDBPyConnection, target: str, rows: str, column:
                  keys: str | None = None) -> None:
     """In target, swap the affected keys' rows (default: the grain's, _inc_keys_<grain>) for those of rows (a
     relation or subquery): the one delete-then-insert the model refresh, the merge and the snapshot patch use."""
-    where = f"{KEY_EXPR[grain].format(col=column)} IN (SELECT key FROM {keys or '_inc_keys_' + grain})"
+    where = key_filter(grain, column, keys)
     con.execute(f"DELETE FROM {target} WHERE {where}")
     con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {rows} WHERE {where}")
 

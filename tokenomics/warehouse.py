@@ -6,11 +6,10 @@ import hashlib
 import os
 import re
 import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -203,8 +202,8 @@ def build_models(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str
     Incremental when it can be (tokenomics.incremental): only the new ingest runs' requests are priced
     and only the days they touch are re-aggregated; full when asked, on first build, or when model SQL or
     reference data changed.  Either way requests are priced in batches the summing models add up, never
-    written per request; each batch commits on its own (a build that dies part-way makes the next one
-    full), and readers see nothing of it until the snapshot is published.  DuckDB's memory is capped meanwhile (TOKENOMICS_BUILD_MEMORY, default 6GB; it
+    written per request; with several batches each commits on its own (a build that dies part-way makes
+    the next one full), and readers see nothing of it until the snapshot is published.  DuckDB's memory is capped meanwhile (TOKENOMICS_BUILD_MEMORY, default 6GB; it
     spills beyond that)."""
     with job_limits(con, "build"):
         return _build_models(con, full)
@@ -214,7 +213,8 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
     from tokenomics import incremental
 
     try:
-        with _transaction(con):
+        con.execute("BEGIN TRANSACTION")
+        try:
             with timed("plan"):
                 refresh_reference_tables(con)
                 paths = [(layer, path) for layer in LAYERS for path in model_files(layer)]
@@ -222,43 +222,38 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
                 if not plan.full:
                     incremental.prepare(con, plan)
                 steps = incremental.stages(paths)
-            incremental.begin(con)
             refreshed: dict[str, incremental.How] = {}  # refreshed by key: what publish patches
             for model in steps.before:
                 _build_one(con, plan, model, refreshed)
-        ledger = next(m.text for m in steps.before if m.name == incremental.LEDGER)
-        for i, span in enumerate(incremental.spans(con, plan) if plan.full or plan.runs else []):
-            with _transaction(con):  # one per batch: what it replaced is freed when it commits
+            ledger = next(m.text for m in steps.before if m.name == incremental.LEDGER)
+            batches = incremental.spans(con, plan) if plan.full or plan.runs else []
+            if len(batches) > 1:  # committed with the first batch: a build that dies later makes the next full
+                incremental.begin(con)
+            for i, span in enumerate(batches):
+                if i:  # a transaction per batch: DuckDB frees what one replaced only when it commits
+                    with timed("commit"):
+                        con.execute("COMMIT; BEGIN TRANSACTION")
                 incremental.price(con, ledger, plan, span)
                 for model in steps.summing:
                     with timed(f"{model.layer}/{model.name}"):
                         incremental.merge(con, model, create=plan.full and i == 0)
                 incremental.forget_batch(con)
-            if not plan.full:
+            if batches and not plan.full:
                 refreshed.update({m.name: m.how for m in steps.summing})
-        with _transaction(con):
             for model in steps.after:
                 _build_one(con, plan, model, refreshed)
-            incremental.record(con, plan, datetime.now(timezone.utc))
+            with timed("commit"):
+                incremental.record(con, plan, datetime.now(timezone.utc))
+                con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
         with timed("publish"):
             if plan.full or plan.runs or not _has_snapshot(con):  # otherwise nothing changed since the last one
                 publish(con, None if plan.full else refreshed)
     finally:
         incremental.forget_build_state(con)
     return [f"{m.layer}/{m.name}" for m in (*steps.before, *steps.summing, *steps.after)]
-
-
-@contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """BEGIN … COMMIT, or ROLLBACK when the block fails."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    with timed("commit"):
-        con.execute("COMMIT")
 
 
 def _build_one(con: duckdb.DuckDBPyConnection, plan, model, refreshed: dict) -> None:
