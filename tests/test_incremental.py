@@ -263,3 +263,22 @@ def test_a_build_that_dies_between_batches_makes_the_next_one_full(demo, tmp_pat
                    "finished_at", "built_at", "ingested_at", "quarantined_at")]
         assert _bag(got, table, columns) == _bag(want, table, columns), table
     assert got.execute("SELECT sum(requests) FROM mart_spend_daily").fetchone()[0] == published + 40
+
+
+def test_the_build_command_runs_without_pandas(demo, tmp_path):
+    """`tokenomics build` hides pandas from its own process (DuckDB imports it, ~0.4 s, to bind the first
+    parameter): the whole build must work without it, and report that it never loaded it."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "wh.duckdb"
+    shutil.copyfile(demo["db"], db)
+    probe = ("import sys; sys.argv = ['tokenomics', '--db', sys.argv[1], 'build', '--full'];"
+             " from tokenomics.cli import run; code = run(); print('pandas loaded:', bool(sys.modules.get('pandas')));"
+             " raise SystemExit(code)")
+    done = subprocess.run([sys.executable, "-c", probe, str(db)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "marts/mart_spend_daily" in done.stdout and "pandas loaded: False" in done.stdout
+    con = connect(db, read_only=True)
+    assert con.execute("SELECT sum(requests) FROM mart_spend_daily").fetchone()[0] == demo["manifest"]["requests_valid"]
+    con.close()

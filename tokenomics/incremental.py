@@ -265,12 +265,15 @@ def spans(con: duckdb.DuckDBPyConnection, p: Plan) -> list[tuple[date, date]]:
     return found or ([(date(1970, 1, 1), date(1970, 1, 1))] if p.full else [])
 
 
-def price(con: duckdb.DuckDBPyConnection, ledger_text: str, p: Plan, span: tuple[date, date]) -> None:
+def price(con: duckdb.DuckDBPyConnection, ledger_text: str, p: Plan, span: tuple[date, date], only: bool) -> None:
     """Price one batch into BATCH_ROWS (the span's requests, of the new runs unless full), with
-    _inc_keys_batch holding the batch's days: what merge feeds the summing models."""
+    _inc_keys_batch holding the batch's days: what merge feeds the summing models.  The only batch of an
+    incremental build is the new runs' rows, found by run alone: adding the time bounds makes DuckDB read
+    every run's row groups of those days (3.7 s instead of 0.7 for 1M new rows in 104M)."""
     _, select = _parts(ledger_text)
-    rows = (f"SELECT * FROM {_database(con)}.main.raw_requests WHERE start_time >= (SELECT lo FROM _inc_batch)"
-            f" AND start_time < (SELECT hi FROM _inc_batch){_runs(p)}")
+    rows = f"SELECT * FROM {_database(con)}.main.raw_requests WHERE true{_runs(p)}"
+    if p.full or not only:
+        rows += " AND start_time >= (SELECT lo FROM _inc_batch) AND start_time < (SELECT hi FROM _inc_batch)"
     # day bounds as UTC midnights (the connection's time zone), bound, never formatted into the SQL
     con.execute("CREATE OR REPLACE TEMP TABLE _inc_batch AS SELECT ?::DATE::TIMESTAMPTZ AS lo,"
                 " ?::DATE::TIMESTAMPTZ AS hi", list(span))
