@@ -203,7 +203,7 @@ def _load_piece(con, piece: bytes, offset: int, ctx: LoadContext, script: tuple[
                         [ctx.run_id, ctx.source, where[0], where[1], raw, reason, now])
         con.execute(
             "INSERT INTO quarantine SELECT ?, ?, coalesce(g.uri, ?), coalesce(g.at, o.line_no + ?),"
-            " rtrim(l.raw, chr(13) || chr(10)), o.reason, ?"
+            " _kept_raw(rtrim(l.raw, chr(13) || chr(10))), o.reason, ?"
             " FROM _outcome o JOIN _lines l USING (line_no) LEFT JOIN _origin g USING (line_no)"
             " WHERE o.outcome = 'quarantined'",
             [ctx.run_id, ctx.source, ctx.uri, offset, now],

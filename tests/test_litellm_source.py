@@ -82,3 +82,26 @@ def test_reingest_is_idempotent_and_conflicts_are_quarantined(warehouse, tmp_pat
     [r] = ingest_paths(warehouse, "litellm", [tmp_path / "b.jsonl"])
     assert (r.counts.loaded, r.counts.duplicate, r.counts.quarantined) == (0, 1, 1)
     assert warehouse.execute("SELECT count(*) FROM raw_requests").fetchone()[0] == 1
+
+
+def test_quarantine_never_keeps_prompt_text_or_user_ids(warehouse, tmp_path):
+    """A rejected line is kept for diagnosis as its id and the fields the loader reads — not its messages,
+    response or any field it does not read, nor the user's id; a line that is not JSON is cut before the
+    first key that can hold them."""
+    bad = payload("p1", "2026-01-01T00:00:00", "openai", "gpt-y", 10, -5)  # negative completion tokens
+    bad["messages"] = [{"role": "user", "content": "SECRET prompt about the merger"}]
+    bad["response"] = {"choices": [{"message": {"content": "SECRET answer"}}]}
+    bad["proxy_server_request"] = {"body": {"messages": "SECRET again"}}
+    bad["end_user"] = "alice@example.com"
+    bad["metadata"]["user_api_key_user_id"] = "alice@example.com"
+    write_jsonl(tmp_path / "q.jsonl", [bad])
+    with (tmp_path / "q.jsonl").open("a") as handle:  # truncated mid-line: not JSON
+        handle.write('{"id": "p2", "startTime": 1767225600, "messages": [{"content": "SECRET cut"\n')
+    [r] = ingest_paths(warehouse, "litellm", [tmp_path / "q.jsonl"])
+    assert (r.counts.loaded, r.counts.quarantined) == (0, 2)
+    kept = dict(warehouse.execute("SELECT line_no, raw FROM quarantine").fetchall())
+    for raw in kept.values():
+        assert "SECRET" not in raw and "alice" not in raw, raw
+    parsed = json.loads(kept[1])
+    assert parsed["id"] == "p1" and parsed["model"] == "gpt-y" and parsed["metadata"]["usage_object"]["completion_tokens"] == "-5"
+    assert kept[2] == '{"id": "p2", "startTime": 1767225600, "messages": (cut: never stored)'

@@ -6,4 +6,8 @@
 CREATE OR REPLACE TEMP VIEW _lines AS
 SELECT line_no, raw
 FROM _chunk
-WHERE CASE WHEN left(raw, 1) = '{' THEN true ELSE trim(raw, chr(32) || chr(9) || chr(13) || chr(10)) <> '' END
+WHERE CASE WHEN left(raw, 1) = '{' THEN true ELSE trim(raw, chr(32) || chr(9) || chr(13) || chr(10)) <> '' END;
+
+-- What the quarantine keeps of a rejected line: the line itself, unless the source script (run after this
+-- one) redefines it — LiteLLM's keeps only the fields it reads (litellm_payload.sql).
+CREATE OR REPLACE TEMP MACRO _kept_raw(raw) AS raw;

@@ -28,18 +28,8 @@ CREATE OR REPLACE TEMP MACRO _ts_err(field, v) AS
         WHEN try_cast(v AS TIMESTAMPTZ) IS NULL THEN field || ' is not a timestamp (' || left(v, 40) || ')'
     END;
 
--- Only the fields in this shape are read: messages/response (prompt and completion text) never are.
--- Lines are checked with json_valid() first (so nothing raises: TRY() would re-run whole vectors row by
--- row), then parsed once into a typed struct.  Scalars arrive as their JSON text (numbers keep their digits).
--- A view: _candidates reads it once, so nothing nested is materialised.  The id alone comes from
--- _litellm_id (litellm_id.sql: a TRY'd extract, NULL on invalid JSON), the expression the once-per-file
--- lookup of stored requests uses too.
-CREATE OR REPLACE TEMP VIEW _parsed AS
-SELECT line_no,
-    CASE WHEN NOT valid THEN 'not valid JSON'
-         WHEN left(raw, 1) <> '{' AND left(ltrim(raw), 1) <> '{' THEN 'not a JSON object' END AS shape_error,
-    _litellm_id(raw) AS id, v
-FROM (SELECT line_no, raw, json_valid(raw) AS valid, CASE WHEN json_valid(raw) THEN json_transform(raw, '{
+-- The fields read from a line: messages/response (prompt and completion text) and everything else never are.
+CREATE OR REPLACE TEMP MACRO _litellm_shape() AS '{
         "startTime": "VARCHAR", "endTime": "VARCHAR", "completionStartTime": "VARCHAR",
         "metadata": {
             "spend_logs_metadata": {"tenant": "VARCHAR", "project": "VARCHAR", "region": "VARCHAR"},
@@ -56,7 +46,31 @@ FROM (SELECT line_no, raw, json_valid(raw) AS valid, CASE WHEN json_valid(raw) T
         "hidden_params": {"batch_models": "JSON"},
         "model_parameters": {"service_tier": "VARCHAR", "stream": "VARCHAR"},
         "status": "VARCHAR", "cache_hit": "VARCHAR", "cache_key": "VARCHAR", "response_cost": "VARCHAR",
-        "prompt_tokens": "VARCHAR", "completion_tokens": "VARCHAR"}') END AS v
+        "prompt_tokens": "VARCHAR", "completion_tokens": "VARCHAR"}';
+-- What the quarantine keeps of a rejected line (the loader's _kept_raw, default the line itself): of a JSON
+-- object, its id and the fields read (the reason names one of them), without the user's id — never prompt or
+-- response text, nor any field this shape does not name; of a line that is not valid JSON, at most 2,000
+-- characters, cut before the first key that can hold text or a user (a truncated line may still hold them).
+CREATE OR REPLACE TEMP MACRO _kept_raw(raw) AS
+    CASE WHEN json_valid(raw) AND json_type(raw) = 'OBJECT' THEN
+        json_merge_patch(json_object('id', json_extract(raw, '$.id')),
+                         json_merge_patch(to_json(json_transform(raw, _litellm_shape())),
+                                          '{"end_user": null, "metadata": {"user_api_key_user_id": null}}'))::VARCHAR
+    ELSE left(regexp_replace(raw, '"(messages|response|proxy_server_request|end_user|user|user_api_key_user_id|user_api_key_user_email|error_str)"\s*:.*$', '"\1": (cut: never stored)', 's'), 2000)
+    END;
+
+-- Only the fields in _litellm_shape() are read: messages/response (prompt and completion text) never are.
+-- Lines are checked with json_valid() first (so nothing raises: TRY() would re-run whole vectors row by
+-- row), then parsed once into a typed struct.  Scalars arrive as their JSON text (numbers keep their digits).
+-- A view: _candidates reads it once, so nothing nested is materialised.  The id alone comes from
+-- _litellm_id (litellm_id.sql: a TRY'd extract, NULL on invalid JSON), the expression the once-per-file
+-- lookup of stored requests uses too.
+CREATE OR REPLACE TEMP VIEW _parsed AS
+SELECT line_no,
+    CASE WHEN NOT valid THEN 'not valid JSON'
+         WHEN left(raw, 1) <> '{' AND left(ltrim(raw), 1) <> '{' THEN 'not a JSON object' END AS shape_error,
+    _litellm_id(raw) AS id, v
+FROM (SELECT line_no, raw, json_valid(raw) AS valid, CASE WHEN json_valid(raw) THEN json_transform(raw, _litellm_shape()) END AS v
 FROM _lines);
 
 -- One pass: pick fields, check them, type them, hash the canonical content.  grain: one row per line.
