@@ -254,29 +254,35 @@ def stages(paths: list[tuple[str, Path]]) -> Stages:
                   [m for m in models if m.name in summing], [m for m in models if m.name in downstream])
 
 
-def spans(con: duckdb.DuckDBPyConnection, p: Plan) -> list[tuple[date, date]]:
+def spans(con: duckdb.DuckDBPyConnection, p: Plan) -> list[tuple[date, date] | None]:
     """The batches to price — all requests (full) or the new runs' — as [first day, day after the last) spans
     of whole UTC days holding ≤ TOKENOMICS_BUILD_BATCH_ROWS requests each (a busier day is a batch of its
-    own), so the priced rows in memory stay bounded however many requests a build prices.  A full build of
-    no requests still gets one (empty) batch: the summing tables are created from it."""
+    own), so the priced rows in memory stay bounded however many requests a build prices.  None: one batch of
+    every row the build prices — an incremental build whose runs loaded no more than that (the run ledger
+    says, without a scan).  A full build of no requests still gets one (empty) batch: the summing tables are
+    created from it."""
+    limit = int(os.environ.get(BATCH_SIZE[0], BATCH_SIZE[1]))
+    if not p.full and con.execute("SELECT coalesce(sum(rows_loaded), 0) FROM ingest_runs"
+                                  " WHERE run_id IN (SELECT key FROM _inc_keys_run)").fetchone()[0] <= limit:
+        return [None]
     per_day = con.execute("SELECT start_time::DATE AS day, count(*) FROM raw_requests WHERE true" + _runs(p)
                           + " GROUP BY 1 ORDER BY 1").fetchall()
-    found = _spans(per_day, int(os.environ.get(BATCH_SIZE[0], BATCH_SIZE[1])))
+    found = _spans(per_day, limit)
     return found or ([(date(1970, 1, 1), date(1970, 1, 1))] if p.full else [])
 
 
-def price(con: duckdb.DuckDBPyConnection, ledger_text: str, p: Plan, span: tuple[date, date], only: bool) -> None:
-    """Price one batch into BATCH_ROWS (the span's requests, of the new runs unless full), with
-    _inc_keys_batch holding the batch's days: what merge feeds the summing models.  The only batch of an
-    incremental build is the new runs' rows, found by run alone: adding the time bounds makes DuckDB read
-    every run's row groups of those days (3.7 s instead of 0.7 for 1M new rows in 104M)."""
+def price(con: duckdb.DuckDBPyConnection, ledger_text: str, p: Plan, span: tuple[date, date] | None) -> None:
+    """Price one batch into BATCH_ROWS (the span's requests — None: every request the build prices — of the
+    new runs unless full), with _inc_keys_batch holding the batch's days: what merge feeds the summing
+    models.  An incremental build's rows are found by run alone when they are one batch: time bounds on top
+    make DuckDB read every run's row groups of those days (3.7 s instead of 0.7 for 1M new rows in 104M)."""
     _, select = _parts(ledger_text)
     rows = f"SELECT * FROM {_database(con)}.main.raw_requests WHERE true{_runs(p)}"
-    if p.full or not only:
+    if span is not None:
         rows += " AND start_time >= (SELECT lo FROM _inc_batch) AND start_time < (SELECT hi FROM _inc_batch)"
-    # day bounds as UTC midnights (the connection's time zone), bound, never formatted into the SQL
-    con.execute("CREATE OR REPLACE TEMP TABLE _inc_batch AS SELECT ?::DATE::TIMESTAMPTZ AS lo,"
-                " ?::DATE::TIMESTAMPTZ AS hi", list(span))
+        # day bounds as UTC midnights (the connection's time zone), bound, never formatted into the SQL
+        con.execute("CREATE OR REPLACE TEMP TABLE _inc_batch AS SELECT ?::DATE::TIMESTAMPTZ AS lo,"
+                    " ?::DATE::TIMESTAMPTZ AS hi", list(span))
     with _shadowed(con, [("raw_requests", rows)]), timed(f"intermediate/{LEDGER}"):
         con.execute(f"CREATE OR REPLACE TEMP TABLE {BATCH_ROWS} AS {select}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_keys_batch AS SELECT DISTINCT day AS key FROM {BATCH_ROWS}")

@@ -233,7 +233,7 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
                 if i:  # a transaction per batch: DuckDB frees what one replaced only when it commits
                     with timed("commit"):
                         con.execute("COMMIT; BEGIN TRANSACTION")
-                incremental.price(con, ledger, plan, span, only=len(batches) == 1)
+                incremental.price(con, ledger, plan, span)
                 for model in steps.summing:
                     with timed(f"{model.layer}/{model.name}"):
                         incremental.merge(con, model, create=plan.full and i == 0)
