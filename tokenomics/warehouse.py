@@ -16,7 +16,7 @@ import duckdb
 from tokenomics.config import db_path, job_limits, read_path, serving_path, sql_dir, timed
 
 if TYPE_CHECKING:
-    from tokenomics.incremental import How
+    from tokenomics.incremental import How, Model, Plan
 
 # Model layers are built in this order; within a layer, files run in name order.
 LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts")
@@ -203,8 +203,8 @@ def build_models(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str
     and only the days they touch are re-aggregated; full when asked, on first build, or when model SQL or
     reference data changed.  Either way requests are priced in batches the summing models add up, never
     written per request; with several batches each commits on its own (a build that dies part-way makes
-    the next one full), and readers see nothing of it until the snapshot is published.  DuckDB's memory is capped meanwhile (TOKENOMICS_BUILD_MEMORY, default 6GB; it
-    spills beyond that)."""
+    the next one full), and readers see nothing of it until the snapshot is published.  DuckDB's memory is
+    capped meanwhile (TOKENOMICS_BUILD_MEMORY, default 6GB; it spills beyond that)."""
     with job_limits(con, "build"):
         return _build_models(con, full)
 
@@ -256,7 +256,7 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
     return [f"{m.layer}/{m.name}" for m in (*steps.before, *steps.summing, *steps.after)]
 
 
-def _build_one(con: duckdb.DuckDBPyConnection, plan, model, refreshed: dict) -> None:
+def _build_one(con: duckdb.DuckDBPyConnection, plan: Plan, model: Model, refreshed: dict[str, How]) -> None:
     """A model that is not summing: rebuilt whole (full builds, views, unannotated tables) or by key."""
     from tokenomics import incremental
 
