@@ -274,15 +274,17 @@ def spans(con: duckdb.DuckDBPyConnection, p: Plan) -> list[tuple[date, date] | N
 def price(con: duckdb.DuckDBPyConnection, ledger_text: str, p: Plan, span: tuple[date, date] | None) -> None:
     """Price one batch into BATCH_ROWS (the span's requests — None: every request the build prices — of the
     new runs unless full), with _inc_keys_batch holding the batch's days: what merge feeds the summing
-    models.  An incremental build's rows are found by run alone when they are one batch: time bounds on top
-    make DuckDB read every run's row groups of those days (3.7 s instead of 0.7 for 1M new rows in 104M)."""
+    models.  The span's bounds are bound into DuckDB variables, which the shadow reads as constants: row
+    groups outside them are skipped by their min/max (bounds from a table, as scalar subqueries, are not
+    constants: with a run filter too, DuckDB read every run's row groups of those days, 0.65 s vs 0.01 s)."""
     _, select = _parts(ledger_text)
     rows = f"SELECT * FROM {_database(con)}.main.raw_requests WHERE true{_runs(p)}"
     if span is not None:
-        rows += " AND start_time >= (SELECT lo FROM _inc_batch) AND start_time < (SELECT hi FROM _inc_batch)"
         # day bounds as UTC midnights (the connection's time zone), bound, never formatted into the SQL
-        con.execute("CREATE OR REPLACE TEMP TABLE _inc_batch AS SELECT ?::DATE::TIMESTAMPTZ AS lo,"
-                    " ?::DATE::TIMESTAMPTZ AS hi", list(span))
+        con.execute("SET VARIABLE tokenomics_batch_from = ?::DATE::TIMESTAMPTZ", [span[0]])
+        con.execute("SET VARIABLE tokenomics_batch_to = ?::DATE::TIMESTAMPTZ", [span[1]])
+        rows += (" AND start_time >= getvariable('tokenomics_batch_from')"
+                 " AND start_time < getvariable('tokenomics_batch_to')")
     with _shadowed(con, [("raw_requests", rows)]), timed(f"intermediate/{LEDGER}"):
         con.execute(f"CREATE OR REPLACE TEMP TABLE {BATCH_ROWS} AS {select}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_keys_batch AS SELECT DISTINCT day AS key FROM {BATCH_ROWS}")
