@@ -165,7 +165,7 @@ def postgres_baseline(db: Path, work: Path, month_start: date, repeat: int) -> d
     import psycopg
 
     from tests import pgcluster
-    from tokenomics.incremental import _spans
+    from tokenomics.incremental import day_spans
     from tokenomics.warehouse import connect
 
     if not pgcluster.binaries():
@@ -179,7 +179,7 @@ def postgres_baseline(db: Path, work: Path, month_start: date, repeat: int) -> d
         part = work / "spendlogs-part.csv"
         con = connect(db, read_only=True, snapshot=False)  # the warehouse itself: the priced ledger is a view
         days = con.execute("SELECT start_time::DATE, count(*) FROM raw_requests GROUP BY 1 ORDER BY 1").fetchall()
-        for lo, hi in _spans(days, 10_000_000):
+        for lo, hi in day_spans(days, 10_000_000):
             con.execute("CREATE OR REPLACE TEMP TABLE part_bounds AS SELECT ?::DATE::TIMESTAMPTZ AS lo,"
                         " ?::DATE::TIMESTAMPTZ AS hi", [lo, hi])
             con.execute("COPY (SELECT request_id, start_time, tenant, model, coalesce(effective_cost_usd, 0),"

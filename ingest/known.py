@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from itertools import islice
 from typing import Callable, Iterable, Iterator
 
 import duckdb
@@ -71,13 +72,8 @@ def look_up_input(con: duckdb.DuckDBPyConnection, collect: Callable[[duckdb.Duck
 
 def add_ids(cursor: duckdb.DuckDBPyConnection, source: str, ids: Iterable[str], chunk: int = 100_000) -> None:
     """Append an input's request ids to the cursor's _input_ids, chunk by chunk (for a look_up_input collect)."""
-    batch: list[str] = []
-    for rid in ids:
-        batch.append(rid)
-        if len(batch) >= chunk:
-            cursor.execute("INSERT INTO _input_ids SELECT ?, unnest(?::VARCHAR[])", [source, batch])
-            batch = []
-    if batch:
+    it = iter(ids)
+    while batch := list(islice(it, chunk)):
         cursor.execute("INSERT INTO _input_ids SELECT ?, unnest(?::VARCHAR[])", [source, batch])
 
 

@@ -207,13 +207,13 @@ def test_build_stages_refuse_models_that_cannot_be_fed_in_batches(tmp_path, bad,
 def test_batches_are_spans_of_whole_days_under_the_limit():
     from datetime import date
 
-    from tokenomics.incremental import _spans
+    from tokenomics.incremental import day_spans
 
     d = [date(2026, 11, i) for i in range(1, 6)]
     # 3 + 4 > 5 closes the first span; the 9-request day is a batch of its own; the last span ends the day after
-    assert _spans([(d[0], 3), (d[1], 4), (d[2], 9), (d[3], 1), (d[4], 2)], 5) == [
+    assert day_spans([(d[0], 3), (d[1], 4), (d[2], 9), (d[3], 1), (d[4], 2)], 5) == [
         (d[0], d[1]), (d[1], d[2]), (d[2], d[3]), (d[3], date(2026, 11, 6))]
-    assert _spans([], 5) == []
+    assert day_spans([], 5) == []
 
 
 def test_a_build_that_dies_between_batches_makes_the_next_one_full(demo, tmp_path, monkeypatch):

@@ -277,6 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
+_NO_PANDAS = (cmd_build,)  # commands that never hand DuckDB a pandas object (see run)
+
+
 def run() -> int:
     """The console entry point: main() in a process of its own, where a command that never hands DuckDB a
     pandas object (_NO_PANDAS) runs with pandas not importable — DuckDB's Python client imports pandas (~0.4
@@ -287,9 +290,6 @@ def run() -> int:
     if args.func in _NO_PANDAS and "pandas" not in sys.modules:
         sys.modules["pandas"] = None
     return args.func(args)
-
-
-_NO_PANDAS = (cmd_build,)
 
 
 if __name__ == "__main__":

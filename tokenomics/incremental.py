@@ -222,13 +222,13 @@ class Stages:
 
 
 def stages(paths: list[tuple[str, Path]]) -> Stages:
-    """Split the build order (dependencies found by name, as in warehouse.model_files) into the three steps;
+    """Split the build order (dependencies found by name: warehouse.references) into the three steps;
     a summing model that reads another summing model or anything downstream of one could not be fed batch by
     batch, nor one that does not read the ledger (adding it up per batch would count it again)."""
+    from tokenomics.warehouse import references
+
     models = [Model(layer, path, text, annotation(text)) for layer, path in paths for text in [path.read_text()]]
-    bare = {m.name: re.sub(r"--[^\n]*", "", m.text) for m in models}
-    reads = {m.name: {o.name for o in models if o.name != m.name and re.search(rf"\b{o.name}\b", bare[m.name])}
-             for m in models}
+    reads = references({m.name: m.text for m in models})
 
     def upstream(name: str, seen: frozenset = frozenset()) -> set[str]:
         direct = reads[name] - seen
@@ -267,7 +267,7 @@ def spans(con: duckdb.DuckDBPyConnection, p: Plan) -> list[tuple[date, date] | N
         return [None]
     per_day = con.execute("SELECT start_time::DATE AS day, count(*) FROM raw_requests WHERE true" + _runs(p)
                           + " GROUP BY 1 ORDER BY 1").fetchall()
-    found = _spans(per_day, limit)
+    found = day_spans(per_day, limit)
     return found or ([(date(1970, 1, 1), date(1970, 1, 1))] if p.full else [])
 
 
@@ -307,7 +307,7 @@ def begin(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT OR REPLACE INTO model_state VALUES ('fingerprint', 'building')")
 
 
-def _spans(per_day: list[tuple[date, int]], limit: int) -> list[tuple[date, date]]:
+def day_spans(per_day: list[tuple[date, int]], limit: int) -> list[tuple[date, date]]:
     """Consecutive days grouped into [first day, day after the last) spans of ≤ limit requests each."""
     spans: list[tuple[date, date]] = []
     start, total = None, 0
@@ -344,7 +344,7 @@ def _database(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def forget_build_state(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop what the build kept in memory: the last batch's priced rows, its bounds and the key sets."""
+    """Drop what the build kept in memory: the last batch's priced rows and days, and the key sets."""
     for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'temp'"
                                " AND starts_with(table_name, '_inc_')").fetchall():
         con.execute(f'DROP TABLE temp.main."{name}"')

@@ -120,9 +120,7 @@ def model_files(layer: str) -> list[Path]:
     Dependencies are found by name (a file's stem is its relation), so adding a model needs no registry.
     """
     files = {p.stem: p for p in sorted((sql_dir() / layer).glob("*.sql"))}
-    text = {name: re.sub(r"--[^\n]*", "", path.read_text()) for name, path in files.items()}
-    deps = {name: {o for o in files if o != name and re.search(rf"\b{re.escape(o)}\b", text[name])}
-            for name in files}
+    deps = references({name: path.read_text() for name, path in files.items()})
     ordered: list[Path] = []
     done: set[str] = set()
 
@@ -139,6 +137,13 @@ def model_files(layer: str) -> list[Path]:
     for name in files:
         visit(name)
     return ordered
+
+
+def references(texts: dict[str, str]) -> dict[str, set[str]]:
+    """Which of these relations each one's SQL (comments aside) names: a model's dependencies, by name."""
+    bare = {name: re.sub(r"--[^\n]*", "", text) for name, text in texts.items()}
+    return {name: {o for o in texts if o != name and re.search(rf"\b{re.escape(o)}\b", bare[name])}
+            for name in texts}
 
 
 def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
