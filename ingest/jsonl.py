@@ -178,12 +178,26 @@ def document_lines(body: bytes) -> list[bytes]:
             lines.append(json.dumps(item, separators=(",", ":"), ensure_ascii=False).encode())
 
 
+def load_objects(con: duckdb.DuckDBPyConnection, objects: list[tuple[str, bytes]], ctx: LoadContext,
+                 script: tuple[str, ...], per_piece_lookup: bool = True) -> Counts:
+    """Compact JSON objects (uri, one line each) from a database through a source's script, in one piece.  A
+    row pulled again (the pull re-reads an overlap) that was quarantined before with the same content and
+    reason counts as a duplicate: it is quarantined once, not on every pull."""
+    if not objects:
+        return Counts()
+    body = b"\n".join(line for _, line in objects) + b"\n"
+    return _load_piece(con, body, 0, ctx, script, per_piece_lookup,
+                       ([uri for uri, _ in objects], [1] * len(objects)), quarantine_once=True)
+
+
 def _load_piece(con, piece: bytes, offset: int, ctx: LoadContext, script: tuple[str, ...], per_piece_lookup: bool,
-                origins: tuple[list[str], list[int]] | None = None) -> Counts:
+                origins: tuple[list[str], list[int]] | None = None, quarantine_once: bool = False) -> Counts:
     """One piece in DuckDB.  per_piece_lookup: find stored requests from this piece's ids (else the
     file's _known is already there).  origins (uri, line within it) per line, when lines come from many
-    documents."""
-    params = {"salt": hash_salt(), "source": ctx.source, "run_id": ctx.run_id, "line_offset": offset}
+    documents.  quarantine_once: a line already quarantined by this source with the same kept text and
+    reason is a duplicate (rows a database pull reads again)."""
+    params = {"salt": hash_salt(), "source": ctx.source, "run_id": ctx.run_id, "line_offset": offset,
+              "tz": ctx.options.get("tz") or "UTC"}  # the zone of timestamps written without one
     table, rejected = split_lines(piece)
     uris, positions = origins or ([], [])
     origin = pa.table({"line_no": pa.array(range(1, len(uris) + 1), pa.int64()), "uri": pa.array(uris, pa.string()),
@@ -201,14 +215,18 @@ def _load_piece(con, piece: bytes, offset: int, ctx: LoadContext, script: tuple[
             where = (uris[number - 1], positions[number - 1]) if origins else (ctx.uri, number + offset)
             con.execute("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [ctx.run_id, ctx.source, where[0], where[1], raw, reason, now])
-        con.execute(
-            "INSERT INTO quarantine SELECT ?, ?, coalesce(g.uri, ?), coalesce(g.at, o.line_no + ?),"
-            " _kept_raw(rtrim(l.raw, chr(13) || chr(10))), o.reason, ?"
+        seen = (" AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.source = $source AND q.reason = o.reason"
+                " AND q.raw = _kept_raw(rtrim(l.raw, chr(13) || chr(10))))") if quarantine_once else ""
+        [(inserted,)] = con.execute(
+            "INSERT INTO quarantine SELECT $run_id, $source, coalesce(g.uri, $uri), coalesce(g.at, o.line_no + $offset),"
+            " _kept_raw(rtrim(l.raw, chr(13) || chr(10))), o.reason, $now"
             " FROM _outcome o JOIN _lines l USING (line_no) LEFT JOIN _origin g USING (line_no)"
-            " WHERE o.outcome = 'quarantined'",
-            [ctx.run_id, ctx.source, ctx.uri, offset, now],
-        )
+            " WHERE o.outcome = 'quarantined'" + seen,
+            {"run_id": ctx.run_id, "source": ctx.source, "uri": ctx.uri, "offset": offset, "now": now},
+        ).fetchall()
         by_outcome = dict(con.execute("SELECT outcome, count(*) FROM _outcome GROUP BY ALL").fetchall())
+        again = by_outcome.get("quarantined", 0) - inserted  # quarantined by an earlier pull: a duplicate now
+        by_outcome["quarantined"], by_outcome["duplicate"] = inserted, by_outcome.get("duplicate", 0) + again
         lines = con.execute("SELECT count(*) FROM _lines").fetchone()[0]
         loaded = con.execute("SELECT count(*) FROM _candidates ANTI JOIN _outcome USING (line_no)").fetchone()[0]
     finally:

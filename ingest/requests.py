@@ -22,6 +22,7 @@ def pseudonym(value: str | None) -> str | None:
 def _row(r: GatewayRequest) -> dict:
     t = r.tokens
     return {"request_id": r.request_id, "start_time": r.start_time, "end_time": r.end_time, "tenant": r.tenant,
+            "tenant_rule": r.tenant_rule,
             "team": r.team, "project": r.project, "user_hash": r.user_hash, "api_key_hash": r.api_key_hash,
             "tags": list(r.tags), "provider": r.provider, "requested_model": r.requested_model,
             "resolved_model": r.resolved_model, "deployment": r.deployment, "region": r.region,
@@ -64,7 +65,9 @@ def land(con, ctx: LoadContext, records: list[tuple[int | None, str, GatewayRequ
     rows = []
     for i, (line_no, raw, record) in enumerate(records):
         row = _row(record)
-        row["row_hash"] = hashlib.md5(json.dumps(row, default=str, sort_keys=True).encode()).hexdigest()
+        # the content hash covers the request, not how its tenant was found (rows hashed before keep theirs)
+        content = {k: v for k, v in row.items() if k != "tenant_rule"}
+        row["row_hash"] = hashlib.md5(json.dumps(content, default=str, sort_keys=True).encode()).hexdigest()
         rows.append({"_i": i, "line_no": line_no, "raw": raw, **row})
     batch = pl.DataFrame(rows, infer_schema_length=None, schema_overrides={"line_no": pl.Int64})
     con.register("_landing", batch)
@@ -74,7 +77,7 @@ def land(con, ctx: LoadContext, records: list[tuple[int | None, str, GatewayRequ
         new = outcome.filter(pl.col("outcome") == "new")["_i"].to_list()
         con.execute("""
             INSERT INTO raw_requests BY NAME
-            SELECT $source AS source, request_id, row_hash, start_time, end_time, tenant, team, project, user_hash,
+            SELECT $source AS source, request_id, row_hash, start_time, end_time, tenant, tenant_rule, team, project, user_hash,
                 api_key_hash, tags, provider, requested_model, resolved_model, deployment, region, service_tier,
                 uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
                 output_tokens, reasoning_tokens, status, is_stream, ttft_ms, latency_ms, gateway_cache,

@@ -46,8 +46,8 @@ HOSTILE = {
     "id is missing": {"no": "id"},
     "prompt_tokens is negative": payload("n1", "2026-01-01T00:00:00", "openai", "gpt-y", -5, 1),
     "completion_tokens is not an integer": {**payload("n2", "2026-01-01T00:00:00", "openai", "gpt-y", 5, 1)},
-    "startTime has no time zone": {**payload("n3", "2026-01-01T00:00:00", "openai", "gpt-y", 5, 1),
-                                   "startTime": "2026-01-01T00:00:00"},
+    "startTime is not a timestamp": {**payload("n3", "2026-01-01T00:00:00", "openai", "gpt-y", 5, 1),
+                                     "startTime": "yesterday"},
     "cache tokens exceed prompt_tokens": payload("n4", "2026-01-01T00:00:00", "openai", "gpt-y", 5, 1, cached=9),
     "prompt_tokens is absurd": payload("n5", "2026-01-01T00:00:00", "openai", "gpt-y", 10**12, 1),
 }

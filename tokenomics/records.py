@@ -101,6 +101,7 @@ class GatewayRequest(BaseModel):
     start_time: datetime
     end_time: datetime
     tenant: str = Field(min_length=1)
+    tenant_rule: str | None = None  # which attribution rule named the tenant (ingest/attribution.py)
     team: str | None = None
     project: str | None = None
     user_hash: str | None = None
@@ -116,7 +117,7 @@ class GatewayRequest(BaseModel):
     status: RequestStatus
     is_stream: bool = False
     ttft_ms: int | None = Field(None, ge=0)
-    latency_ms: int = Field(ge=0)
+    latency_ms: int | None = Field(None, ge=0)  # None: the source did not say (never 0 ms by default)
     gateway_cache: GatewayCache = GatewayCache.MISS
     reported_cost_usd: Decimal | None = Field(None, ge=0)
 

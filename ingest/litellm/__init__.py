@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ingest import attribution
 from ingest.jsonl import load_documents, load_jsonl
 from ingest.runner import Counts, LoadContext, Source, register
 
@@ -14,13 +15,15 @@ IDS = ("ingest/litellm_id.sql", "ingest/litellm_ids.sql")  # request ids alone, 
 
 def load(con, path: Path, ctx: LoadContext) -> Counts:
     """A JSON-lines file, or a single .json document given directly."""
-    if SOURCE.is_document(path.name):
-        return load_documents(con, [(ctx.uri, path.read_bytes())], ctx, SCRIPT)
-    return load_jsonl(con, path, ctx, SCRIPT, IDS)
+    with attribution.registered(con, ctx.options):
+        if SOURCE.is_document(path.name):
+            return load_documents(con, [(ctx.uri, path.read_bytes())], ctx, SCRIPT)
+        return load_jsonl(con, path, ctx, SCRIPT, IDS)
 
 
 def documents(con, docs: list[tuple[str, bytes]], ctx: LoadContext) -> Counts:
-    return load_documents(con, docs, ctx, SCRIPT)
+    with attribution.registered(con, ctx.options):
+        return load_documents(con, docs, ctx, SCRIPT)
 
 
 SOURCE = register(

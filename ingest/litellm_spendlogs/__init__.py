@@ -6,86 +6,92 @@ import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ingest import known
-from ingest.records import Candidate, validate
-from ingest.requests import land, pseudonym
+from ingest import attribution, known
+from ingest.jsonl import load_objects
+from ingest.litellm import SCRIPT
+from ingest.records import reason_of
 from ingest.runner import Counts, LoadContext, Source, register
-from tokenomics.records import GatewayCache, GatewayRequest, RequestStatus, TokenBuckets
 
 BATCH = 20_000
 OVERLAP = timedelta(hours=1)  # re-read the last hour each pull: late commits are caught, dedupe absorbs repeats
-# Only these columns are selected: `messages`, `response` and `proxy_server_request` (prompt and
-# completion text) are never read from the database.
-COLUMNS = ('request_id', 'call_type', 'api_key', 'spend', 'prompt_tokens', 'completion_tokens', '"startTime"',
-           '"endTime"', '"completionStartTime"', 'model', 'model_group', 'custom_llm_provider', '"user"',
-           'metadata', 'cache_hit', 'request_tags', 'team_id', 'end_user', 'status')
+# Only these columns are selected (those the table has: older proxies lack some): `messages`, `response` and
+# `proxy_server_request` (prompt and completion text) and `requester_ip_address` are never read.
+COLUMNS = ('request_id', 'call_type', 'api_key', 'spend', 'prompt_tokens', 'completion_tokens', 'startTime',
+           'endTime', 'completionStartTime', 'model', 'model_group', 'model_id', 'custom_llm_provider', 'user',
+           'metadata', 'cache_hit', 'cache_key', 'request_tags', 'team_id', 'organization_id', 'end_user', 'status')
+# what a row's metadata JSON contributes to the payload (the rest — guardrails, model map, IP — is not read)
+_METADATA = ("user_api_key_hash", "user_api_key_alias", "user_api_key_team_id", "user_api_key_org_id",
+             "user_api_key_user_id", "user_api_key_team_alias", "user_api_key_end_user_id", "spend_logs_metadata",
+             "usage_object", "batch_models")
 
 
 class SpendLogRow(BaseModel):
-    """One `LiteLLM_SpendLogs` row.  Token quirk (as in LiteLLM's JSON logs): ``prompt_tokens`` INCLUDES
-    cache reads (``metadata.usage_object.prompt_tokens_details.cached_tokens`` or Anthropic's
-    ``cache_read_input_tokens``) and cache writes (``cache_creation_input_tokens``);
-    ``completion_tokens`` INCLUDES reasoning tokens.  Cache tokens live only in ``metadata.usage_object``."""
+    """One `LiteLLM_SpendLogs` row, turned into the StandardLoggingPayload it was written from, so it goes
+    through the one LiteLLM mapping (sql/ingest/litellm_payload.sql) the JSON logs use: same model, provider,
+    deployment, tier, tenant chain and checks.  Token quirk (as in the JSON logs): ``prompt_tokens`` INCLUDES
+    cache reads and writes, ``completion_tokens`` INCLUDES reasoning; cache and reasoning counts live only in
+    ``metadata.usage_object``.  Timestamps are ``timestamp(3)`` without zone, written in UTC by the proxy.
+    ``cache_hit`` is Python's text of a flag ("True", "False", "None"); ids LiteLLM leaves unset are ""."""
 
     model_config = ConfigDict(extra="ignore")
-    request_id: str = Field(min_length=1)
+    request_id: str
     call_type: str | None = None
     api_key: str | None = None
-    spend: float | None = None
-    prompt_tokens: int = Field(ge=0)
-    completion_tokens: int = Field(ge=0)
-    startTime: datetime
-    endTime: datetime
+    spend: float | Decimal | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    startTime: datetime | None = None
+    endTime: datetime | None = None
     completionStartTime: datetime | None = None
-    model: str = Field(min_length=1)
+    model: str | None = None
     model_group: str | None = None
+    model_id: str | None = None
     custom_llm_provider: str | None = None
     user: str | None = None
-    metadata: dict = {}
-    cache_hit: str | None = None
-    request_tags: list[str] = []
+    metadata: dict | str | None = None
+    cache_hit: str | bool | None = None
+    cache_key: str | None = None
+    request_tags: list | str | None = None
     team_id: str | None = None
+    organization_id: str | None = None
     end_user: str | None = None
     status: str | None = None
 
-    def canonical(self) -> GatewayRequest:
-        usage = self.metadata.get("usage_object") or {}
-        details = usage.get("prompt_tokens_details") or {}
-        read = int(details.get("cached_tokens") or usage.get("cache_read_input_tokens") or 0)
-        writes = int(usage.get("cache_creation_input_tokens") or 0)
-        write_1h = int(((details.get("cache_creation_token_details") or {}).get("ephemeral_1h_input_tokens")) or 0)
-        reasoning = int(((usage.get("completion_tokens_details") or {}).get("reasoning_tokens")) or 0)
-        uncached = self.prompt_tokens - read - writes
-        if uncached < 0 or reasoning > self.completion_tokens or write_1h > writes:
-            raise ValueError("cache/reasoning tokens exceed the totals that include them")
-        meta = self.metadata.get("spend_logs_metadata") or {}
-        start, end = _utc(self.startTime), _utc(self.endTime)
-        first = _utc(self.completionStartTime) if self.completionStartTime else None
-        hit = str(self.cache_hit).lower() == "true"
-        return GatewayRequest(
-            request_id=self.request_id, start_time=start, end_time=end,
-            tenant=meta.get("tenant") or self.metadata.get("user_api_key_org_id") or self.metadata.get(
-                "user_api_key_team_alias") or self.team_id or "",
-            team=self.metadata.get("user_api_key_team_alias") or self.team_id, project=meta.get("project"),
-            user_hash=pseudonym(self.user or self.end_user), api_key_hash=pseudonym(self.api_key),
-            tags=tuple(self.request_tags), provider=self.custom_llm_provider or "unknown",
-            requested_model=self.model_group or self.model, resolved_model=self.model, deployment=self.model_group,
-            region=meta.get("region"),
-            tokens=TokenBuckets(uncached_input_tokens=uncached, cache_read_tokens=read,
-                                cache_write_5m_tokens=writes - write_1h, cache_write_1h_tokens=write_1h,
-                                output_tokens=self.completion_tokens - reasoning, reasoning_tokens=reasoning),
-            status=RequestStatus.FAILURE if (self.status or "success") == "failure" else RequestStatus.SUCCESS,
-            ttft_ms=None if first is None else max(int((first - start).total_seconds() * 1000), 0),
-            latency_ms=max(int((end - start).total_seconds() * 1000), 0),
-            gateway_cache=GatewayCache.EXACT if hit else GatewayCache.MISS,
-            reported_cost_usd=None if self.spend is None else Decimal(repr(self.spend)))
+    def payload(self) -> dict:
+        meta = _json(self.metadata, {})
+        meta = {k: meta.get(k) for k in _METADATA} if isinstance(meta, dict) else {}
+        for field, column in (("user_api_key_hash", self.api_key), ("user_api_key_team_id", self.team_id),
+                              ("user_api_key_org_id", self.organization_id), ("user_api_key_user_id", self.user)):
+            meta[field] = column or meta.get(field)  # the row's own columns win; "" means unset
+        return {
+            "id": self.request_id, "call_type": self.call_type, "status": self.status or "success",
+            "response_cost": None if self.spend is None else str(Decimal(repr(self.spend)) if isinstance(self.spend, float)
+                                                                  else self.spend),
+            "startTime": _iso(self.startTime), "endTime": _iso(self.endTime),
+            "completionStartTime": _iso(self.completionStartTime),
+            "model": self.model, "model_group": self.model_group, "model_id": self.model_id,
+            "custom_llm_provider": self.custom_llm_provider,
+            "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+            "cache_hit": str(self.cache_hit).lower() == "true", "cache_key": self.cache_key,
+            "request_tags": _json(self.request_tags, []), "end_user": self.end_user,
+            "hidden_params": {"batch_models": meta.pop("batch_models", None)}, "metadata": meta,
+        }
 
 
-def _utc(value: datetime) -> datetime:
-    """SpendLogs timestamps are `timestamp(3)` without zone, written in UTC by the proxy."""
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+def _json(value, empty):
+    """A JSON column as PostgreSQL returns it: already decoded (jsonb), or text (json/varchar), or NULL."""
+    if value is None or value == "":
+        return empty
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _iso(value: datetime | None) -> str | None:
+    """SpendLogs timestamps are UTC without a zone: say so, so the payload mapping never guesses."""
+    if value is None:
+        return None
+    return (value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value).isoformat()
 
 
 def pull(con, url: str, ctx: LoadContext) -> Counts:
@@ -105,11 +111,14 @@ def pull(con, url: str, ctx: LoadContext) -> Counts:
     window = '("startTime", request_id) > (:t, :id) AND ("startTime", request_id) <= (:bt, :bid)'
     newest = sa.text('SELECT "startTime", request_id FROM "LiteLLM_SpendLogs" WHERE ("startTime", request_id) > (:t, :id)'
                      ' ORDER BY "startTime" DESC, request_id DESC LIMIT 1')
-    page = sa.text(f'SELECT {", ".join(COLUMNS)} FROM "LiteLLM_SpendLogs" WHERE {window}'
-                   ' ORDER BY "startTime", request_id LIMIT :n')
     ids = sa.text(f'SELECT request_id FROM "LiteLLM_SpendLogs" WHERE {window}').execution_options(stream_results=True)
     try:
-        with engine.connect() as db, known.scope(con):
+        with engine.connect() as db, known.scope(con), attribution.registered(con, ctx.options):
+            present = set(sa.inspect(db).get_columns("LiteLLM_SpendLogs") and
+                          [c["name"] for c in sa.inspect(db).get_columns("LiteLLM_SpendLogs")])
+            selected = ", ".join(f'"{c}"' for c in COLUMNS if c in present)
+            page = sa.text(f'SELECT {selected} FROM "LiteLLM_SpendLogs" WHERE {window}'
+                           ' ORDER BY "startTime", request_id LIMIT :n')
             top = db.execute(newest, {"t": key[0], "id": key[1]}).first()
             if top is None:
                 return total
@@ -123,16 +132,13 @@ def pull(con, url: str, ctx: LoadContext) -> Counts:
                 key = (rows[-1]["startTime"], rows[-1]["request_id"])
                 con.execute("BEGIN TRANSACTION")
                 try:
-                    batch = [Candidate(None, _safe(r), lambda r=r: [SpendLogRow.model_validate(_decoded(r)).canonical()])
-                             for r in rows]
-                    good, counts = validate(batch, ctx, con)
-                    landed = land(con, ctx, [(None, json.dumps(c.raw, default=str), recs[0]) for c, recs in good],
-                                  known=once)
+                    counts = load_objects(con, [(f"{ctx.uri}#{r['request_id']}", _line(r)) for r in rows], ctx,
+                                          SCRIPT, per_piece_lookup=not once)
                     con.execute("COMMIT")
                 except Exception:
                     con.execute("ROLLBACK")
                     raise
-                total.add(counts, landed)
+                total.add(counts)
     finally:
         engine.dispose()
 
@@ -145,21 +151,14 @@ def _window_ids(db, ids, params: dict, source: str):
     return lambda cursor: known.add_ids(cursor, source, (rid for (rid,) in db.execute(ids, params)))
 
 
-def _decoded(row) -> dict:
-    out = dict(row)
-    for field in ("metadata", "request_tags"):
-        if isinstance(out.get(field), str):
-            out[field] = json.loads(out[field])
-    if out.get("request_tags") is None:
-        out["request_tags"] = []
-    if out.get("metadata") is None:
-        out["metadata"] = {}
-    return out
-
-
-def _safe(row) -> dict:
-    """A quarantined row keeps ids, counts and times — never the API key in clear."""
-    return {k: v for k, v in dict(row).items() if k not in ("api_key", "metadata")}
+def _line(row) -> bytes:
+    """One row as the compact payload line the LiteLLM script reads; a row its model cannot read keeps only
+    its id and why, and the script quarantines it (no field is guessed)."""
+    try:
+        doc = SpendLogRow.model_validate(dict(row)).payload()
+    except (ValidationError, ValueError, TypeError) as exc:
+        doc = {"id": str(row.get("request_id")), "status": f"unreadable row: {reason_of(exc)}"}
+    return json.dumps(doc, separators=(",", ":"), default=str).encode()
 
 
 register(Source("litellm-spendlogs", lambda *a: Counts(), (), "LiteLLM_SpendLogs from the proxy's PostgreSQL "

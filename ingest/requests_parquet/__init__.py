@@ -20,7 +20,7 @@ from ingest.sqlscript import run_script
 REQUIRED = ("request_id", "start_time", "end_time", "tenant", "provider", "resolved_model", "service_tier",
             "uncached_input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
             "output_tokens", "reasoning_tokens", "status", "is_stream", "latency_ms", "gateway_cache")
-OPTIONAL = ("team", "project", "user_hash", "api_key_hash", "tags", "requested_model", "deployment", "region",
+OPTIONAL = ("tenant_rule", "team", "project", "user_hash", "api_key_hash", "tags", "requested_model", "deployment", "region",
             "ttft_ms", "reported_cost_usd")
 RENAMED = {"source": "src_source", "row_hash": "given_row_hash"}  # kept when present (a lake row keeps both)
 

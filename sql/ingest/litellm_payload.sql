@@ -13,19 +13,21 @@ CREATE OR REPLACE TEMP MACRO _int_err(field, v) AS
         ELSE field || ' is not an integer (' || left(v, 40) || ')'
     END;
 CREATE OR REPLACE TEMP MACRO _int(v) AS coalesce(try_cast(v AS BIGINT), 0);
-CREATE OR REPLACE TEMP MACRO _ts(v) AS
+-- Timestamps: epoch seconds (what StandardLoggingPayload carries), ISO with a zone, or ISO without one (the
+-- GCS pub/sub payload writes datetimes naive): a naive time is read in $tz (--tz, default UTC).
+CREATE OR REPLACE TEMP MACRO _ts(v, tz) AS
     CASE
         WHEN try_cast(v AS DOUBLE) IS NOT NULL THEN to_timestamp(v::DOUBLE)
         WHEN regexp_matches(v, '(Z|[+-][0-9]{2}:?[0-9]{2})$') THEN try_cast(v AS TIMESTAMPTZ)
+        ELSE timezone(tz, try_cast(v AS TIMESTAMP))
     END;
 CREATE OR REPLACE TEMP MACRO _ts_err(field, v) AS
     CASE
         WHEN v IS NULL THEN field || ' is missing'
         WHEN try_cast(v AS DOUBLE) IS NOT NULL THEN
             CASE WHEN v::DOUBLE NOT BETWEEN 946684800 AND 4102444800 THEN field || ' is out of range (' || v || ')' END
-        WHEN NOT regexp_matches(v, '(Z|[+-][0-9]{2}:?[0-9]{2})$') AND try_cast(v AS TIMESTAMP) IS NOT NULL
-            THEN field || ' has no time zone (' || left(v, 40) || ')'
-        WHEN try_cast(v AS TIMESTAMPTZ) IS NULL THEN field || ' is not a timestamp (' || left(v, 40) || ')'
+        WHEN regexp_matches(v, '(Z|[+-][0-9]{2}:?[0-9]{2})$') AND try_cast(v AS TIMESTAMPTZ) IS NOT NULL THEN NULL
+        WHEN try_cast(v AS TIMESTAMP) IS NULL THEN field || ' is not a timestamp (' || left(v, 40) || ')'
     END;
 
 -- The fields read from a line: messages/response (prompt and completion text) and everything else never are.
@@ -35,6 +37,7 @@ CREATE OR REPLACE TEMP MACRO _litellm_shape() AS '{
             "spend_logs_metadata": {"tenant": "VARCHAR", "project": "VARCHAR", "region": "VARCHAR"},
             "user_api_key_org_id": "VARCHAR", "user_api_key_team_alias": "VARCHAR",
             "user_api_key_team_id": "VARCHAR", "user_api_key_user_id": "VARCHAR", "user_api_key_hash": "VARCHAR",
+            "user_api_key_alias": "VARCHAR", "user_api_key_end_user_id": "VARCHAR",
             "usage_object": {
                 "prompt_tokens": "VARCHAR", "completion_tokens": "VARCHAR",
                 "cache_read_input_tokens": "VARCHAR", "cache_creation_input_tokens": "VARCHAR",
@@ -44,7 +47,7 @@ CREATE OR REPLACE TEMP MACRO _litellm_shape() AS '{
         "end_user": "VARCHAR", "request_tags": "JSON", "custom_llm_provider": "VARCHAR",
         "model_group": "VARCHAR", "model": "VARCHAR", "model_id": "VARCHAR", "call_type": "VARCHAR",
         "hidden_params": {"batch_models": "JSON"},
-        "model_parameters": {"service_tier": "VARCHAR", "stream": "VARCHAR"},
+        "model_parameters": {"service_tier": "VARCHAR", "stream": "VARCHAR"}, "stream": "VARCHAR",
         "status": "VARCHAR", "cache_hit": "VARCHAR", "cache_key": "VARCHAR", "response_cost": "VARCHAR",
         "prompt_tokens": "VARCHAR", "completion_tokens": "VARCHAR"}';
 -- What the quarantine keeps of a rejected line (the loader's _kept_raw, default the line itself): of a JSON
@@ -55,7 +58,7 @@ CREATE OR REPLACE TEMP MACRO _kept_raw(raw) AS
     CASE WHEN json_valid(raw) AND json_type(raw) = 'OBJECT' THEN
         json_merge_patch(json_object('id', json_extract(raw, '$.id')),
                          json_merge_patch(to_json(json_transform(raw, _litellm_shape())),
-                                          '{"end_user": null, "metadata": {"user_api_key_user_id": null}}'))::VARCHAR
+                                          '{"end_user": null, "metadata": {"user_api_key_user_id": null, "user_api_key_end_user_id": null, "user_api_key_hash": null}}'))::VARCHAR
     ELSE left(regexp_replace(raw, '"(messages|response|proxy_server_request|end_user|user|user_api_key_user_id|user_api_key_user_email|error_str)"\s*:.*$', '"\1": (cut: never stored)', 's'), 2000)
     END;
 
@@ -82,22 +85,27 @@ WITH fields AS (
         v.startTime AS start_raw,
         v.endTime AS end_raw,
         v.completionStartTime AS first_token_raw,
-        nullif(coalesce(v.metadata.spend_logs_metadata.tenant, v.metadata.user_api_key_org_id,
-                        v.metadata.user_api_key_team_alias), '') AS tenant,
-        coalesce(v.metadata.user_api_key_team_alias, v.metadata.user_api_key_team_id) AS team,
+        nullif(v.metadata.spend_logs_metadata.tenant, '') AS explicit_tenant,
+        nullif(v.metadata.user_api_key_org_id, '') AS org_id,
+        nullif(v.metadata.user_api_key_team_alias, '') AS team_alias,
+        nullif(v.metadata.user_api_key_team_id, '') AS team_id,
+        nullif(v.metadata.user_api_key_alias, '') AS key_alias,
+        nullif(coalesce(nullif(v.end_user, ''), v.metadata.user_api_key_end_user_id), '') AS end_user,
+        coalesce(nullif(v.metadata.user_api_key_team_alias, ''), nullif(v.metadata.user_api_key_team_id, '')) AS team,
         v.metadata.spend_logs_metadata.project AS project,
-        coalesce(v.metadata.user_api_key_user_id, v.end_user) AS user_id,
+        nullif(coalesce(nullif(v.metadata.user_api_key_user_id, ''), v.end_user, v.metadata.user_api_key_end_user_id), '')
+            AS user_id,
         v.metadata.user_api_key_hash AS api_key,
         coalesce(TRY(json_transform(v.request_tags, '["VARCHAR"]')), []) AS tags,
         v.custom_llm_provider AS provider,
-        coalesce(v.model_group, v.model) AS requested_model,
+        coalesce(nullif(v.model_group, ''), v.model) AS requested_model,
         v.model AS model,
-        v.model_id AS deployment,
+        nullif(v.model_id, '') AS deployment,
         v.metadata.spend_logs_metadata.region AS region,
         v.call_type AS call_type,
         TRY(json_transform(v.hidden_params.batch_models, '["VARCHAR"]')) AS batch_models,
         v.model_parameters.service_tier AS tier_raw,
-        v.model_parameters.stream AS stream_raw,
+        coalesce(v.stream, v.model_parameters.stream) AS stream_raw,
         v.status AS status,
         v.cache_hit AS cache_hit,
         v.cache_key AS cache_key,
@@ -112,13 +120,41 @@ WITH fields AS (
         v.metadata.usage_object.completion_tokens_details.reasoning_tokens AS reasoning_raw
     FROM _parsed
 ),
+-- The tenant chain (ingest/attribution.py): explicit tenant, the tenant map's entry for the org, team alias,
+-- team id, key alias, end user or a tag, the org/team identifier itself, else 'unattributed'.
+maps AS (
+    SELECT
+        map_from_entries(coalesce(list({'key': value, 'value': tenant}) FILTER (WHERE kind = 'org_id'), [])) AS m_org,
+        map_from_entries(coalesce(list({'key': value, 'value': tenant}) FILTER (WHERE kind = 'team_alias'), [])) AS m_alias,
+        map_from_entries(coalesce(list({'key': value, 'value': tenant}) FILTER (WHERE kind = 'team_id'), [])) AS m_team,
+        map_from_entries(coalesce(list({'key': value, 'value': tenant}) FILTER (WHERE kind = 'key_alias'), [])) AS m_key,
+        map_from_entries(coalesce(list({'key': value, 'value': tenant}) FILTER (WHERE kind = 'end_user'), [])) AS m_user,
+        map_from_entries(coalesce(list({'key': value, 'value': tenant}) FILTER (WHERE kind = 'tag'), [])) AS m_tag
+    FROM _tenant_map
+),
+attributed AS (
+    SELECT f.*, a.rule[1] AS tenant, a.rule[2] AS tenant_rule
+    FROM fields f CROSS JOIN maps m,
+    LATERAL (SELECT coalesce(
+        CASE WHEN explicit_tenant IS NOT NULL THEN [explicit_tenant, 'explicit'] END,
+        CASE WHEN m.m_org[org_id] IS NOT NULL THEN [m.m_org[org_id], 'map:org_id'] END,
+        CASE WHEN m.m_alias[team_alias] IS NOT NULL THEN [m.m_alias[team_alias], 'map:team_alias'] END,
+        CASE WHEN m.m_team[team_id] IS NOT NULL THEN [m.m_team[team_id], 'map:team_id'] END,
+        CASE WHEN m.m_key[key_alias] IS NOT NULL THEN [m.m_key[key_alias], 'map:key_alias'] END,
+        CASE WHEN m.m_user[end_user] IS NOT NULL THEN [m.m_user[end_user], 'map:end_user'] END,
+        CASE WHEN cardinality(m.m_tag) > 0 AND len(list_filter(tags, t -> m.m_tag[t] IS NOT NULL)) > 0
+             THEN [m.m_tag[list_filter(tags, t -> m.m_tag[t] IS NOT NULL)[1]], 'map:tag'] END,
+        CASE WHEN org_id IS NOT NULL THEN [org_id, 'org_id'] END,
+        CASE WHEN team_alias IS NOT NULL THEN [team_alias, 'team_alias'] END,
+        CASE WHEN team_id IS NOT NULL THEN [team_id, 'team_id'] END,
+        ['unattributed', 'unattributed']) AS rule) a
+),
 checked AS (
     SELECT *,
         CASE WHEN shape_error IS NOT NULL THEN [shape_error] ELSE list_filter([
             CASE WHEN coalesce(request_id, '') = '' THEN 'id is missing' END,
             _ts_err('startTime', start_raw),
             _ts_err('endTime', end_raw),
-            CASE WHEN tenant IS NULL THEN 'tenant is missing (spend_logs_metadata.tenant, org id or team alias)' END,
             CASE WHEN coalesce(provider, '') = '' THEN 'custom_llm_provider is missing' END,
             CASE WHEN coalesce(model, '') = '' THEN 'model is missing' END,
             CASE WHEN coalesce(status, '') NOT IN ('success', 'failure') THEN 'status is not success/failure (' || coalesce(status, 'null') || ')' END,
@@ -132,7 +168,7 @@ checked AS (
             CASE WHEN cost_raw IS NOT NULL AND try_cast(cost_raw AS DECIMAL(38, 12)) IS NULL THEN 'response_cost is not a number' END,
             CASE WHEN try_cast(cost_raw AS DECIMAL(38, 12)) < 0 THEN 'response_cost is negative' END
         ], x -> x IS NOT NULL) END AS reasons
-    FROM fields
+    FROM attributed
 ),
 -- Salted SHA-256 once per distinct identifier: a piece holds a few hundred users and keys, not 50k.
 pseudonyms AS (
@@ -143,9 +179,9 @@ pseudonyms AS (
 typed AS (
     SELECT
         line_no, reasons, $source AS source, request_id,
-        _ts(start_raw) AS start_time,
-        _ts(end_raw) AS end_time,
-        tenant, team, project,
+        _ts(start_raw, $tz) AS start_time,
+        _ts(end_raw, $tz) AS end_time,
+        tenant, tenant_rule, team, project,
         u.hashed AS user_hash,
         k.hashed AS api_key_hash,
         tags, provider, requested_model,
@@ -163,10 +199,12 @@ typed AS (
         _int(completion_raw) - _int(reasoning_raw) AS output_tokens,
         _int(reasoning_raw) AS reasoning_tokens,
         status,
-        coalesce(stream_raw = 'true', false) AS is_stream,
-        CASE WHEN stream_raw = 'true' AND first_token_raw IS NOT NULL
-             THEN greatest(0, round((epoch_us(_ts(first_token_raw)) - epoch_us(_ts(start_raw))) / 1000.0))::INTEGER END AS ttft_ms,
-        round((epoch_us(_ts(end_raw)) - epoch_us(_ts(start_raw))) / 1000.0)::BIGINT AS latency_ms,
+        -- streamed: the payload's `stream` (top level; older payloads: model_parameters), else — a SpendLogs row
+        -- does not say — a first token before the end (LiteLLM sets completionStartTime = endTime otherwise)
+        coalesce(stream_raw = 'true', _ts(first_token_raw, $tz) < _ts(end_raw, $tz), false) AS is_stream,
+        CASE WHEN coalesce(stream_raw = 'true', _ts(first_token_raw, $tz) < _ts(end_raw, $tz)) AND first_token_raw IS NOT NULL
+             THEN greatest(0, round((epoch_us(_ts(first_token_raw, $tz)) - epoch_us(_ts(start_raw, $tz))) / 1000.0))::INTEGER END AS ttft_ms,
+        round((epoch_us(_ts(end_raw, $tz)) - epoch_us(_ts(start_raw, $tz))) / 1000.0)::BIGINT AS latency_ms,
         CASE WHEN cache_hit = 'true' THEN CASE WHEN starts_with(coalesce(cache_key, ''), 'semantic') THEN 'semantic' ELSE 'exact' END
              ELSE 'miss' END AS gateway_cache,
         try_cast(cost_raw AS DECIMAL(38, 12)) AS reported_cost_usd

@@ -39,7 +39,7 @@ FROM existing
 WHERE line_no NOT IN (SELECT line_no FROM repeated WHERE nth > 1);
 
 INSERT INTO raw_requests BY NAME
-SELECT c.source, c.request_id, c.row_hash, c.start_time, c.end_time, c.tenant, c.team, c.project,
+SELECT c.source, c.request_id, c.row_hash, c.start_time, c.end_time, c.tenant, c.tenant_rule, c.team, c.project,
     c.user_hash, c.api_key_hash, c.tags, c.provider, c.requested_model, c.resolved_model, c.deployment,
     c.region, c.service_tier, c.uncached_input_tokens, c.cache_read_tokens, c.cache_write_5m_tokens,
     c.cache_write_1h_tokens, c.output_tokens, c.reasoning_tokens, c.status, c.is_stream, c.ttft_ms,

@@ -10,6 +10,7 @@ WITH typed AS (
         TRY_CAST(start_time AS TIMESTAMPTZ) AS start_time,
         TRY_CAST(end_time AS TIMESTAMPTZ) AS end_time,
         TRY_CAST(tenant AS VARCHAR) AS tenant,
+        TRY_CAST(tenant_rule AS VARCHAR) AS tenant_rule,
         TRY_CAST(team AS VARCHAR) AS team,
         TRY_CAST(project AS VARCHAR) AS project,
         TRY_CAST(user_hash AS VARCHAR) AS user_hash,
@@ -50,7 +51,7 @@ checked AS (
             CASE WHEN coalesce(status, '') NOT IN ('success', 'failure') THEN 'status is not success/failure' END,
             CASE WHEN coalesce(gateway_cache, '') NOT IN ('miss', 'exact', 'semantic') THEN 'gateway_cache is not miss/exact/semantic' END,
             CASE WHEN is_stream IS NULL THEN 'is_stream is missing' END,
-            CASE WHEN latency_ms IS NULL OR latency_ms NOT BETWEEN 0 AND 2147483647 THEN 'latency_ms is missing or out of range' END,
+            CASE WHEN latency_ms NOT BETWEEN 0 AND 2147483647 THEN 'latency_ms is out of range' END,  -- NULL: unknown
             CASE WHEN ttft_ms < 0 THEN 'ttft_ms is negative' END,
             CASE WHEN reported_cost_usd < 0 THEN 'reported_cost_usd is negative' END,
             CASE WHEN list_bool_or([t IS NULL OR t < 0 OR t > 10000000 FOR t IN [uncached_input_tokens, cache_read_tokens,

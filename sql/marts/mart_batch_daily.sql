@@ -8,7 +8,7 @@
 --   non_streaming  other non-streaming traffic (possible, not obvious)
 --   interactive    streaming: a person is waiting — not a candidate
 -- Move-to-batch saving = effective now − batch list × (1 − discount); NULL where no batch card exists.
--- incremental: day by day, summing requests, requests_with_batch_price, latency_ms_sum, effective_cost_usd, standard_list_usd, batch_list_usd, realised_batch_savings_usd, move_to_batch_savings_usd
+-- incremental: day by day, summing requests, requests_with_batch_price, requests_with_latency, latency_ms_sum, effective_cost_usd, standard_list_usd, batch_list_usd, realised_batch_savings_usd, move_to_batch_savings_usd
 CREATE OR REPLACE TABLE mart_batch_daily AS
 WITH classified AS (
     SELECT *,
@@ -28,6 +28,7 @@ by_discount AS (
     SELECT day, tenant, provider, model, service_tier, latency_class, discount_pct,
         count(*) AS requests,
         count(batch_list_usd) AS requests_with_batch_price,
+        count(latency_ms) AS requests_with_latency,  -- a source may not say (Bedrock without metrics)
         sum(latency_ms) AS latency_ms_sum,
         sum(effective_cost_usd) AS effective_cost_usd,
         sum(standard_list_usd) AS standard_list_usd,
@@ -41,6 +42,7 @@ by_discount AS (
 SELECT day, tenant, provider, model, service_tier, latency_class,
     sum(requests)::BIGINT AS requests,
     sum(requests_with_batch_price)::BIGINT AS requests_with_batch_price,
+    sum(requests_with_latency)::BIGINT AS requests_with_latency,
     sum(latency_ms_sum)::BIGINT AS latency_ms_sum,
     sum(effective_cost_usd)::DECIMAL(38, 12) AS effective_cost_usd,
     sum(standard_list_usd)::DECIMAL(38, 12) AS standard_list_usd,

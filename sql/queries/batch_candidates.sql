@@ -3,7 +3,7 @@
 SELECT tenant, provider, model, sum(requests)::BIGINT AS requests,
     sum(effective_cost_usd)::DECIMAL(18, 2) AS effective_cost_usd,
     sum(move_to_batch_savings_usd)::DECIMAL(18, 2) AS move_to_batch_savings_usd,
-    round(sum(latency_ms_sum) / nullif(sum(requests), 0) / 1000, 1) AS mean_latency_s
+    round(sum(latency_ms_sum) / nullif(sum(requests_with_latency), 0) / 1000, 1) AS mean_latency_s
 FROM mart_batch_daily
 WHERE latency_class IN ('tagged_offline', 'off_hours', 'slow') AND move_to_batch_savings_usd IS NOT NULL
   AND day BETWEEN $start AND $end AND in_scope($tenants, tenant) AND in_scope($providers, provider)

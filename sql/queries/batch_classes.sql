@@ -5,7 +5,7 @@ SELECT latency_class, sum(requests)::BIGINT AS requests, sum(requests_with_batch
     sum(batch_list_usd)::DECIMAL(18, 2) AS batch_list_usd,
     coalesce(sum(realised_batch_savings_usd), 0)::DECIMAL(18, 2) AS realised_savings_usd,
     coalesce(sum(move_to_batch_savings_usd), 0)::DECIMAL(18, 2) AS move_to_batch_savings_usd,
-    round(sum(latency_ms_sum) / nullif(sum(requests), 0) / 1000, 1) AS mean_latency_s,
+    round(sum(latency_ms_sum) / nullif(sum(requests_with_latency), 0) / 1000, 1) AS mean_latency_s,
     latency_class IN ('tagged_offline', 'off_hours', 'slow') AS candidate
 FROM mart_batch_daily
 WHERE day BETWEEN $start AND $end AND in_scope($tenants, tenant) AND in_scope($providers, provider)
