@@ -56,6 +56,6 @@ def test_bad_results_are_quarantined(warehouse, tmp_path):
     c = r.counts
     assert c.read == c.loaded + c.quarantined + c.duplicate and (c.loaded, c.quarantined) == (1, 3)
     reasons = " | ".join(x for (x,) in warehouse.execute("SELECT reason FROM quarantine").fetchall())
-    assert "exceeds input_tokens" in reasons and "greater than or equal to 0" in reasons and "no time zone" in reasons
+    assert "exceed input_tokens" in reasons and "greater than or equal to 0" in reasons and "no time zone" in reasons
     assert warehouse.execute("SELECT min(bucket_start) FROM vendor_usage").fetchone()[0] == datetime(
         2026, 11, 1, tzinfo=timezone.utc)

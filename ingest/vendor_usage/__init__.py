@@ -46,14 +46,18 @@ class UsageRow(BaseModel):
 
 
 class OpenAICompletionsResult(BaseModel):
-    """One `organization.usage.completions.result`.  Quirk: ``input_tokens`` INCLUDES
-    ``input_cached_tokens`` (cache reads), so uncached input = input_tokens − input_cached_tokens; OpenAI
-    has no cache-write charge.  ``batch`` marks Batch API usage; audio tokens are counted in the totals."""
+    """One `organization.usage.completions.result`.  Quirk: ``input_tokens`` INCLUDES ``input_cached_tokens``
+    (cache reads) and, in the current spec (2026-07), ``input_cache_write_tokens``; ``input_uncached_tokens``
+    is the rest (input = cached + cache writes + uncached).  Older pages have neither of the two newer fields:
+    uncached = input − cached.  OpenAI's cache writes land in the 5-minute bucket (its default retention).
+    ``batch`` marks Batch API usage; audio and image tokens are counted in the totals."""
 
     model_config = ConfigDict(extra="ignore")
     input_tokens: int = Field(ge=0)
     output_tokens: int = Field(ge=0)
     input_cached_tokens: int = Field(0, ge=0)
+    input_cache_write_tokens: int = Field(0, ge=0)
+    input_uncached_tokens: int | None = Field(None, ge=0)
     num_model_requests: int = Field(0, ge=0)
     project_id: str | None = None
     user_id: str | None = None
@@ -64,9 +68,16 @@ class OpenAICompletionsResult(BaseModel):
 
     @model_validator(mode="after")
     def _cached_within_input(self):
-        if self.input_cached_tokens > self.input_tokens:
-            raise ValueError("input_cached_tokens exceeds input_tokens (they are included in it)")
+        if self.input_cached_tokens + self.input_cache_write_tokens > self.input_tokens:
+            raise ValueError("input_cached_tokens + input_cache_write_tokens exceed input_tokens (they are included in it)")
+        if self.input_uncached_tokens is not None and self.input_uncached_tokens != self.uncached:
+            raise ValueError(f"input_uncached_tokens ({self.input_uncached_tokens}) is not input_tokens − cached − "
+                             f"cache writes ({self.uncached})")
         return self
+
+    @property
+    def uncached(self) -> int:
+        return self.input_tokens - self.input_cached_tokens - self.input_cache_write_tokens
 
     def canonical(self, start: datetime, end: datetime) -> UsageRow:
         return UsageRow(provider="openai", bucket_start=start, bucket_end=end, project=self.project_id,
@@ -74,8 +85,8 @@ class OpenAICompletionsResult(BaseModel):
                         user_hash=hash_identifier(self.user_id, hash_salt()), model=self.model or "unknown",
                         service_tier="batch" if self.batch else _tier(self.service_tier), batch=bool(self.batch),
                         requests=self.num_model_requests,
-                        uncached_input_tokens=self.input_tokens - self.input_cached_tokens,
-                        cache_read_tokens=self.input_cached_tokens, output_tokens=self.output_tokens)
+                        uncached_input_tokens=self.uncached, cache_read_tokens=self.input_cached_tokens,
+                        cache_write_5m_tokens=self.input_cache_write_tokens, output_tokens=self.output_tokens)
 
 
 class _CacheCreation(BaseModel):
@@ -115,7 +126,9 @@ def _reject(reason: str):
 
 
 def _tier(value: str | None) -> str:
-    return {None: "standard", "default": "standard", "auto": "standard"}.get(value, value)
+    """Vendor tier names → ours (Anthropic: priority_on_demand is priority, flex_discount is flex)."""
+    return {None: "standard", "default": "standard", "auto": "standard", "priority_on_demand": "priority",
+            "flex_discount": "flex"}.get(value, value)
 
 
 def _epoch_or_iso(value) -> datetime:
