@@ -18,14 +18,18 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from tokenomics.records import RateCardRow, ServiceTier
 
-# canonical bucket → catalogue key stem (before context/tier suffixes)
-BUCKET_KEYS: dict[str, str] = {
-    "uncached_input_usd_per_mtok": "input_cost_per_token",
-    "cache_read_usd_per_mtok": "cache_read_input_token_cost",
-    "cache_write_5m_usd_per_mtok": "cache_creation_input_token_cost",
-    "cache_write_1h_usd_per_mtok": "cache_creation_input_token_cost_above_1hr",
-    "output_usd_per_mtok": "output_cost_per_token",
-    "reasoning_usd_per_mtok": "output_cost_per_reasoning_token",
+# canonical bucket → catalogue key stems (before context/tier suffixes), the first one listed wins:
+#  * cache reads: DeepSeek-style entries say ``input_cost_per_token_cache_hit``;
+#  * long-retention cache writes: Anthropic's 1-hour writes, else OpenAI's extended (>12 h) retention writes —
+#    our 1h bucket is "the long-TTL write", whatever the vendor's TTL.
+BUCKET_KEYS: dict[str, tuple[str, ...]] = {
+    "uncached_input_usd_per_mtok": ("input_cost_per_token",),
+    "cache_read_usd_per_mtok": ("cache_read_input_token_cost", "input_cost_per_token_cache_hit"),
+    "cache_write_5m_usd_per_mtok": ("cache_creation_input_token_cost",),
+    "cache_write_1h_usd_per_mtok": ("cache_creation_input_token_cost_above_1hr",
+                                    "cache_creation_input_token_cost_above_12hr"),
+    "output_usd_per_mtok": ("output_cost_per_token",),
+    "reasoning_usd_per_mtok": ("output_cost_per_reasoning_token",),
 }
 TIER_SUFFIX: dict[ServiceTier, str] = {
     ServiceTier.STANDARD: "",
@@ -48,10 +52,17 @@ def per_mtok(value: float | int | str | None) -> Decimal | None:
     return (exact * _MILLION).quantize(_PRICE_QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
+def same_family(a: str, b: str) -> bool:
+    """LiteLLM names one vendor's APIs as variants: bedrock / bedrock_converse, vertex_ai /
+    vertex_ai-anthropic_models, azure / azure_ai — one name extended by '_' or '-'."""
+    return a == b or a.startswith((b + "_", b + "-")) or b.startswith((a + "_", a + "-"))
+
+
 def split_key(key: str, provider: str) -> str:
-    """Catalogue keys may carry a 'provider/' prefix; requests are matched without it."""
-    prefix = f"{provider}/"
-    return key[len(prefix):] if key.startswith(prefix) else key
+    """Catalogue keys may carry a 'provider/' prefix (of the entry's provider or its family: an alias
+    'bedrock/claude-opus-latest' of a bedrock_converse entry); requests are matched without it."""
+    head, slash, rest = key.partition("/")
+    return rest if slash and same_family(head, provider) else key
 
 
 def _context_tiers(entry: dict) -> list[int]:
@@ -59,9 +70,13 @@ def _context_tiers(entry: dict) -> list[int]:
     return [0, *sorted(found)]
 
 
-def _lookup(entry: dict, stem: str, context: int, tier: ServiceTier) -> Decimal | None:
+def _lookup(entry: dict, stems: tuple[str, ...], context: int, tier: ServiceTier) -> Decimal | None:
     ctx = f"_above_{context // 1000}k_tokens" if context else ""
-    return per_mtok(entry.get(f"{stem}{ctx}{TIER_SUFFIX[tier]}"))
+    for stem in stems:
+        value = entry.get(f"{stem}{ctx}{TIER_SUFFIX[tier]}")
+        if value is not None:
+            return per_mtok(value)
+    return None
 
 
 _INPUT_SIDE = ("uncached_input_usd_per_mtok", "cache_read_usd_per_mtok",
@@ -70,7 +85,7 @@ _OUTPUT_SIDE = ("output_usd_per_mtok", "reasoning_usd_per_mtok")
 
 
 def _listed(entry: dict, context: int, tier: ServiceTier) -> dict[str, Decimal | None]:
-    return {bucket: _lookup(entry, stem, context, tier) for bucket, stem in BUCKET_KEYS.items()}
+    return {bucket: _lookup(entry, stems, context, tier) for bucket, stems in BUCKET_KEYS.items()}
 
 
 def _standard(entry: dict, context: int) -> dict[str, Decimal | None] | None:
@@ -93,8 +108,15 @@ def _ratio(entry: dict, tier: ServiceTier, bucket: str) -> Decimal | None:
 
 def _tier_prices(entry: dict, context: int, tier: ServiceTier) -> dict[str, Decimal | None] | None:
     standard = _standard(entry, context)
-    if standard is None or tier is ServiceTier.STANDARD:
+    if tier is ServiceTier.STANDARD:
         return standard
+    if standard is None:  # offered only in this tier (e.g. priority-only): its own prices stand alone
+        prices = _listed(entry, context, tier)
+        if prices["uncached_input_usd_per_mtok"] is None and prices["output_usd_per_mtok"] is None:
+            return None
+        if prices["reasoning_usd_per_mtok"] is None:
+            prices["reasoning_usd_per_mtok"] = prices["output_usd_per_mtok"]
+        return prices
     in_ratio = _ratio(entry, tier, "uncached_input_usd_per_mtok")
     out_ratio = _ratio(entry, tier, "output_usd_per_mtok")
     if in_ratio is None and out_ratio is None:
@@ -104,6 +126,19 @@ def _tier_prices(entry: dict, context: int, tier: ServiceTier) -> dict[str, Deci
         if prices[bucket] is None and ratio is not None and standard[bucket] is not None:
             prices[bucket] = (standard[bucket] * ratio).quantize(_PRICE_QUANTUM, rounding=ROUND_HALF_EVEN)
     return prices
+
+
+def resolve_alias(key: str, entry: dict, catalogue: dict) -> dict:
+    """An alias entry (``{"alias_of": "<key>"}``, e.g. ``claude-sonnet-latest``) priced as the entry it names."""
+    seen = [key]
+    while isinstance(entry, dict) and set(entry) == {"alias_of"}:
+        target = entry["alias_of"]
+        if target in seen or target not in catalogue:
+            raise ValueError(f"{key}: alias_of {target!r} is not an entry of this catalogue" if target not in seen
+                             else f"{key}: alias cycle {' -> '.join(seen + [target])}")
+        seen.append(target)
+        entry = catalogue[target]
+    return entry
 
 
 def entry_rows(key: str, entry: dict, valid_from: datetime, source: str) -> list[RateCardRow]:

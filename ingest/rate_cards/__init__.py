@@ -10,9 +10,12 @@ from pathlib import Path
 
 import yaml
 
-from ingest.records import Candidate, validate
+import pyarrow as pa
+from pydantic import ValidationError
+
+from ingest.records import Candidate, reason_of, validate
 from ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
-from pricing.catalogue import entry_rows
+from pricing.catalogue import entry_rows, resolve_alias
 from tokenomics.records import Budget, ContractDiscount, CostSetting, GpuRate, RateCardRow
 
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
@@ -29,56 +32,91 @@ def snapshot_date(path: Path, options: dict) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _insert_rate_rows(con, ctx: LoadContext, rows: list[tuple[int | None, dict, RateCardRow]]) -> Counts:
-    """Insert new rate-card rows; identical re-publications are duplicates, changed ones conflicts."""
-    counts, bad = Counts(), []
-    for line_no, raw, row in rows:
-        existing = con.execute(
-            f"SELECT {', '.join(_PRICE_COLUMNS)} FROM rate_cards WHERE provider = ? AND model = ?"
-            " AND service_tier = ? AND min_input_tokens = ? AND valid_from = ?",
-            [row.provider, row.model, row.service_tier.value, row.min_input_tokens, row.valid_from],
-        ).fetchone()
-        prices = tuple(getattr(row, c) for c in _PRICE_COLUMNS)
-        if existing is None:
-            con.execute(
-                "INSERT INTO rate_cards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [row.provider, row.model, row.service_tier.value, row.min_input_tokens, row.valid_from,
-                 row.valid_to, *prices, row.source, ctx.run_id],
-            )
-            counts.loaded += 1
-        elif tuple(existing) == prices:
-            counts.duplicate += 1
-        else:
-            bad.append((line_no, json.dumps(raw), "prices differ from the card already loaded for this key and "
-                        "valid_from; publish a correction with a new valid_from"))
-    counts.quarantined += quarantine_rows(con, ctx, bad)
-    return counts
-
-
 def load_litellm_catalogue(con, path: Path, ctx: LoadContext) -> Counts:
-    """Each catalogue entry is one input record; it may expand to several tier rows."""
+    """Each catalogue entry is one input record; it may expand to several tier rows.
+
+    Set-based (the real catalogue has ~5,000 entries): rows are built in Python, then compared with the
+    stored cards and inserted in one statement each.  Rules for real catalogues (docs/cost_model.md):
+    an alias entry (``{"alias_of": key}``) is priced as its target under its own name; keys that name
+    the same (provider, model) — ``deepseek-chat`` and ``deepseek/deepseek-chat`` — keep the entry with the
+    most non-zero prices (a $0 placeholder never beats a priced twin), the unprefixed key on a tie; the
+    other is a duplicate when its prices are the same, else quarantined as superseded."""
     valid_from = snapshot_date(path, ctx.options)
-    catalogue = json.loads(path.read_text())
+    catalogue = json.loads(path.read_bytes())
     if not isinstance(catalogue, dict):
         raise ValueError("a LiteLLM price catalogue is a JSON object keyed by model")
-    candidates = [
-        Candidate(None, {key: entry}, lambda key=key, entry=entry: entry_rows(key, entry, valid_from, "litellm:" + path.name))
-        for key, entry in catalogue.items()
-    ]
-    good, counts = validate(candidates, ctx, con)
-    for cand, rows in good:
-        if not rows:
-            counts.quarantined += quarantine_rows(con, ctx, [(None, json.dumps(cand.raw), "entry lists no token prices")])
+    source, counts, bad = "litellm:" + path.name, Counts(read=len(catalogue)), []
+    claims: dict[tuple[str, str], list[tuple[tuple, str, list[RateCardRow]]]] = {}
+    for key, entry in catalogue.items():
+        try:
+            rows = entry_rows(key, resolve_alias(key, entry, catalogue), valid_from, source)
+        except (ValidationError, ValueError, TypeError, ArithmeticError) as exc:
+            bad.append((None, json.dumps({key: entry}, default=str), reason_of(exc)))
             continue
-        sub = _insert_rate_rows(con, ctx, [(None, cand.raw, r) for r in rows])
-        # one record → many rows: the record counts once, as loaded if any row was new
-        if sub.loaded:
-            counts.loaded += 1
-        elif sub.quarantined:
-            counts.quarantined += 1
-        else:
-            counts.duplicate += 1
+        if not rows:
+            bad.append((None, json.dumps({key: entry}), "entry lists no token prices"))
+            continue
+        priced = sum(1 for r in rows for c in _PRICE_COLUMNS if getattr(r, c))
+        claims.setdefault((rows[0].provider, rows[0].model), []).append(((priced, "/" not in key), key, rows))
+    winners = []
+    for claimants in claims.values():
+        claimants.sort(key=lambda c: c[0], reverse=True)
+        (_, first, rows), rest = claimants[0], claimants[1:]
+        winners.append((first, rows))
+        for _, key, other in rest:
+            if [_prices(r) for r in other] == [_prices(r) for r in rows]:
+                counts.duplicate += 1
+            else:
+                bad.append((None, json.dumps({key: catalogue[key]}), f"superseded by '{first}': same provider/model "
+                            "with more non-zero prices (or the unprefixed key)"))
+    counts.quarantined += quarantine_rows(con, ctx, bad)
+    outcome = _insert_card_rows(con, ctx, [(key, row) for key, rows in winners for row in rows])
+    for key, _ in winners:
+        state = outcome.get(key, "duplicate")
+        setattr(counts, state, getattr(counts, state) + 1)
     return counts
+
+
+def _prices(row: RateCardRow) -> tuple:
+    return (row.service_tier, row.min_input_tokens, *(getattr(row, c) for c in _PRICE_COLUMNS))
+
+
+_CARD_TYPES = {"entry": pa.string(), "provider": pa.string(), "model": pa.string(), "service_tier": pa.string(),
+               "min_input_tokens": pa.int64(), "valid_from": pa.timestamp("us", tz="UTC"),
+               "valid_to": pa.timestamp("us", tz="UTC"), **{c: pa.decimal128(18, 6) for c in _PRICE_COLUMNS},
+               "source": pa.string()}
+
+
+def _insert_card_rows(con, ctx: LoadContext, rows: list[tuple[str, RateCardRow]]) -> dict[str, str]:
+    """Insert the rows not stored yet in one statement; per entry: 'loaded' if any row was new, else
+    'quarantined' if a row's prices differ from the stored card's (a quarantine row per such entry names
+    its differing tiers, also when other tiers of it were new), else 'duplicate'."""
+    if not rows:
+        return {}
+    columns = {name: [] for name in _CARD_TYPES}
+    for key, row in rows:
+        columns["entry"].append(key)
+        for name in list(_CARD_TYPES)[1:]:
+            value = getattr(row, name)
+            columns[name].append(value.value if name == "service_tier" else value)
+    con.register("_cards", pa.table({n: pa.array(v, _CARD_TYPES[n]) for n, v in columns.items()}))
+    try:
+        key = ", ".join(_RATE_KEY)
+        same = " AND ".join(f"n.{c} IS NOT DISTINCT FROM r.{c}" for c in _PRICE_COLUMNS)
+        states = con.execute(f"""
+            SELECT n.entry, CASE WHEN bool_or(r.provider IS NULL) THEN 'loaded'
+                                 WHEN bool_and({same}) THEN 'duplicate' ELSE 'quarantined' END,
+                   string_agg(CASE WHEN r.provider IS NOT NULL AND NOT ({same})
+                                   THEN n.service_tier || '@' || n.min_input_tokens END, ', ')
+            FROM _cards n LEFT JOIN rate_cards r USING ({key}) GROUP BY n.entry""").fetchall()
+        con.execute(f"INSERT INTO rate_cards BY NAME SELECT * EXCLUDE (entry), ? AS run_id FROM _cards"
+                    f" ANTI JOIN rate_cards USING ({key})", [ctx.run_id])
+    finally:
+        con.unregister("_cards")
+    quarantine_rows(con, ctx, [(None, json.dumps({"entry": entry, "tiers": tiers}), "prices differ from the card "
+                                "already loaded for this key and valid_from; publish a correction with a new valid_from")
+                               for entry, _, tiers in states if tiers])  # kept even beside new tiers
+    return {entry: state for entry, state, _ in states}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,87 @@
+"""The real LiteLLM price catalogue (tests/fixtures/real/litellm/model_prices_and_context_window.json, 4,878
+keys; provenance in tests/fixtures/real/litellm/PROVENANCE.md) loads whole, with its aliases, collisions and
+newer price keys."""
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from ingest.runner import ingest_paths
+
+CATALOGUE = Path(__file__).parent / "fixtures" / "real" / "litellm" / "model_prices_and_context_window.json"
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    from tokenomics.warehouse import open_warehouse
+
+    base = tmp_path_factory.mktemp("catalogue")
+    path = base / "model_prices_2026-11-01.json"
+    shutil.copy(CATALOGUE, path)
+    con = open_warehouse(base / "wh.duckdb")
+    [result] = ingest_paths(con, "litellm-prices", [path])
+    yield con, result, path
+    con.close()
+
+
+def _card(con, provider, model, tier="standard", context=0):
+    row = con.execute("SELECT uncached_input_usd_per_mtok, cache_read_usd_per_mtok, cache_write_5m_usd_per_mtok,"
+                      " cache_write_1h_usd_per_mtok, output_usd_per_mtok FROM rate_cards WHERE provider = ? AND model = ?"
+                      " AND service_tier = ? AND min_input_tokens = ?", [provider, model, tier, context]).fetchone()
+    return None if row is None else tuple(None if v is None else v.normalize() for v in row)
+
+
+def test_every_entry_is_counted_and_only_non_prices_are_quarantined(loaded):
+    con, r, _ = loaded
+    assert r.status == "loaded" and r.counts.read == 4878 and r.counts.reconciles()
+    reasons = dict(con.execute("SELECT reason, count(*) FROM quarantine GROUP BY ALL").fetchall())
+    # what stays out: the documentation entry and entries that price no tokens (images, video, search...);
+    # never an alias, never a provider-prefixed twin of a priced entry
+    kinds = {"entry lists no token prices", "superseded by", "litellm_provider is missing"}
+    assert all(any(kind in reason for kind in kinds) for reason in reasons), reasons
+    assert reasons["entry lists no token prices"] > 800  # image, video, audio, search and rerank entries
+    assert sum(n for reason, n in reasons.items() if "litellm_provider is missing" in reason) == 1  # fallback_generalizations
+    assert r.counts.quarantined == sum(reasons.values())
+    assert r.counts.loaded > 4_000
+
+
+def test_aliases_are_priced_as_their_target(loaded):
+    con, _, _ = loaded
+    # "azure_ai/claude-fable-latest": {"alias_of": "azure_ai/claude-fable-5-1"}
+    assert _card(con, "azure_ai", "claude-fable-latest") == _card(con, "azure_ai", "claude-fable-5-1") is not None
+    # "bedrock/claude-opus-latest" names a bedrock_converse entry: the family prefix is stripped
+    assert _card(con, "bedrock_converse", "claude-opus-latest") == _card(con, "bedrock_converse",
+                                                                          "global.anthropic.claude-opus-5-5")
+
+
+def test_a_zero_priced_twin_never_beats_a_priced_one(loaded):
+    con, _, _ = loaded
+    # "gemini/gemini-exp-1206" lists $0/$0, "gemini-exp-1206" $0.30/$2.50 per 1M (3e-07, 2.5e-06 per token)
+    prices = _card(con, "gemini", "gemini-exp-1206")
+    assert prices[0] == Decimal("0.3") and prices[4] == Decimal("2.5")
+    reasons = [x for (x,) in con.execute("SELECT raw || reason FROM quarantine WHERE raw LIKE '%gemini-exp-1206%'").fetchall()]
+    assert len(reasons) == 1 and "superseded by 'gemini-exp-1206'" in reasons[0]
+
+
+def test_newer_price_keys_are_read(loaded):
+    con, _, _ = loaded
+    # deepseek/deepseek-chat: input_cost_per_token_cache_hit 2.8e-08 = $0.028/1M cache reads (cache_read key too)
+    assert _card(con, "deepseek", "deepseek-chat")[1] == Decimal("0.028")
+    # gpt-6-astra: cache_creation_input_token_cost_above_12hr 2.5e-05 = $25/1M long-retention writes (1h bucket);
+    # 5-minute writes 1.25e-05 = $12.50
+    assert _card(con, "openai", "gpt-6-astra")[2:4] == (Decimal("12.5"), Decimal("25"))
+    # fireworks minimax-m2p7 is priced only at priority: 1.2e-06 in and out = $1.20/1M, cache read $0.60
+    assert _card(con, "fireworks_ai", "accounts/fireworks/models/minimax-m2p7") is None
+    assert _card(con, "fireworks_ai", "accounts/fireworks/models/minimax-m2p7", "priority")[:2] == (
+        Decimal("1.2"), Decimal("0.6"))
+
+
+def test_reingesting_the_catalogue_is_a_no_op(loaded, tmp_path):
+    con, first, path = loaded
+    copy = tmp_path / path.name
+    copy.write_bytes(path.read_bytes() + b"\n")  # new bytes, same content: every entry a duplicate
+    [again] = ingest_paths(con, "litellm-prices", [copy])
+    assert again.counts.loaded == 0 and again.counts.read == 4878 and again.counts.reconciles()
+    assert again.counts.quarantined == first.counts.quarantined  # the same entries, for the same reasons
