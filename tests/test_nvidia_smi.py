@@ -29,3 +29,20 @@ def test_bad_rows_are_quarantined(warehouse, tmp_path):
     assert (r.counts.read, r.counts.loaded, r.counts.quarantined, r.counts.duplicate) == (4, 1, 2, 1)
     reasons = {x for (x,) in warehouse.execute("SELECT reason FROM quarantine").fetchall()}
     assert any("timestamp" in x for x in reasons) and any("utilization.gpu" in x for x in reasons)
+
+
+# --- genuine exporter captures (tests/fixtures/real/README.md): 212 query fields, units on every value -------
+REAL = Path(__file__).parent / "fixtures" / "real" / "nvidia_smi"
+
+
+def test_genuine_212_field_captures_load_and_mig_utilisation_is_unknown(warehouse, tmp_path):
+    rows = {}
+    for name in ("query_gpu_h100_80gb_hbm3_load_590.48.01.csv", "query_gpu_h100_mig_load_590.48.01.csv"):
+        [r] = ingest_paths(warehouse, "nvidia-smi", [REAL / name], {"host": name[:20]})
+        assert r.status == "loaded" and r.counts.reconciles() and (r.counts.read, r.counts.loaded) == (1, 1), (name, r)
+        rows[name] = warehouse.execute("SELECT gpu_name, util_gpu_pct, mem_used_mib, power_w FROM raw_gpu_samples"
+                                       " WHERE host = ?", [name[:20]]).fetchone()
+    full, mig = rows.values()
+    assert full[0].startswith("NVIDIA H100") and full[1] == 100      # "100 %"
+    assert mig[0].startswith("NVIDIA H100") and mig[1] is None        # "[N/A]" with MIG on: unknown, kept
+    assert full[2] > 0 and full[3] > 0 and mig[3] > 0                 # "11125 MiB", "433.78 W": units stripped

@@ -8,6 +8,7 @@ cache write (5 minute or 1 hour), output or reasoning.  Sources disagree on what
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import StrEnum
@@ -130,8 +131,44 @@ class GatewayRequest(BaseModel):
         return self
 
 
+# MIG (Multi-Instance GPU): how many compute slices a whole GPU of each family has; an instance of profile
+# "<g>g.<mem>gb" (e.g. "1g.10gb", "3g.40gb", "1g.10gb+me", "7g.79gb") holds g of them, so it is g / slices
+# of the GPU.  NVIDIA MIG user guide, "Supported MIG profiles": A30 1g.6gb × 4 … 4g.24gb; A100 / H100 / H200
+# 1g … 7g; B200 1g.23gb × 7 … 7g.180gb; B300 1g.34gb × 7 … 7g.269gb; RTX PRO 6000 Blackwell 1g.24gb × 4 …
+# 4g.96gb.  Pricing by compute slices: a memory-heavy profile (H100 1g.20gb, B200 1g.45gb) is priced as 1
+# slice.  A GPU matching no row has unknown slices (its instances' slice is NULL; a MIG deployment on it
+# must say gpu_slices).  First match wins; patterns are case-insensitive, on modelName or gpu_type.
+MIG_GPU_SLICES: tuple[tuple[str, int], ...] = (
+    (r"\bA30\b", 4),
+    (r"\bRTX PRO 6000\b", 4),
+    (r"\b(A100|A800)\b", 7),
+    (r"\b(H100|H800|H200|H20|GH200)\b", 7),
+    (r"\b(B200|GB200|B300|GB300)\b", 7),
+)
+_MIG_PROFILE = re.compile(r"^(\d+)g\.\d+gb(?:[+-]\w+)*$", re.I)
+
+
+def mig_profile_slices(profile: str) -> int:
+    """Compute slices of a MIG GPU-instance profile: "3g.40gb" → 3.  Anything else is refused."""
+    match = _MIG_PROFILE.match(profile.strip())
+    if not match or int(match.group(1)) < 1:
+        raise ValueError(f"MIG profile {profile!r} is not '<g>g.<memory>gb'")
+    return int(match.group(1))
+
+
+def gpu_mig_slices(gpu_name: str) -> int | None:
+    """Compute slices of a whole GPU of this model (MIG_GPU_SLICES), None when the model is not listed."""
+    for pattern, slices in MIG_GPU_SLICES:
+        if re.search(pattern, gpu_name, re.I):
+            return slices
+    return None
+
+
 class GpuSample(BaseModel):
-    """One telemetry reading of one GPU (nvidia-smi row or DCGM scrape)."""
+    """One telemetry reading of one GPU device (nvidia-smi row or DCGM scrape).
+
+    A device is a whole GPU (gpu_uuid = its UUID) or a MIG instance of one (gpu_uuid = "<UUID>/GI<id>",
+    parent_gpu_uuid = the GPU's UUID, mig_profile, and mig_slices of gpu_slices compute slices)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -145,8 +182,22 @@ class GpuSample(BaseModel):
     mem_total_mib: int | None = Field(None, ge=0)
     power_w: Decimal | None = Field(None, ge=0)
     power_limit_w: Decimal | None = Field(None, ge=0)
+    parent_gpu_uuid: str | None = None
+    mig_instance_id: int | None = Field(None, ge=0)
+    mig_profile: str | None = None
+    mig_slices: int | None = Field(None, gt=0)
+    gpu_slices: int | None = Field(None, gt=0)
 
     _utc_ts = field_validator("ts")(_utc)
+
+    @model_validator(mode="after")
+    def _instance_fits(self) -> "GpuSample":
+        if self.mig_instance_id is not None and (self.parent_gpu_uuid is None or self.mig_profile is None):
+            raise ValueError("a MIG instance needs its parent GPU's UUID and its profile")
+        if self.mig_slices and self.gpu_slices and self.mig_slices > self.gpu_slices:
+            raise ValueError(f"MIG profile {self.mig_profile!r} has {self.mig_slices} compute slices, "
+                             f"more than the {self.gpu_slices} of one {self.gpu_name}")
+        return self
 
 
 class GpuDeployment(BaseModel):
@@ -164,12 +215,37 @@ class GpuDeployment(BaseModel):
     engine: str
     gpu_rate_ref: str = Field(description="key into gpu_rates: the $/GPU-hour rate card row")
     tensor_parallel: int | None = Field(default=None, gt=0, description="GPUs per model replica")
+    mig_profile: str | None = Field(default=None, description="runs on MIG instances of this profile: "
+                                    "gpu_count counts instances, each costs its slice of the GPU's rate")
+    gpu_slices: int | None = Field(default=None, gt=0, description="compute slices of the whole GPU; "
+                                   "default from MIG_GPU_SLICES by gpu_type")
 
     @model_validator(mode="after")
     def _replicas_are_whole(self):
         if self.tensor_parallel and self.gpu_count % self.tensor_parallel:
             raise ValueError(f"gpu_count {self.gpu_count} is not a multiple of tensor_parallel {self.tensor_parallel}")
+        if self.mig_profile is None:
+            if self.gpu_slices is not None:
+                raise ValueError("gpu_slices only applies to a deployment with a mig_profile")
+            return self
+        if self.compute_slices_per_gpu is None:
+            raise ValueError(f"unknown MIG compute slices for gpu_type {self.gpu_type!r}: set gpu_slices")
+        if self.mig_slices > self.compute_slices_per_gpu:
+            raise ValueError(f"MIG profile {self.mig_profile!r} has {self.mig_slices} compute slices, more than "
+                             f"the {self.compute_slices_per_gpu} of one {self.gpu_type}")
         return self
+
+    @property
+    def mig_slices(self) -> int | None:
+        """Compute slices of one instance (None: whole GPUs)."""
+        return None if self.mig_profile is None else mig_profile_slices(self.mig_profile)
+
+    @property
+    def compute_slices_per_gpu(self) -> int | None:
+        """Compute slices of the whole GPU, for a MIG deployment (None: whole GPUs, or unknown)."""
+        if self.mig_profile is None:
+            return None
+        return self.gpu_slices or gpu_mig_slices(self.gpu_type)
 
 
 class RateCardRow(BaseModel):
@@ -253,6 +329,19 @@ class Budget(BaseModel):
         if v.day != 1:
             raise ValueError("month must be the first day of a month (YYYY-MM-01)")
         return v
+
+
+class ModelAlias(BaseModel):
+    """An override for the model-name resolver: requests logged as (provider, model) are priced by the
+    catalogue entry (card_provider, card_model) — for names no rule can map (Azure deployment names,
+    application inference profile ARNs, private fine-tunes priced as their base)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    provider: str = Field(min_length=1)
+    model: str = Field(min_length=1)
+    card_provider: str = Field(min_length=1)
+    card_model: str = Field(min_length=1)
 
 
 class CostSetting(BaseModel):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from ingest.records import Candidate, validate
 from ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
-from tokenomics.records import GpuSample
+from tokenomics.records import GpuSample, gpu_mig_slices, mig_profile_slices
 
-# metric → how it lands in the canonical GpuSample (one sample per GPU per scrape)
+# metric → how it lands in the canonical GpuSample (one sample per device per scrape)
 METRICS = {
     "DCGM_FI_DEV_GPU_UTIL": "util_gpu_pct",          # %, the nvidia-smi utilization.gpu equivalent
     "DCGM_FI_PROF_GR_ENGINE_ACTIVE": "gr_active",    # 0..1 ratio of time the graphics engine was busy
@@ -33,8 +33,19 @@ def _scrape_time(text: str) -> datetime:
     return value.astimezone(timezone.utc)
 
 
+# the node a sample came from: dcgm-exporter renamed its `Hostname` label to `hostname` (commit d5e5f510,
+# "Rename Hostname label to hostname (#655)", 2026-05); older exporters write `Hostname`; Prometheus adds
+# `instance` (host:port) when the exporter sends neither
+HOST_LABELS = ("hostname", "Hostname", "instance")
+
+
+def host_of(labels: dict[str, str]) -> str:
+    return next((labels[k] for k in HOST_LABELS if labels.get(k)), "unknown")
+
+
 def parse(lines, default_ts: datetime | None) -> tuple[list[Candidate], list[tuple[int, str, str]]]:
-    """Group metric samples into one candidate per (scrape time, GPU UUID); bad lines are rejected.
+    """Group metric samples into one candidate per (scrape time, GPU UUID, MIG GPU instance id); bad lines
+    are rejected.  A MIG-mode GPU's instances share the GPU's UUID and differ by GPU_I_ID: each is a device.
 
     Scrape time: a sample's own millisecond timestamp, else the latest `# scrape <ISO time>` line
     (what `tokenomics`' documented scrape loop writes), else the ingest's --at time.
@@ -69,7 +80,7 @@ def parse(lines, default_ts: datetime | None) -> tuple[list[Candidate], list[tup
         if "UUID" not in labels:
             rejected.append((line_no, line[:2000], "sample has no UUID label"))
             continue
-        key = (ts, labels["UUID"])
+        key = (ts, labels["UUID"], labels.get("GPU_I_ID") or None)
         first_line.setdefault(key, line_no)
         group = groups[key]
         group.setdefault("_labels", labels)
@@ -89,25 +100,50 @@ def _number(text: str | None) -> Decimal | None:
     return value
 
 
+def _mig(uuid: str, instance: str | None, labels: dict[str, str]) -> dict:
+    """The device fields: a whole GPU is its UUID; a MIG instance is "<UUID>/GI<GPU_I_ID>" with its profile
+    and its compute slices of the GPU's (NULL when the profile or the GPU model is not one we know)."""
+    if instance is None:
+        if labels.get("GPU_I_PROFILE"):
+            raise ValueError("MIG sample has GPU_I_PROFILE but no GPU_I_ID: its instance is unknown")
+        return {"gpu_uuid": uuid, "parent_gpu_uuid": uuid}
+    if not instance.isdigit():
+        raise ValueError(f"GPU_I_ID {instance!r} is not a MIG GPU instance id")
+    profile = labels.get("GPU_I_PROFILE") or ""
+    if not profile:
+        raise ValueError("MIG sample has GPU_I_ID but no GPU_I_PROFILE: its slice of the GPU is unknown")
+    try:
+        slices = mig_profile_slices(profile)
+    except ValueError:
+        slices = None
+    return {"gpu_uuid": f"{uuid}/GI{int(instance)}", "parent_gpu_uuid": uuid, "mig_instance_id": int(instance),
+            "mig_profile": profile, "mig_slices": slices,
+            "gpu_slices": gpu_mig_slices(labels.get("modelName", "")) if slices else None}
+
+
 def _sample(key: tuple, g: dict) -> GpuSample:
-    ts, uuid = key
+    ts, uuid, instance = key
     labels = g["_labels"]
     util = _number(g.get("util_gpu_pct"))
-    if util is None and g.get("gr_active") is not None:
-        util = _number(g["gr_active"]) * 100
+    gr_active = _number(g.get("gr_active"))
+    # DCGM_FI_DEV_GPU_UTIL is not supported for MIG instances (the exporter reports 0 or nothing): an
+    # instance's busy time is its graphics-engine ratio whenever the exporter sends it
+    if gr_active is not None and (util is None or instance is not None):
+        util = gr_active * 100
     if util is None:
         raise ValueError("neither DCGM_FI_DEV_GPU_UTIL nor DCGM_FI_PROF_GR_ENGINE_ACTIVE for this GPU")
     used, free = _number(g.get("mem_used_mib")), _number(g.get("fb_free"))
     mem_util = _number(g.get("util_mem_pct"))
     return GpuSample(
-        ts=ts, host=labels.get("Hostname") or labels.get("instance") or "unknown", gpu_uuid=uuid,
+        ts=ts, host=host_of(labels), **_mig(uuid, instance, labels),
         gpu_name=labels.get("modelName", "unknown"), util_gpu_pct=int(util.to_integral_value()),
         util_mem_pct=None if mem_util is None else int(mem_util), mem_used_mib=None if used is None else int(used),
         mem_total_mib=None if used is None or free is None else int(used + free), power_w=_number(g.get("power_w")))
 
 
 def load(con, path: Path, ctx: LoadContext) -> Counts:
-    """One sample per GPU per scrape; duplicates of already-loaded (host, GPU, time) are counted."""
+    """One sample per device (GPU or MIG instance) per scrape; duplicates of already-loaded (host, device,
+    time) are counted."""
     at = ctx.options.get("at")
     default_ts = _scrape_time(at) if at else None
     with path.open(encoding="utf-8", errors="replace") as handle:
@@ -121,9 +157,13 @@ def load(con, path: Path, ctx: LoadContext) -> Counts:
         if exists:
             counts.duplicate += 1
             continue
-        con.execute("INSERT INTO raw_gpu_samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        con.execute("INSERT INTO raw_gpu_samples (ts, host, gpu_uuid, gpu_name, util_gpu_pct, util_mem_pct,"
+                    " mem_used_mib, mem_total_mib, power_w, power_limit_w, source, run_id, parent_gpu_uuid,"
+                    " mig_instance_id, mig_profile, mig_slices, gpu_slices)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [s.ts, s.host, s.gpu_uuid, s.gpu_name, s.util_gpu_pct, s.util_mem_pct, s.mem_used_mib,
-                     s.mem_total_mib, s.power_w, s.power_limit_w, ctx.source, ctx.run_id])
+                     s.mem_total_mib, s.power_w, s.power_limit_w, ctx.source, ctx.run_id, s.parent_gpu_uuid,
+                     s.mig_instance_id, s.mig_profile, s.mig_slices, s.gpu_slices])
         counts.loaded += 1
     return counts
 

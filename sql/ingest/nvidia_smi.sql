@@ -21,7 +21,8 @@ SELECT *,
     list_filter([
         CASE WHEN ts IS NULL THEN 'timestamp is not YYYY/MM/DD HH:MM:SS.mmm' END,
         CASE WHEN coalesce(gpu_uuid, '') = '' THEN 'uuid is missing' END,
-        CASE WHEN util_gpu IS NULL THEN 'utilization.gpu is not a number' END,
+        -- "[N/A]" (a GPU in MIG mode reports no whole-GPU utilisation) is unknown, kept as NULL
+        CASE WHEN util_gpu IS NULL AND NOT _unknown(util_gpu_raw) THEN 'utilization.gpu is not a number' END,
         CASE WHEN util_gpu NOT BETWEEN 0 AND 100 THEN 'utilization.gpu outside 0..100' END,
         CASE WHEN NOT _unknown(power_raw) AND (power IS NULL OR power < 0 OR power > 5000) THEN 'power.draw is not a plausible wattage' END
     ], x -> x IS NOT NULL) AS reasons,
@@ -38,7 +39,8 @@ UNION ALL
 SELECT line AS line_no, any_value(csv_line), 'quarantined', 'unreadable CSV line: ' || string_agg(DISTINCT error_type, ', ')
 FROM _gpu_errors GROUP BY line;
 
-INSERT INTO raw_gpu_samples
+INSERT INTO raw_gpu_samples (ts, host, gpu_uuid, gpu_name, util_gpu_pct, util_mem_pct, mem_used_mib, mem_total_mib,
+    power_w, power_limit_w, source, run_id)
 SELECT ts, $host, gpu_uuid, gpu_name, util_gpu::SMALLINT, util_mem::SMALLINT, mem_used::INTEGER, mem_total::INTEGER,
     power::DECIMAL(9, 2), power_limit::DECIMAL(9, 2), $source, $run_id
 FROM _gpu_rows r
