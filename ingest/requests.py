@@ -83,6 +83,8 @@ def land(con, ctx: LoadContext, records: list[tuple[int | None, str, GatewayRequ
                 output_tokens, reasoning_tokens, status, is_stream, ttft_ms, latency_ms, gateway_cache,
                 reported_cost_usd::DECIMAL(38, 12) AS reported_cost_usd, $run_id AS run_id
             FROM _landing WHERE list_contains($new, _i)""", {"source": ctx.source, "run_id": ctx.run_id, "new": new})
+        con.execute("INSERT OR IGNORE INTO model_names SELECT DISTINCT provider, resolved_model FROM _landing"
+                    " WHERE list_contains($new, _i)", {"new": new})  # for the resolver (int_model_resolution)
         if known:
             con.execute("""
                 INSERT INTO _known

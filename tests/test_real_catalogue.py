@@ -1,5 +1,5 @@
 """The real LiteLLM price catalogue (tests/fixtures/real/litellm/model_prices_and_context_window.json, 4,878
-keys; provenance in tests/fixtures/real/litellm/PROVENANCE.md) loads whole, with its aliases, collisions and
+keys; provenance in tests/fixtures/real/README.md) loads whole, with its aliases, collisions and
 newer price keys."""
 
 import shutil

@@ -1,5 +1,5 @@
 """Vendor usage and cost APIs on genuine responses (tests/fixtures/real/openai, …/anthropic; provenance in
-their PROVENANCE.md): every result loads, token buckets are disjoint per the vendor's own definitions."""
+tests/fixtures/real/README.md): every result loads, token buckets are disjoint per the vendor's own definitions."""
 
 import shutil
 from pathlib import Path

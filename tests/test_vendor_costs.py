@@ -39,6 +39,10 @@ def test_bad_cost_rows_are_quarantined(warehouse, tmp_path):
     assert (r.counts.read, r.counts.loaded, r.counts.quarantined) == (3, 1, 2)
 
 
+RESOLUTION = ("provider VARCHAR, model VARCHAR, card_provider VARCHAR, card_model VARCHAR, rule VARCHAR, "
+              "model_family VARCHAR")
+
+
 def test_reconciliation_mart_by_token_class():
     con = memory()
     given(con, "int_request_costs", "day DATE, tenant VARCHAR, model VARCHAR, rate_context_tier BIGINT, "
@@ -58,6 +62,7 @@ def test_reconciliation_mart_by_token_class():
                None, None, "output", "standard", Decimal("13.00"), "r"),
               ("anthropic", datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 2, tzinfo=timezone.utc),
                None, None, "cache_read", "standard", Decimal("0.45"), "r")])
+    given(con, "int_model_resolution", RESOLUTION, [])  # the report is not split by model: compared per provider
     run_model(con, "intermediate/int_request_meters.sql")
     run_model(con, "marts/mart_vendor_reconciliation_daily.sql")
     got = {r[0]: r[1:] for r in con.execute("SELECT token_class, computed_usd, vendor_usd, variance_usd "
@@ -67,17 +72,42 @@ def test_reconciliation_mart_by_token_class():
     assert got["cache_read"] == (None, Decimal("0.45"), None)                 # only the vendor saw cache reads
 
 
+def test_reconciliation_mart_per_model_family_through_the_resolver():
+    """The vendor reports the dated snapshot, the gateway logged the alias: one resolver, one family."""
+    con = memory()
+    given(con, "int_request_meters", "day DATE, tenant VARCHAR, provider VARCHAR, model VARCHAR, service_tier VARCHAR, "
+          "rate_context_tier BIGINT, rate_valid_from TIMESTAMPTZ, discount_pct DECIMAL(9,4), token_class VARCHAR, "
+          "meter VARCHAR, tokens BIGINT, price DECIMAL(18,6)", [
+              # 1,000,000 output x $15 = $15.00 for claude-x; 1,000,000 x $5 = $5.00 for claude-y
+              (date(2026, 11, 1), "acme", "anthropic", "claude-x", "standard", 0, None, 0, "output", "Output Tokens", 1_000_000, 15),
+              (date(2026, 11, 1), "acme", "anthropic", "claude-y", "standard", 0, None, 0, "output", "Output Tokens", 1_000_000, 5)])
+    given(con, "vendor_costs", "provider VARCHAR, bucket_start TIMESTAMPTZ, bucket_end TIMESTAMPTZ, project VARCHAR, "
+          "model VARCHAR, token_class VARCHAR, service_tier VARCHAR, amount_usd DECIMAL(38,12), run_id VARCHAR", [
+              ("anthropic", datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 2, tzinfo=timezone.utc),
+               None, "claude-x-20261001", "output", "standard", Decimal("14.00"), "r"),
+              ("anthropic", datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 2, tzinfo=timezone.utc),
+               None, "claude-y", "output", "standard", Decimal("5.00"), "r")])
+    given(con, "int_model_resolution", RESOLUTION, [
+        ("anthropic", "claude-x-20261001", "anthropic", "claude-x-20261001", "exact", "claude-x"),
+        ("anthropic", "claude-y", "anthropic", "claude-y", "exact", "claude-y")])
+    run_model(con, "marts/mart_vendor_reconciliation_daily.sql")
+    got = {r[0]: r[1:] for r in con.execute("SELECT model_family, computed_usd, vendor_usd, variance_usd "
+                                           "FROM mart_vendor_reconciliation_daily").fetchall()}
+    # claude-x: $15.00 ours vs $14.00 billed -> +$1.00; claude-y ties at $5.00
+    assert got == {"claude-x": (Decimal("15"), Decimal("14"), Decimal("1")), "claude-y": (Decimal("5"), Decimal("5"), Decimal("0"))}
+
+
 def test_reconciliation_queries_sum_the_period_and_skip_one_sided_days():
     """The Data health page's reconciliation tables: period totals and variance %, one-sided days left out."""
     from tokenomics.config import sql_dir
 
     con = memory()
-    given(con, "mart_vendor_reconciliation_daily", "day DATE, provider VARCHAR, token_class VARCHAR, "
+    given(con, "mart_vendor_reconciliation_daily", "day DATE, provider VARCHAR, model_family VARCHAR, token_class VARCHAR, "
           "service_tier VARCHAR, computed_usd DECIMAL(38,12), vendor_usd DECIMAL(38,12), variance_usd DECIMAL(38,12)", [
-              (date(2026, 11, 1), "anthropic", "output", "standard", Decimal("13.5"), Decimal("13"), Decimal("0.5")),
-              (date(2026, 11, 2), "anthropic", "output", "standard", Decimal("6.5"), Decimal("7"), Decimal("-0.5")),
-              (date(2026, 11, 3), "anthropic", "output", "standard", Decimal("9"), None, None),     # no export yet
-              (date(2026, 11, 1), "anthropic", "cache_read", "standard", None, Decimal("0.45"), None)])
+              (date(2026, 11, 1), "anthropic", None, "output", "standard", Decimal("13.5"), Decimal("13"), Decimal("0.5")),
+              (date(2026, 11, 2), "anthropic", None, "output", "standard", Decimal("6.5"), Decimal("7"), Decimal("-0.5")),
+              (date(2026, 11, 3), "anthropic", None, "output", "standard", Decimal("9"), None, None),     # no export yet
+              (date(2026, 11, 1), "anthropic", None, "cache_read", "standard", None, Decimal("0.45"), None)])
     given(con, "mart_reconciliation_daily", "day DATE, provider VARCHAR, model VARCHAR, service_tier VARCHAR, "
           "requests BIGINT, compared_requests BIGINT, computed_list_usd DECIMAL(38,12), reported_usd DECIMAL(38,12)", [
               (date(2026, 11, 1), "openai", "gpt-y", "standard", 10, 8, Decimal("1.05"), Decimal("1.00")),
@@ -88,7 +118,7 @@ def test_reconciliation_queries_sum_the_period_and_skip_one_sided_days():
                          {k: params[k] for k in ("start", "end", "providers")}).fetchall()
     # output: 13.5 + 6.5 = 20 vs 13 + 7 = 20 on the two days both sides have -> variance 0; Nov 3 and the
     # vendor-only cache-read row are not comparisons
-    assert vendor == [("anthropic", "output", "standard", 2, Decimal("20"), Decimal("20"), Decimal("0"), Decimal("0"))]
+    assert vendor == [("anthropic", None, "output", "standard", 2, Decimal("20"), Decimal("20"), Decimal("0"), Decimal("0"))]
     gateway = con.execute((sql_dir() / "queries/reconciliation_gateway.sql").read_text(), params).fetchall()
     # 1.05 + 0.45 = 1.50 vs 1.00 + 0.50 = 1.50 -> 0; requests 15, compared 13 (December is outside the period)
     assert gateway == [("openai", "gpt-y", "standard", 15, 13, Decimal("1.5"), Decimal("1.5"), Decimal("0"), Decimal("0"))]

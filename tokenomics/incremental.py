@@ -44,7 +44,7 @@ _ANNOTATION = re.compile(rf"^--\s*incremental:\s*(\w+)\s+by\s+(run|day|month)(?:
 _CREATE = re.compile(r"CREATE\s+OR\s+REPLACE\s+(?:TABLE|VIEW)\s+(\w+)\s+AS\s", re.I)
 _VIEW = re.compile(r"CREATE\s+OR\s+REPLACE\s+VIEW\s", re.I)
 REFERENCE_TABLES = ("rate_cards", "contract_discounts", "gpu_rates", "gpu_deployments", "cost_settings", "budgets",
-                    "vendor_usage", "vendor_costs", "ref_deployment_perf")
+                    "vendor_usage", "vendor_costs", "ref_deployment_perf", "model_overrides")
 KEY_EXPR = {"day": "{col}::DATE", "month": "date_trunc('month', {col})::DATE", "run": "{col}"}
 # the key filter, with the keys' bounds on the column itself first: DuckDB prunes row groups by a column's
 # min/max, which a cast such as hour::DATE hides (a full scan of an hourly mart per merge and per patch)

@@ -9,10 +9,10 @@ import zlib
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest import known
+from ingest import attribution, known
+from ingest.jsonl import document_lines
 from ingest.records import Candidate, validate
 from ingest.requests import land, pseudonym
 from ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
@@ -27,15 +27,20 @@ class _Identity(BaseModel):
 
 class _Input(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    inputTokenCount: int = Field(ge=0)
+    inputTokenCount: int | None = Field(None, ge=0)
     cacheReadInputTokenCount: int = Field(0, ge=0)
     cacheWriteInputTokenCount: int = Field(0, ge=0)
 
 
 class _Output(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    outputTokenCount: int = Field(ge=0)
-    latency_ms: int | None = None
+    outputTokenCount: int | None = Field(None, ge=0)
+    latency_ms: int | None = Field(None, ge=0)
+    first_byte_ms: int | None = Field(None, ge=0)
+    guardrail_action: str | None = None
+
+
+STREAMING = ("ConverseStream", "InvokeModelWithResponseStream")
 
 
 class BedrockInvocation(BaseModel):
@@ -43,10 +48,15 @@ class BedrockInvocation(BaseModel):
 
     Token quirk: ``input.inputTokenCount`` EXCLUDES prompt-cache tokens — cache reads
     (``cacheReadInputTokenCount``) and writes (``cacheWriteInputTokenCount``) are separate, disjoint
-    counts (OpenAI's ``input_tokens`` includes its cached tokens).  Bedrock cache writes are 5-minute
-    writes.  ``requestMetadata`` carries the caller's attribution tags; ``identity.arn`` says who called.
-    Prompt and completion bodies (``inputBodyJson``/``outputBodyJson``) are never read beyond the
-    response's latency metric.
+    counts (OpenAI's ``input_tokens`` includes its cached tokens); InvokeModel records of 2025 carry no cache
+    counts at all (0).  Bedrock cache writes are 5-minute writes.  ``modelId`` is what the caller invoked: a
+    model id, a cross-region profile (``us.``/``global.``…) or an inference-profile ARN — the model-name
+    resolver (int_model_resolution) maps it to the catalogue; ``provider`` stays ``bedrock``.
+    ``requestMetadata`` carries the caller's attribution tags; ``identity.arn`` says who called.
+    Latency: Converse's ``metrics.latencyMs``, a stream's last chunk ``amazon-bedrock-invocationMetrics``
+    (``invocationLatency``; ``firstByteLatency`` is the TTFT); none (InvokeModel, errors) is unknown, never 0.
+    A failed call (``errorCode``) or one a guardrail stopped (no token counts) is kept with zero tokens.
+    Prompt and completion bodies are never read beyond those metrics and the guardrail action.
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -61,53 +71,77 @@ class BedrockInvocation(BaseModel):
     requestMetadata: dict[str, str] = {}
     errorCode: str | None = None
 
+    inferenceRegion: str | None = None
+
     def canonical(self, tenant_of) -> GatewayRequest:
-        meta = self.requestMetadata
-        latency = self.output.latency_ms or 0
+        meta, out = self.requestMetadata, self.output
+        stopped = self.errorCode is not None or out.guardrail_action == "INTERVENED"
+        if not stopped and (self.input.inputTokenCount is None or out.outputTokenCount is None):
+            raise ValueError("input.inputTokenCount or output.outputTokenCount is missing (and no errorCode)")
+        tenant, rule = (meta["tenant"], "request_metadata") if meta.get("tenant") else tenant_of(self.identity.arn)
+        tags = [f"{k}:{v}" for k, v in sorted(meta.items()) if k not in ("tenant", "team", "project", "user")]
+        tags += [f"{k}:{v}" for k, v in (("inference_region", self.inferenceRegion), ("guardrail", out.guardrail_action))
+                 if v and v != "NONE"]
         return GatewayRequest(
             request_id=self.requestId, start_time=self.timestamp,
-            end_time=self.timestamp + timedelta(milliseconds=latency),
-            tenant=meta.get("tenant") or tenant_of(self.identity.arn), team=meta.get("team"),
+            end_time=self.timestamp + timedelta(milliseconds=out.latency_ms or 0),
+            tenant=tenant, tenant_rule=rule, team=meta.get("team"),
             project=meta.get("project"), user_hash=pseudonym(meta.get("user")),
-            api_key_hash=pseudonym(self.identity.arn), tags=tuple(f"{k}:{v}" for k, v in sorted(meta.items())
-                                                                  if k not in ("tenant", "team", "project", "user")),
+            api_key_hash=pseudonym(self.identity.arn), tags=tuple(tags),
             provider="bedrock", requested_model=self.modelId, resolved_model=self.modelId, region=self.region,
-            tokens=TokenBuckets(uncached_input_tokens=self.input.inputTokenCount,
+            tokens=TokenBuckets(uncached_input_tokens=self.input.inputTokenCount or 0,
                                 cache_read_tokens=self.input.cacheReadInputTokenCount,
                                 cache_write_5m_tokens=self.input.cacheWriteInputTokenCount,
-                                output_tokens=self.output.outputTokenCount),
+                                output_tokens=out.outputTokenCount or 0),
             status=RequestStatus.FAILURE if self.errorCode else RequestStatus.SUCCESS,
-            latency_ms=latency)
+            is_stream=self.operation in STREAMING,
+            ttft_ms=out.first_byte_ms if self.operation in STREAMING else None,
+            latency_ms=out.latency_ms)
 
 
-def _record(line: str) -> BedrockInvocation:
-    doc = json.loads(line)
+def _record(line: str | dict) -> BedrockInvocation:
+    doc = json.loads(line) if isinstance(line, str) else line
     if not isinstance(doc, dict):
         raise ValueError("not a JSON object")
     output = doc.get("output") or {}
-    metrics = ((output.get("outputBodyJson") or {}) if isinstance(output.get("outputBodyJson"), dict) else {})
-    latency = (metrics.get("metrics") or {}).get("latencyMs") if isinstance(metrics.get("metrics"), dict) else None
-    doc["output"] = {k: v for k, v in output.items() if k == "outputTokenCount"} | {"latency_ms": latency}
+    body = output.get("outputBodyJson")
+    # Converse: {"metrics": {"latencyMs"}}; a stream: chunks, the last with amazon-bedrock-invocationMetrics
+    last = body[-1] if isinstance(body, list) and body and isinstance(body[-1], dict) else {}
+    metrics = body.get("metrics") if isinstance(body, dict) and isinstance(body.get("metrics"), dict) else {}
+    stream = last.get("amazon-bedrock-invocationMetrics") if isinstance(last.get("amazon-bedrock-invocationMetrics"), dict) else {}
+    doc["output"] = {k: v for k, v in output.items() if k == "outputTokenCount"} | {
+        "latency_ms": metrics.get("latencyMs", stream.get("invocationLatency")),
+        "first_byte_ms": stream.get("firstByteLatency"),
+        "guardrail_action": body.get("amazon-bedrock-guardrailAction") if isinstance(body, dict) else None}
     doc["input"] = {k: v for k, v in (doc.get("input") or {}).items() if k.endswith("TokenCount")}
     return BedrockInvocation.model_validate(doc)
 
 
-def tenant_resolver(path: str | None):
-    """identity.arn → tenant: a YAML map of ARN globs, else the assumed role's name."""
-    rules = list((yaml.safe_load(Path(path).read_text()) or {}).items()) if path else []
+def tenant_resolver(options: dict):
+    """identity.arn → (tenant, rule): the tenant map's ARN globs (ingest/attribution.py), else the assumed
+    role's name, else the ARN's last part (user/NAME)."""
+    rules = list(attribution.tenant_map(options).get("arn", {}).items())
 
-    def tenant_of(arn: str) -> str:
+    def tenant_of(arn: str) -> tuple[str, str]:
         for pattern, tenant in rules:
             if fnmatch.fnmatch(arn, pattern):
-                return tenant
+                return tenant, "map:arn"
         parts = arn.split("/")
-        return parts[1] if ":assumed-role/" in arn and len(parts) > 1 else arn.rsplit(":", 1)[-1]
+        if ":assumed-role/" in arn and len(parts) > 1:
+            return parts[1], "arn_role"
+        return arn.rsplit(":", 1)[-1], "arn"
 
     return tenant_of
 
 
 def _lines(path: Path):
-    """(line_no, text) pairs; a truncated or corrupt gzip ends with one (line_no, None, reason)."""
+    """(line_no, text) pairs; a truncated or corrupt gzip ends with one (line_no, None, reason).  A plain
+    ``.json`` file may hold pretty-printed records (what a console export or a CloudWatch copy gives): its
+    objects, one after another or in an array, are the records, numbered by position."""
+    if path.suffix == ".json":
+        for number, line in enumerate(document_lines(path.read_bytes()), start=1):
+            yield number, line, None
+        return
     opener = gzip.open if path.suffix == ".gz" else open
     line_no = 0
     try:
@@ -119,7 +153,7 @@ def _lines(path: Path):
 
 
 def load(con, path: Path, ctx: LoadContext) -> Counts:
-    tenant_of = tenant_resolver(ctx.options.get("tenant_map"))
+    tenant_of = tenant_resolver(ctx.options)
     total = Counts()
     batch: list[Candidate] = []
     with known.scope(con):

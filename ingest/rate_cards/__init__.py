@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from ingest.records import Candidate, reason_of, validate
 from ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
 from pricing.catalogue import entry_rows, resolve_alias
-from tokenomics.records import Budget, ContractDiscount, CostSetting, GpuRate, RateCardRow
+from tokenomics.records import Budget, ContractDiscount, CostSetting, GpuRate, ModelAlias, RateCardRow
 
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 _RATE_KEY = ("provider", "model", "service_tier", "min_input_tokens", "valid_from")
@@ -125,27 +125,32 @@ class _Target:
 
     table: str
     key: tuple[str, ...]
-    value: str
+    value: tuple[str, ...]
     columns: tuple[str, ...]
     revisable: bool = False  # a new value for an existing key replaces it (budgets, settings)
 
 
 _CONTRACT_TARGETS: dict[type, _Target] = {
     ContractDiscount: _Target("contract_discounts", ("contract_id", "provider", "model_pattern", "valid_from"),
-                              "discount_pct", ("contract_id", "provider", "model_pattern", "discount_pct",
+                              ("discount_pct",), ("contract_id", "provider", "model_pattern", "discount_pct",
                                                "valid_from", "valid_to")),
-    GpuRate: _Target("gpu_rates", ("rate_ref", "valid_from"), "usd_per_gpu_hour",
+    GpuRate: _Target("gpu_rates", ("rate_ref", "valid_from"), ("usd_per_gpu_hour",),
                      ("rate_ref", "gpu_type", "kind", "usd_per_gpu_hour", "valid_from", "valid_to", "usd_per_kwh",
                       "pue")),
-    Budget: _Target("budgets", ("tenant", "month"), "budget_usd", ("tenant", "month", "budget_usd"), revisable=True),
-    CostSetting: _Target("cost_settings", ("key",), "value", ("key", "value"), revisable=True),
+    Budget: _Target("budgets", ("tenant", "month"), ("budget_usd",), ("tenant", "month", "budget_usd"), revisable=True),
+    CostSetting: _Target("cost_settings", ("key",), ("value",), ("key", "value"), revisable=True),
+    ModelAlias: _Target("model_overrides", ("provider", "model"), ("card_provider", "card_model"),
+                        ("provider", "model", "card_provider", "card_model"), revisable=True),
 }
-_CONTRACT_SECTIONS = {"discounts": ContractDiscount, "gpu_rates": GpuRate, "budgets": Budget}
+_CONTRACT_SECTIONS = {"discounts": ContractDiscount, "gpu_rates": GpuRate, "budgets": Budget,
+                      "model_aliases": ModelAlias}
 
 
 def load_contracts(con, path: Path, ctx: LoadContext) -> Counts:
     """Contract YAML: `discounts` (% off list) and `gpu_rates` ($/GPU-hour), effective-dated; `budgets`
-    (tenant x month) and `settings` (cost-model tunables), revisable."""
+    (tenant x month), `settings` (cost-model tunables) and `model_aliases` (a logged model name → the
+    catalogue entry that prices it, where the resolver's rules cannot tell: Azure deployment names,
+    application inference profiles), revisable."""
     doc = yaml.safe_load(path.read_text()) or {}
     candidates = [Candidate(None, item, lambda item=item, m=model: [m(**item)])
                   for section, model in _CONTRACT_SECTIONS.items() for item in doc.get(section) or []]
@@ -155,18 +160,20 @@ def load_contracts(con, path: Path, ctx: LoadContext) -> Counts:
     for _, (record,) in good:
         t = _CONTRACT_TARGETS[type(record)]
         where = " AND ".join(f"{k} = ?" for k in t.key)
-        existing = con.execute(f"SELECT {t.value} FROM {t.table} WHERE {where}",
+        existing = con.execute(f"SELECT {', '.join(t.value)} FROM {t.table} WHERE {where}",
                                [getattr(record, k) for k in t.key]).fetchone()
+        value = tuple(getattr(record, v) for v in t.value)
         if existing is None:
             marks = ", ".join("?" for _ in range(len(t.columns) + 1))
             con.execute(f"INSERT INTO {t.table} ({', '.join(t.columns)}, run_id) VALUES ({marks})",
                         [getattr(record, c) for c in t.columns] + [ctx.run_id])
             counts.loaded += 1
-        elif existing[0] == getattr(record, t.value):
+        elif tuple(existing) == value:
             counts.duplicate += 1
         elif t.revisable:
-            con.execute(f"UPDATE {t.table} SET {t.value} = ?, run_id = ? WHERE {where}",
-                        [getattr(record, t.value), ctx.run_id] + [getattr(record, k) for k in t.key])
+            sets = ", ".join(f"{v} = ?" for v in t.value)
+            con.execute(f"UPDATE {t.table} SET {sets}, run_id = ? WHERE {where}",
+                        [*value, ctx.run_id] + [getattr(record, k) for k in t.key])
             counts.loaded += 1
         else:
             counts.quarantined += quarantine_rows(con, ctx, [(None, record.model_dump_json(), "conflicts with the "

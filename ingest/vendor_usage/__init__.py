@@ -173,6 +173,8 @@ def window_loader(table: str, provider: str, start_key: str, end_key: str, model
             marks = ", ".join("?" for _ in range(len(values) + 1))
             con.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", [*values.values(), ctx.run_id])
             counts.loaded += 1
+        con.execute(f"INSERT OR IGNORE INTO model_names SELECT DISTINCT provider, model FROM {table}"
+                    " WHERE run_id = ? AND model IS NOT NULL", [ctx.run_id])  # for the resolver
         return counts
 
     return load

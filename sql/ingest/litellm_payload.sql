@@ -44,7 +44,7 @@ CREATE OR REPLACE TEMP MACRO _litellm_shape() AS '{
                 "prompt_tokens_details": {"cached_tokens": "VARCHAR",
                     "cache_creation_token_details": {"ephemeral_1h_input_tokens": "VARCHAR"}},
                 "completion_tokens_details": {"reasoning_tokens": "VARCHAR"}}},
-        "end_user": "VARCHAR", "request_tags": "JSON", "custom_llm_provider": "VARCHAR",
+        "end_user": "VARCHAR", "request_tags": "JSON", "custom_llm_provider": "VARCHAR", "api_base": "VARCHAR",
         "model_group": "VARCHAR", "model": "VARCHAR", "model_id": "VARCHAR", "call_type": "VARCHAR",
         "hidden_params": {"batch_models": "JSON"},
         "model_parameters": {"service_tier": "VARCHAR", "stream": "VARCHAR"}, "stream": "VARCHAR",
@@ -97,7 +97,17 @@ WITH fields AS (
             AS user_id,
         v.metadata.user_api_key_hash AS api_key,
         coalesce(TRY(json_transform(v.request_tags, '["VARCHAR"]')), []) AS tags,
-        v.custom_llm_provider AS provider,
+        -- provider: custom_llm_provider, else the model's 'provider/' prefix, else the vendor api_base's host names
+        -- it (a payload built outside the proxy may lack the field), else 'unknown' (the resolver then matches
+        -- only a model name one provider alone lists)
+        coalesce(nullif(v.custom_llm_provider, ''), nullif(regexp_extract(v.model, '^([a-z0-9_-]+)/', 1), ''),
+                 CASE WHEN regexp_matches(v.api_base, '^https?://api\.openai\.com') THEN 'openai'
+                      WHEN regexp_matches(v.api_base, '^https?://api\.anthropic\.com') THEN 'anthropic'
+                      WHEN regexp_matches(v.api_base, '^https?://[^/]*\.openai\.azure\.com') THEN 'azure'
+                      WHEN regexp_matches(v.api_base, '^https?://bedrock-runtime\.') THEN 'bedrock'
+                      WHEN regexp_matches(v.api_base, '^https?://generativelanguage\.googleapis\.com') THEN 'gemini'
+                      WHEN regexp_matches(v.api_base, '^https?://[^/]*aiplatform\.googleapis\.com') THEN 'vertex_ai'
+                 END, 'unknown') AS provider,
         coalesce(nullif(v.model_group, ''), v.model) AS requested_model,
         v.model AS model,
         nullif(v.model_id, '') AS deployment,
@@ -155,7 +165,6 @@ checked AS (
             CASE WHEN coalesce(request_id, '') = '' THEN 'id is missing' END,
             _ts_err('startTime', start_raw),
             _ts_err('endTime', end_raw),
-            CASE WHEN coalesce(provider, '') = '' THEN 'custom_llm_provider is missing' END,
             CASE WHEN coalesce(model, '') = '' THEN 'model is missing' END,
             CASE WHEN coalesce(status, '') NOT IN ('success', 'failure') THEN 'status is not success/failure (' || coalesce(status, 'null') || ')' END,
             CASE WHEN prompt_raw IS NULL THEN 'prompt_tokens is missing' END,

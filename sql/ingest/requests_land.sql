@@ -47,6 +47,10 @@ SELECT c.source, c.request_id, c.row_hash, c.start_time, c.end_time, c.tenant, c
     $run_id AS run_id
 FROM _candidates c ANTI JOIN _outcome o ON o.line_no = c.line_no;
 
+-- Model names as logged, for the resolver (int_model_resolution): a few hundred names, kept as rows land.
+INSERT OR IGNORE INTO model_names
+SELECT DISTINCT c.provider, c.resolved_model FROM _candidates c ANTI JOIN _outcome o ON o.line_no = c.line_no;
+
 -- Rows just landed whose id comes again later in the input: later pieces meet them in _known.
 INSERT INTO _known
 SELECT c.source, c.request_id, c.row_hash

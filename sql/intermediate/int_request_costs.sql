@@ -14,10 +14,18 @@
 -- project, requested model and region stay in raw_requests (and the lake): no mart reads them, and each
 -- column costs every build ~0.05 s per million priced rows held in memory.
 CREATE OR REPLACE VIEW int_request_costs AS
+-- provider and model: the catalogue's names for what the gateway logged (int_model_resolution: ARNs, region
+-- and provider prefixes, family providers, fine-tunes, overrides), the logged ones where nothing matched.
 WITH req AS (
-    SELECT r.*, d.deployment_id IS NOT NULL AS self_hosted
+    SELECT r.* REPLACE (
+            CASE WHEN d.deployment_id IS NULL AND mr.card_model IS NOT NULL THEN mr.card_provider ELSE r.provider END
+                AS provider,
+            CASE WHEN d.deployment_id IS NULL AND mr.card_model IS NOT NULL THEN mr.card_model ELSE r.resolved_model END
+                AS resolved_model),
+        d.deployment_id IS NOT NULL AS self_hosted
     FROM stg_requests r
     LEFT JOIN (SELECT DISTINCT deployment_id FROM gpu_deployments) d ON d.deployment_id = r.deployment
+    LEFT JOIN int_model_resolution mr ON mr.provider = r.provider AND mr.model = r.resolved_model
 ),
 priced AS (
     SELECT req.*,
@@ -42,11 +50,16 @@ priced AS (
 ),
 -- discounts: each (provider, model)'s time line cut at every edge of the discounts matching it, with the
 -- largest discount in force on each segment; segments do not overlap, so a request joins at most one
--- (an equality + range join: no per-request GLOB, no per-request aggregate joined back).
+-- (an equality + range join: no per-request GLOB, no per-request aggregate joined back).  The names come
+-- from the resolver (a few hundred, no scan of the requests); a contract with 'bedrock' covers its family
+-- (bedrock_converse).
 model_discounts AS (
     SELECT m.provider, m.resolved_model, cd.discount_pct, cd.valid_from, cd.valid_to
-    FROM (SELECT DISTINCT provider, resolved_model FROM stg_requests) m  -- not req: read once, it streams
-    JOIN stg_contract_discounts cd ON cd.provider = m.provider AND m.resolved_model GLOB cd.model_pattern
+    FROM (SELECT DISTINCT coalesce(card_provider, provider) AS provider, coalesce(card_model, model) AS resolved_model
+          FROM int_model_resolution) m
+    JOIN stg_contract_discounts cd
+        ON (cd.provider = m.provider OR starts_with(m.provider, cd.provider || '_') OR starts_with(m.provider, cd.provider || '-'))
+        AND m.resolved_model GLOB cd.model_pattern
 ),
 edges AS (
     SELECT provider, resolved_model, valid_from AS edge FROM model_discounts
