@@ -34,16 +34,24 @@ def _progress(result) -> None:
     print(f"  {result.status:<26} {result.source:<15} {Path(result.uri).name}", file=sys.stderr, flush=True)
 
 
+def _ingest_options(args) -> dict:
+    since = datetime.fromisoformat(args.since).astimezone(timezone.utc) if args.since else None
+    return {k: v for k, v in {"valid_from": args.valid_from, "tz": args.tz, "host": args.host,
+                              "at": args.at, "since": since, "tenant_map": args.tenant_map,
+                              "mapping": args.mapping}.items() if v}
+
+
+def _paths(args) -> list:
+    return [p if "://" in p else Path(p) for p in args.paths]  # s3://, postgresql://, awspricing://
+
+
 def cmd_ingest(args) -> int:
     runner = _sources()
     from tokenomics.warehouse import build_models, open_warehouse
 
     con = open_warehouse(args.db)
-    since = datetime.fromisoformat(args.since).astimezone(timezone.utc) if args.since else None
-    options = {k: v for k, v in {"valid_from": args.valid_from, "tz": args.tz, "host": args.host,
-                                 "at": args.at, "since": since, "tenant_map": args.tenant_map,
-                                 "mapping": args.mapping}.items() if v}
-    paths = [p if "://" in p else Path(p) for p in args.paths]  # s3://, postgresql://, awspricing://
+    options = _ingest_options(args)
+    paths = _paths(args)
     try:
         results = runner.ingest_paths(con, args.source, paths, options, on_file=_progress, progress=ProgressBar())
     except Exception as exc:  # listing S3 or resolving inputs failed before any file was loaded
@@ -206,6 +214,63 @@ def cmd_schedule(args) -> int:
     return 0
 
 
+def _source_arguments(p: argparse.ArgumentParser) -> None:
+    """What ingest and check both take: a source, its inputs and the source options."""
+    p.add_argument("source")
+    p.add_argument("paths", nargs="+", help="files, folders, or s3://bucket/prefix (boto3; AWS_ENDPOINT_URL for "
+                   "MinIO), or postgresql://… for litellm-spendlogs")
+    p.add_argument("--since", help="S3: only objects modified at or after this ISO time")
+    p.add_argument("--tenant-map", help="YAML naming tenants by team alias/id, key alias, end user, tag or caller "
+                   "ARN (ingest/attribution.py; default $TOKENOMICS_TENANT_MAP)")
+    p.add_argument("--mapping", help="mapped: YAML of canonical field -> column (ingest/mapped/README.md)")
+    p.add_argument("--valid-from", help="effective date for a rate-card snapshot without one in its name")
+    p.add_argument("--tz", help="time zone of timestamps written without one (nvidia-smi, LiteLLM; default UTC)")
+    p.add_argument("--host", help="host name for nvidia-smi files (default: file name)")
+    p.add_argument("--at", help="scrape time (ISO, with zone) for DCGM files without '# scrape' markers")
+
+
+def cmd_check(args) -> int:
+    import json
+
+    _sources()
+    from ingest.check import dry_run
+
+    db = db_path(args.db)
+    report = dry_run(args.source, _paths(args), _ingest_options(args), db, args.prices)
+    if args.json:
+        print(json.dumps(report, indent=1, default=str))
+    else:
+        print(check_text(report))
+    return 1 if any(f["status"] == "failed" for f in report["files"]) else 0
+
+
+def check_text(report: dict) -> str:
+    """The dry run as sections of plain tables."""
+    def section(title: str, rows: list[dict], empty: str) -> str:
+        if not rows:
+            return f"{title}: {empty}"
+        return f"{title}:\n" + _table([[_cell(v) for v in r.values()] for r in rows], list(rows[0]))
+
+    files = [{k: v for k, v in f.items() if k != "message"} | {"file": Path(f["file"]).name} for f in report["files"]]
+    return "\n\n".join([
+        section("Files (nothing written)", files, "none"),
+        "Requests the warehouse already holds: " + ("unknown (no warehouse yet, or a writer holds it)"
+                                                     if report["already_in_warehouse"] is None
+                                                     else str(report["already_in_warehouse"])),
+        section("Would be quarantined, by reason", report["quarantined"], "nothing"),
+        section("Pricing", report["priced"], "no requests"),
+        section("Unpriced, by model", report["unpriced"], "none — every request has a rate card"),
+        section("Tenants and the rule that named them", report["tenants"], "no requests"),
+        section("Model names and how they resolve", report["models"], "no requests"),
+    ])
+
+
+def _cell(value) -> object:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return "" if value is None else value
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tokenomics", description=__doc__)
     p.add_argument("--db", help="warehouse file (default $TOKENOMICS_DB or ./data/tokenomics.duckdb)")
@@ -221,18 +286,18 @@ def parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo)
 
     i = sub.add_parser("ingest", help="ingest files of one source (see `tokenomics sources`)")
-    i.add_argument("source")
-    i.add_argument("paths", nargs="+", help="files, folders, or s3://bucket/prefix (boto3; AWS_ENDPOINT_URL for MinIO)")
-    i.add_argument("--since", help="S3: only objects modified at or after this ISO time")
-    i.add_argument("--tenant-map", help="bedrock: YAML of caller ARN globs -> tenant")
-    i.add_argument("--mapping", help="mapped: YAML of canonical field -> column (ingest/mapped/README.md)")
-    i.add_argument("--valid-from", help="effective date for a rate-card snapshot without one in its name")
-    i.add_argument("--tz", help="time zone of nvidia-smi timestamps (default UTC)")
-    i.add_argument("--host", help="host name for nvidia-smi files (default: file name)")
-    i.add_argument("--at", help="scrape time (ISO, with zone) for DCGM files without '# scrape' markers")
+    _source_arguments(i)
     i.add_argument("--no-build", action="store_true", help="skip rebuilding marts afterwards")
     i.add_argument("--lake", help="also write the new raw rows as Hive-partitioned Parquet here (folder or s3://)")
     i.set_defaults(func=cmd_ingest)
+
+    k = sub.add_parser("check", help="dry run of an ingest: what would load, be quarantined, be unpriced, and "
+                       "who each tenant is — nothing is written")
+    _source_arguments(k)
+    k.add_argument("--prices", action="append", default=[], type=Path,
+                   help="a LiteLLM price catalogue to price with (beside the warehouse's cards; repeatable)")
+    k.add_argument("--json", action="store_true", help="print the report as JSON")
+    k.set_defaults(func=cmd_check)
 
     b = sub.add_parser("build", help="refresh staging, intermediate and mart relations (incremental when it can)")
     b.add_argument("--full", action="store_true", help="recompute everything from the raw facts")

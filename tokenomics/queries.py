@@ -153,7 +153,8 @@ def reconciliation(db, principal: Principal, f: Filters) -> dict[str, pl.DataFra
 def data_health(db, principal: Principal, limit: int = 500) -> dict[str, pl.DataFrame]:
     """Ingest accounting for data roles; the raw text of quarantined rows only for admins."""
     principal.require("data_health")
-    out = {"sources": run(db, "ingest_health"), "quarantine": run(db, "quarantine_recent", limit=limit)}
+    out = {"sources": run(db, "ingest_health"), "quarantine": run(db, "quarantine_recent", limit=limit),
+           "unmatched": run(db, "unmatched_models")}
     if not principal.can("raw_rows"):
         out["quarantine"] = out["quarantine"].drop("raw")
     return out

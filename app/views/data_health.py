@@ -27,6 +27,11 @@ if not quarantine.is_empty():
 st.subheader("Unpriced models")
 f = ui.global_filters(data.filter_options(), data.period())
 st.dataframe(data.overview(f)["unpriced"], width="stretch", hide_index=True)
+st.subheader("Model names no catalogue entry matches")
+st.caption("Names as the gateways logged them that no rule maps to a price (docs/cost_model.md, \"Model "
+           "names\"): the closest catalogue entries, and the line to add under `model_aliases:` in a contracts "
+           "file to price them — check it names the right model before you do.")
+st.dataframe(health["unmatched"], width="stretch", hide_index=True)
 
 st.subheader("Reconciliation")
 reconciled = data.reconciliation(f)
