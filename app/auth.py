@@ -4,7 +4,10 @@ TOKENOMICS_AUTH selects how:
   local (default)  single-user mode for the demo and a laptop: the local user is an admin
   proxy            behind an authenticating reverse proxy (oauth2-proxy, IAP, …): the user's e-mail and
                    groups come from trusted headers (TOKENOMICS_AUTH_HEADER, default X-Forwarded-Email;
-                   TOKENOMICS_AUTH_GROUPS_HEADER, default X-Forwarded-Groups, comma-separated)
+                   TOKENOMICS_AUTH_GROUPS_HEADER, default X-Forwarded-Groups, comma-separated) — believed only
+                   when the request proves it came through the proxy: TOKENOMICS_PROXY_SECRET (sent by the
+                   proxy in TOKENOMICS_PROXY_SECRET_HEADER, default X-Tokenomics-Proxy-Secret) and/or
+                   TOKENOMICS_TRUSTED_PROXIES (the proxy's addresses); see docs/deploy.md
   oidc             Streamlit's built-in OpenID Connect login (st.login; configure [auth] in
                    .streamlit/secrets.toml); the e-mail claim names the user
 Roles and tenants come from the access file ($TOKENOMICS_ACCESS_FILE); anyone not in it sees nothing.
@@ -16,7 +19,7 @@ import os
 
 import streamlit as st
 
-from tokenomics.access import LOCAL, Principal, load_access
+from tokenomics.access import LOCAL, Principal, ProxyConfigError, ProxyRefused, ProxySettings, load_access
 
 
 def _mode() -> str:
@@ -24,10 +27,16 @@ def _mode() -> str:
 
 
 def _proxy_identity() -> tuple[str | None, list[str]]:
-    headers = st.context.headers
-    user = headers.get(os.environ.get("TOKENOMICS_AUTH_HEADER", "X-Forwarded-Email"))
-    groups = headers.get(os.environ.get("TOKENOMICS_AUTH_GROUPS_HEADER", "X-Forwarded-Groups")) or ""
-    return (user.strip().lower() if user else None), [g.strip() for g in groups.split(",") if g.strip()]
+    try:
+        settings = ProxySettings.from_env()
+        # the raw TCP peer of the WebSocket; Streamlit reports a loopback peer as None
+        peer = st.context.ip_address or "127.0.0.1"
+        return settings.identity(st.context.headers.get_all, peer)
+    except ProxyConfigError as e:
+        st.error(f"Tokenomics is misconfigured: {e}")
+    except ProxyRefused as e:
+        st.error(f"Refused: {e}. Open Tokenomics through its sign-in proxy.")
+    st.stop()
 
 
 def _oidc_identity() -> tuple[str | None, list[str]]:

@@ -1,5 +1,6 @@
 """Real headless Chromium (Debian's) driven by Playwright against `tokenomics serve`: the main flows."""
 
+import asyncio
 import csv
 import io
 import os
@@ -7,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -21,6 +23,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 PAGES = [("", "Overview"), ("tenant", "Tenant spend"), ("fleet", "GPU fleet"), ("savings", "Cache savings"),
          ("batch", "Batch vs realtime"), ("whatif", "What-if: GPUs, precision and batch size"),
          ("rate-cards", "Rate cards"), ("exports", "Exports"), ("data-health", "Data health")]
+PROXY_SECRET = "browser-test-proxy-secret-0123456789"
 
 
 def _free_port() -> int:
@@ -181,23 +184,128 @@ def test_tenant_viewer_behind_a_proxy_sees_only_its_tenant(demo, browser, tmp_pa
     con.close()
     access = tmp_path / "access.yaml"
     access.write_text(yaml.safe_dump({"users": {"viewer@example.com": {"role": "tenant-viewer", "tenants": [mine]}}}))
-    proc, url = _serve(demo["db"], {"TOKENOMICS_AUTH": "proxy", "TOKENOMICS_ACCESS_FILE": str(access)})
+    proc, url = _serve(demo["db"], {"TOKENOMICS_AUTH": "proxy", "TOKENOMICS_ACCESS_FILE": str(access),
+                                    "TOKENOMICS_PROXY_SECRET": PROXY_SECRET})
+    # the identity reaches Streamlit on its WebSocket, where Chromium sends no extra headers: a proxy adds it
+    port = int(url.rsplit(":", 1)[1])
+    viewer = _AuthProxy(port, {"X-Forwarded-Email": "viewer@example.com", "X-Tokenomics-Proxy-Secret": PROXY_SECRET})
+    mallory = _AuthProxy(port, {"X-Forwarded-Email": "mallory@example.com",
+                                "X-Tokenomics-Proxy-Secret": PROXY_SECRET})
     try:
         # another tenant asked for in the URL: the page still shows only the viewer's own tenant
-        context, page = _open(browser, f"{url}/tenant?tenant={other}", {"X-Forwarded-Email": "viewer@example.com"})
+        context, page = _open(browser, f"{viewer.url}/tenant?tenant={other}")
         page.get_by_text("By team, source and model").wait_for(timeout=60_000)
         assert page.get_by_role("heading", level=3).first.inner_text().strip() == mine
         assert not page.get_by_text(other, exact=True).count()
         nav = page.locator("[data-testid='stSidebarNav']").inner_text()
         assert "Data health" not in nav and "Exports" not in nav
-        page.goto(f"{url}/data-health", wait_until="domcontentloaded")
+        page.goto(f"{viewer.url}/data-health", wait_until="domcontentloaded")
         page.wait_for_timeout(3000)
         assert not page.get_by_text("Quarantined rows").count()
         context.close()
-        # no header, or an unknown user: nothing
-        context, page = _open(browser, url + "/", {"X-Forwarded-Email": "mallory@example.com"})
+        # an unknown user: nothing
+        context, page = _open(browser, mallory.url + "/")
         page.get_by_text("has no access to Tokenomics").wait_for(timeout=60_000)
         context.close()
     finally:
+        viewer.close()
+        mallory.close()
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+class _AuthProxy:
+    """A tiny reverse proxy standing in for oauth2-proxy: it has "signed in" one user and, on every request,
+    drops whatever identity/secret headers the browser sent, adds its own (the user, the shared secret) and
+    pipes the bytes both ways, the WebSocket upgrade included.  Other requests get `Connection: close`, so each
+    connection carries exactly one request head, and every head is rewritten."""
+
+    def __init__(self, upstream_port: int, inject: dict[str, str]):
+        self.upstream_port, self.inject = upstream_port, inject
+        self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        threading.Thread(target=self._run, args=(ready,), daemon=True).start()
+        ready.wait(10)
+
+    def _run(self, ready):
+        asyncio.set_event_loop(self.loop)
+        self.server = self.loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+        ready.set()
+        self.loop.run_forever()
+
+    def close(self):
+        async def shutdown():
+            self.server.close()
+            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+    async def _handle(self, client_r, client_w):
+        try:
+            head = await client_r.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+            client_w.close()
+            return
+        request, *fields = head.decode("latin-1").split("\r\n")[:-2]
+        names = [f.split(":", 1)[0].strip().lower() for f in fields]
+        upgrade = "upgrade" in names
+        drop = {n.lower() for n in self.inject} | {"x-forwarded-email", "x-forwarded-groups", "x-forwarded-user"}
+        if not upgrade:
+            drop.add("connection")
+        kept = [f for f, n in zip(fields, names) if n not in drop]
+        added = [f"{k}: {v}" for k, v in self.inject.items()] + ([] if upgrade else ["Connection: close"])
+        up_r, up_w = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+        up_w.write(("\r\n".join([request, *kept, *added]) + "\r\n\r\n").encode("latin-1"))
+        await asyncio.gather(self._pipe(client_r, up_w), self._pipe(up_r, client_w), return_exceptions=True)
+
+    @staticmethod
+    async def _pipe(reader, writer):
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()
+
+
+@pytest.mark.browser
+def test_proxy_mode_through_a_real_reverse_proxy(demo, browser, tmp_path):
+    """Proxy mode end to end: through the proxy the signed-in user sees the dashboard (the identity headers the
+    browser itself sends are dropped by the proxy); straight to Streamlit, without the proxy's secret, the
+    browser gets the refusal instead of a dashboard."""
+    import duckdb
+
+    con = duckdb.connect(str(demo["db"]), read_only=True)
+    mine = con.execute("SELECT tenant FROM mart_ledger_daily WHERE tenant <> '__idle__' GROUP BY 1 "
+                       "ORDER BY sum(effective_cost_usd) DESC LIMIT 1").fetchone()[0]
+    con.close()
+    access = tmp_path / "access.yaml"  # keys compare case-insensitively with what the proxy sends
+    access.write_text(yaml.safe_dump({"users": {"Viewer@Example.COM": {"role": "tenant-viewer", "tenants": [mine]},
+                                                "admin@example.com": {"role": "admin"}}}))
+    proc, url = _serve(demo["db"], {"TOKENOMICS_AUTH": "proxy", "TOKENOMICS_ACCESS_FILE": str(access),
+                                    "TOKENOMICS_PROXY_SECRET": PROXY_SECRET})
+    proxy = _AuthProxy(int(url.rsplit(":", 1)[1]),
+                       {"X-Forwarded-Email": "viewer@example.com", "X-Tokenomics-Proxy-Secret": PROXY_SECRET})
+    forged = {"X-Forwarded-Email": "admin@example.com"}
+    try:
+        context, page = _open(browser, proxy.url + "/tenant", forged)
+        page.get_by_text("By team, source and model").wait_for(timeout=60_000)
+        assert page.get_by_role("heading", level=3).first.inner_text().strip() == mine
+        assert "viewer@example.com" in page.get_by_text("Signed in as").inner_text()
+        assert "Data health" not in page.locator("[data-testid='stSidebarNav']").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "proxy-mode.png"), full_page=True)
+        context.close()
+        # the same forgery sent straight to Streamlit, bypassing the proxy
+        context, page = _open(browser, url + "/", forged)
+        page.get_by_text("X-Tokenomics-Proxy-Secret header is missing").wait_for(timeout=60_000)
+        assert not page.get_by_text("Signed in as").count()
+        context.close()
+    finally:
+        proxy.close()
         proc.terminate()
         proc.wait(timeout=20)

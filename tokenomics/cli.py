@@ -105,7 +105,7 @@ def cmd_demo(args) -> int:
     build_demo(Path(args.out), db, args.seed, args.requests, args.days)
     if args.no_serve:
         return 0
-    return serve(db, args.port)
+    return serve(db, args.port, args.address)
 
 
 def cmd_build(args) -> int:
@@ -123,22 +123,46 @@ def cmd_migrate(args) -> int:
     return 0
 
 
-def serve(db: Path, port: int) -> int:
-    """Run the Streamlit app on the given warehouse (read-only)."""
-    import app
+def serve(db: Path, port: int, address: str = "127.0.0.1") -> int:
+    """Run the Streamlit app on the given warehouse (read-only), listening on `address` only.
 
+    The default, loopback, keeps Streamlit's own routes (e.g. `/media/<hash>.csv` downloads, which no app code
+    guards) away from the network: expose it only through the authenticating proxy (docs/deploy.md).
+    """
+    import ipaddress
+
+    import app
+    from tokenomics.access import ENV_FORWARDED_ALLOW_IPS, ProxyConfigError, ProxySettings
+
+    mode = os.environ.get("TOKENOMICS_AUTH", "local").lower()
+    if mode == "proxy":
+        try:
+            ProxySettings.from_env()
+        except ProxyConfigError as e:
+            print(f"tokenomics serve: refusing to start: {e}", file=sys.stderr)
+            return 2
+    try:
+        loopback = ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        loopback = address == "localhost"
+    if mode == "local" and not loopback:
+        print(f"warning: TOKENOMICS_AUTH=local on {address}: everyone who can reach this port is an admin; "
+              "put it behind an authenticating proxy (docs/deploy.md)", file=sys.stderr, flush=True)
     entry = Path(app.__file__).resolve().parent / "main.py"
-    env = {**os.environ, ENV_DB: str(Path(db).resolve())}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    print(f"serving {db} on http://localhost:{port}", file=sys.stderr, flush=True)
+    # FORWARDED_ALLOW_IPS="": uvicorn must never replace the TCP peer with an X-Forwarded-For value (a client
+    # could otherwise pose as a trusted proxy); Tokenomics uses the client address for nothing else
+    env = {**os.environ, ENV_DB: str(Path(db).resolve()), ENV_FORWARDED_ALLOW_IPS: ""}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(entry), "--server.address", address,
+           "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    host = f"[{address}]" if ":" in address else address
+    print(f"serving {db} on http://{host}:{port} (auth: {mode})", file=sys.stderr, flush=True)
     # become the server: a supervisor's (or a test's) SIGTERM then reaches Streamlit, nothing is orphaned
     os.execvpe(cmd[0], cmd, env)
     return 0  # not reached
 
 
 def cmd_serve(args) -> int:
-    return serve(db_path(args.db), args.port)
+    return serve(db_path(args.db), args.port, args.address)
 
 
 def _sources():
@@ -283,6 +307,8 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="data/demo-raw", help="where the demo's raw source files are written")
     d.add_argument("--no-serve", action="store_true", help="stop after building the warehouse")
     d.add_argument("--port", type=int, default=8501)
+    d.add_argument("--address", default="127.0.0.1",
+                   help="interface to listen on (default loopback only; 0.0.0.0 only behind an auth proxy)")
     d.set_defaults(func=cmd_demo)
 
     i = sub.add_parser("ingest", help="ingest files of one source (see `tokenomics sources`)")
@@ -306,6 +332,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("sources", help="list ingest sources").set_defaults(func=cmd_sources)
     s = sub.add_parser("serve", help="serve the dashboard")
     s.add_argument("--port", type=int, default=8501)
+    s.add_argument("--address", default="127.0.0.1",
+                   help="interface to listen on (default loopback only; 0.0.0.0 only behind an auth proxy, "
+                        "see docs/deploy.md)")
     s.set_defaults(func=cmd_serve)
 
     e = sub.add_parser("export", help="write a month's tenant-spend CSV or FOCUS 1.3 dataset (local dir or s3://)")
