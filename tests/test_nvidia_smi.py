@@ -46,3 +46,18 @@ def test_genuine_212_field_captures_load_and_mig_utilisation_is_unknown(warehous
     assert full[0].startswith("NVIDIA H100") and full[1] == 100      # "100 %"
     assert mig[0].startswith("NVIDIA H100") and mig[1] is None        # "[N/A]" with MIG on: unknown, kept
     assert full[2] > 0 and full[3] > 0 and mig[3] > 0                 # "11125 MiB", "433.78 W": units stripped
+
+
+def test_nounits_format_and_accounting_against_the_file(warehouse, tmp_path):
+    """`--format=csv,nounits`: bare numbers load the same; read counts the file's non-blank lines after the
+    header (tests/hostile/test_nvidia_smi_hostile.py replays the hostile cases)."""
+    data = FIXTURE.read_bytes()
+    for unit in (b" %", b" MiB", b" W", b" MHz", b" [%]", b" [MiB]", b" [W]", b" [MHz]"):
+        data = data.replace(unit, b"")
+    path = tmp_path / "nounits.csv"
+    path.write_bytes(data)
+    [r] = ingest_paths(warehouse, "nvidia-smi", [path])
+    lines = [line for line in data.split(b"\n")[:data.count(b"\n")] if line.strip()]
+    assert (r.counts.read, r.counts.loaded) == (len(lines) - 1, 129) and r.counts.reconciles()
+    assert warehouse.execute("SELECT min(power_w), max(util_gpu_pct) FROM raw_gpu_samples").fetchone() == (
+        Decimal("73.05"), 100)
