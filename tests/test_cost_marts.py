@@ -153,6 +153,7 @@ def test_anomaly_flags_a_spike_but_not_a_new_tenant(con):
           "cost_source VARCHAR, driver VARCHAR, idle_policy VARCHAR, requests BIGINT, unpriced_requests BIGINT, "
           "input_tokens BIGINT, output_tokens BIGINT, list_cost_usd DECIMAL(38,12), effective_cost_usd DECIMAL(38,12)",
           rows)
+    given(con, "build_window", "earliest TIMESTAMPTZ, latest TIMESTAMPTZ", [("2015-01-01 00:00:00+00", "2100-01-01 00:00:00+00")])
     run_model(con, "marts/mart_spend_tenant_daily.sql")
     flagged = con.execute("SELECT day, tenant FROM mart_spend_tenant_daily WHERE is_anomaly").fetchall()
     assert flagged == [(days[19], "acme")]

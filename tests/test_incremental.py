@@ -12,7 +12,7 @@ from tests.helpers import payload, write_jsonl
 from tokenomics import incremental
 from tokenomics.warehouse import LAYERS, build_models, connect, model_files, open_warehouse
 
-STATE = {"model_state", "model_built_runs"}
+STATE = {"build_window", "model_state", "model_built_runs"}
 
 
 def _tables(con) -> list[str]:
@@ -101,8 +101,9 @@ def test_incremental_builds_equal_a_full_rebuild(demo, tmp_path, monkeypatch):
     # the read snapshot, patched by key after each incremental build, equals the one a full build writes
     inc, full = connect(db, read_only=True), connect(full_db, read_only=True)
     assert _tables(inc) == _tables(full) and "mart_spend_daily" in _tables(full)
-    for table in _tables(full):
-        assert _bag(inc, table) == _bag(full, table), table
+    for table in _tables(full):  # the snapshot's own record: the same state, published at another time
+        columns = ["key", "runs"] if table == "snapshot_state" else None
+        assert _bag(inc, table, columns) == _bag(full, table, columns), table
     inc.close()
     full.close()
 

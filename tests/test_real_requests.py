@@ -45,7 +45,16 @@ def _bedrock_files(tmp: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def priced(tmp_path_factory):
     """A warehouse with the real catalogue (in force from 2009, before every sample) and every genuine
-    LiteLLM payload and Bedrock record, built."""
+    LiteLLM payload and Bedrock record, built.  LiteLLM's mock payload is dated 2009-02-13 (epoch 1234567890):
+    the plausible window is widened for it, as a user loading old history would (TOKENOMICS_EARLIEST)."""
+    from tokenomics.warehouse import build_models, open_warehouse
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("TOKENOMICS_EARLIEST", "2009-01-01")
+        yield from _priced(tmp_path_factory)
+
+
+def _priced(tmp_path_factory):
     from tokenomics.warehouse import build_models, open_warehouse
 
     base = tmp_path_factory.mktemp("real")

@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 DEFAULT_DB = Path("data") / "tokenomics.duckdb"
@@ -42,6 +43,31 @@ def sql_dir() -> Path:
         if (candidate / "migrations").is_dir():
             return candidate
     raise FileNotFoundError("packaged SQL not found (expected sql/migrations)")
+
+
+# Timestamps a source may carry: from TOKENOMICS_EARLIEST (default 2015-01-01, before any LLM API bill) to now +
+# TOKENOMICS_AHEAD_HOURS (default 24: clocks and zones drift).  A row outside is quarantined with a reason on
+# every source, and the models that fill in zero days or hours never reach beyond it — one row dated 9999-12-31
+# made a build densify 8,000 years.
+ENV_EARLIEST, ENV_AHEAD = "TOKENOMICS_EARLIEST", "TOKENOMICS_AHEAD_HOURS"
+
+
+def plausible_window(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """[earliest, latest] a timestamp of the data may be, both UTC."""
+    earliest = datetime.fromisoformat(os.environ.get(ENV_EARLIEST, "2015-01-01"))
+    earliest = earliest if earliest.tzinfo else earliest.replace(tzinfo=timezone.utc)
+    latest = (now or datetime.now(timezone.utc)) + timedelta(hours=float(os.environ.get(ENV_AHEAD, "24")))
+    return earliest.astimezone(timezone.utc), latest
+
+
+def implausible(value: datetime, field: str = "timestamp") -> str | None:
+    """Why a timestamp is outside the plausible window, or None."""
+    earliest, latest = plausible_window()
+    if value < earliest:
+        return f"{field} {value.isoformat()} is before {earliest.date()} ({ENV_EARLIEST})"
+    if value > latest:
+        return f"{field} {value.isoformat()} is after now + {os.environ.get(ENV_AHEAD, '24')} h ({ENV_AHEAD})"
+    return None
 
 
 def hash_salt() -> str:

@@ -150,6 +150,37 @@ def reconciliation(db, principal: Principal, f: Filters) -> dict[str, pl.DataFra
     return _many(db, {"gateway": "reconciliation_gateway", "vendor": "reconciliation_vendor"}, **f.params(principal))
 
 
+def snapshot_status(db, principal: Principal) -> dict:
+    """Whether the dashboard's read snapshot holds everything the warehouse loaded and built: ingest runs
+    loaded but not yet in the snapshot, and whether it was published from the warehouse's current state.
+    Read from the warehouse file itself (the snapshot cannot say what it lacks); ``readable`` is False while
+    a writer holds it (an ingest or build is running)."""
+    import duckdb
+
+    from tokenomics.warehouse import SNAPSHOT_STATE, state_key
+
+    principal.require("data_health")
+    snap = connect(db, read_only=True)
+    try:
+        held = snap.execute(f"SELECT key, runs, published_at FROM {SNAPSHOT_STATE}").fetchone()
+    except duckdb.CatalogException:
+        held = None
+    finally:
+        snap.close()
+    try:
+        live = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        return {"readable": False, "published_at": held[2] if held else None}
+    try:
+        missing = live.execute(
+            "SELECT count(*), coalesce(sum(rows_loaded), 0) FROM ingest_runs WHERE status = 'loaded'"
+            " AND rows_loaded > 0 AND NOT list_contains(?::VARCHAR[], run_id)", [held[1] if held else []]).fetchone()
+        return {"readable": True, "in_sync": held is not None and held[0] == state_key(live),
+                "runs_missing": missing[0], "rows_missing": missing[1], "published_at": held[2] if held else None}
+    finally:
+        live.close()
+
+
 def data_health(db, principal: Principal, limit: int = 500) -> dict[str, pl.DataFrame]:
     """Ingest accounting for data roles; the raw text of quarantined rows only for admins."""
     principal.require("data_health")

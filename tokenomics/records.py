@@ -16,6 +16,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tokenomics.config import implausible
+
 # Token counts above this are treated as corrupt input, not traffic (10M tokens in one request).
 MAX_TOKENS_PER_BUCKET = 10_000_000
 
@@ -70,6 +72,14 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(timezone.utc)
 
 
+def _plausible(value: datetime | None) -> datetime | None:
+    """A fact's time inside the plausible window (tokenomics.config.plausible_window), in UTC."""
+    value = _utc(value)
+    if value is not None and (reason := implausible(value)):
+        raise ValueError(reason)
+    return value
+
+
 class TokenBuckets(BaseModel):
     """Disjoint token counts for one request."""
 
@@ -122,7 +132,7 @@ class GatewayRequest(BaseModel):
     gateway_cache: GatewayCache = GatewayCache.MISS
     reported_cost_usd: Decimal | None = Field(None, ge=0)
 
-    _utc_start = field_validator("start_time", "end_time")(_utc)
+    _utc_start = field_validator("start_time", "end_time")(_plausible)
 
     @model_validator(mode="after")
     def _ordered(self) -> "GatewayRequest":
@@ -188,7 +198,7 @@ class GpuSample(BaseModel):
     mig_slices: int | None = Field(None, gt=0)
     gpu_slices: int | None = Field(None, gt=0)
 
-    _utc_ts = field_validator("ts")(_utc)
+    _utc_ts = field_validator("ts")(_plausible)
 
     @model_validator(mode="after")
     def _instance_fits(self) -> "GpuSample":

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from tokenomics.config import db_path, job_limits, read_path, serving_path, sql_dir, timed
+from tokenomics.config import db_path, job_limits, plausible_window, read_path, serving_path, sql_dir, timed
 
 if TYPE_CHECKING:
     from tokenomics.incremental import How, Model, Plan
@@ -218,7 +218,10 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
     from tokenomics import incremental
 
     try:
+        before = state_key(con)  # what a snapshot of the warehouse as it stands would record
         con.execute("BEGIN TRANSACTION")
+        # the window the models that fill in zero days and hours stay within
+        con.execute("DELETE FROM build_window; INSERT INTO build_window VALUES (?, ?)", list(plausible_window()))
         try:
             with timed("plan"):
                 refresh_reference_tables(con)
@@ -254,8 +257,12 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
             con.execute("ROLLBACK")
             raise
         with timed("publish"):
-            if plan.full or plan.runs or not _has_snapshot(con):  # otherwise nothing changed since the last one
-                publish(con, None if plan.full else refreshed)
+            # the snapshot says what it holds: current → nothing to do; the warehouse as it was before this
+            # build → patch what this build refreshed; anything else (a build or publish killed part-way, a
+            # full disk, a snapshot from elsewhere) → copy everything, so it never stays behind
+            held = snapshot_key(con)
+            if plan.full or held != state_key(con):  # a full build always rewrites it whole
+                publish(con, refreshed if (held == before and not plan.full) else None)
     finally:
         incremental.forget_build_state(con)
     return [f"{m.layer}/{m.name}" for m in (*steps.before, *steps.summing, *steps.after)]
@@ -277,13 +284,52 @@ def _build_one(con: duckdb.DuckDBPyConnection, plan: Plan, model: Model, refresh
 # Never copied into the read snapshot: the per-request relations (too big to copy on every build; a view
 # over one would scan it), and every intermediate model no query or export reads (the dashboard and
 # exports read marts).  The warehouse file itself keeps them all.
-_PER_REQUEST = frozenset({"raw_requests", "raw_gpu_samples", "stg_requests", "stg_gpu_samples"})
+_PER_REQUEST = frozenset({"raw_requests", "raw_gpu_samples", "stg_requests", "stg_gpu_samples",
+                          "build_window"})  # (and the build's own window: no reader needs it)
 
 
 def not_served() -> frozenset[str]:
     """Derived from the SQL, so a new intermediate model is left out of the snapshot unless a page reads it."""
     read = "\n".join(p.read_text() for folder in ("queries", "exports") for p in (sql_dir() / folder).glob("*.sql"))
     return _PER_REQUEST | {p.stem for p in model_files("intermediate") if not re.search(rf"\b{p.stem}\b", read)}
+
+
+def state_key(con: duckdb.DuckDBPyConnection) -> str:
+    """What the marts are built from: the model fingerprint and the ingest runs they include."""
+    fingerprint, runs, digest = con.execute(
+        "SELECT (SELECT max(value) FROM model_state WHERE key = 'fingerprint'), count(*),"
+        " md5(coalesce(string_agg(run_id, ',' ORDER BY run_id), '')) FROM model_built_runs").fetchone()
+    return f"{fingerprint}|{runs}|{digest}"
+
+
+SNAPSHOT_STATE = "snapshot_state"  # in the read snapshot: the state_key it was published from
+
+
+def snapshot_key(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The state_key the read snapshot was published from; None without one (or one that predates it)."""
+    path = _file(con)
+    target = serving_path(path) if path else None
+    if not target or not target.exists():
+        return None
+    try:
+        snap = duckdb.connect(str(target), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = snap.execute(f"SELECT key FROM {SNAPSHOT_STATE}").fetchone()
+        return row[0] if row else None
+    except duckdb.CatalogException:
+        return None
+    finally:
+        snap.close()
+
+
+def _remove_stale_temp_files(target: Path) -> None:
+    """Half-written snapshots of publishes that died (their process is gone) are removed."""
+    for stale in target.parent.glob(f".{target.name}.tmp-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
+            stale.unlink(missing_ok=True)
 
 
 def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = None) -> Path | None:
@@ -294,19 +340,32 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = N
     The per-request tables stay in the warehouse only.  After an incremental build (refreshed: the
     relations refreshed by key), the previous snapshot is copied and only the refreshed keys' rows are
     replaced in it; the reference tables are kept (an incremental build means they did not change), the
-    append-only raw tables get the runs they lack, and every other relation is copied whole (they are small)."""
-    from tokenomics.incremental import REFERENCE_TABLES, replace_keys, table_exists
-
+    append-only raw tables get the runs they lack, and every other relation is copied whole (they are small).
+    The snapshot records the state_key it holds (SNAPSHOT_STATE), so the next build can tell it is behind."""
     path = _file(con)
     if not path:
         return None
     target = serving_path(path)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
-    patch = refreshed is not None and target.exists()
+    _remove_stale_temp_files(target)
+    try:
+        _write_snapshot(con, tmp, refreshed is not None and target.exists(), refreshed, target)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed publish leaves no half-written file behind
+        raise
+    return target
+
+
+def _write_snapshot(con, tmp: Path, patch: bool, refreshed: dict[str, How] | None, target: Path) -> None:
+    """The snapshot's contents into tmp: a copy of the last one patched by key, or every relation copied."""
+    from tokenomics.incremental import REFERENCE_TABLES, replace_keys, table_exists
+
     if patch:
         with timed("publish/copy snapshot"):
             shutil.copyfile(target, tmp)
+    runs = [r for (r,) in con.execute("SELECT run_id FROM model_built_runs ORDER BY 1").fetchall()]
     excluded = not_served()
     relations = [r for (r,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND database_name = current_database()"
@@ -328,13 +387,13 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = N
                     _patch_appended(con, name, APPENDED[name])
                 else:
                     con.execute(f'CREATE OR REPLACE TABLE serving_snapshot.main."{name}" AS SELECT * FROM main."{name}"')
+        con.execute(f"CREATE OR REPLACE TABLE serving_snapshot.main.{SNAPSHOT_STATE} AS"
+                    " SELECT ? AS key, ?::VARCHAR[] AS runs, now() AS published_at", [state_key(con), runs])
     finally:
         with timed("publish/detach"):  # DuckDB checkpoints the attached file here
             con.execute("DETACH serving_snapshot")
     with timed("publish/fsync"), open(tmp, "rb+") as handle:
         os.fsync(handle.fileno())
-    os.replace(tmp, target)
-    return target
 
 
 # Raw tables readers see that only ever grow, run by run (key column): the quarantine keeps every rejected
@@ -358,11 +417,6 @@ def _patch_appended(con: duckdb.DuckDBPyConnection, name: str, column: str) -> N
 def _file(con: duckdb.DuckDBPyConnection) -> str | None:
     """The warehouse file this connection writes (None for an in-memory warehouse)."""
     return con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
-
-
-def _has_snapshot(con: duckdb.DuckDBPyConnection) -> bool:
-    path = _file(con)
-    return bool(path) and serving_path(path).exists()
 
 
 def _literal(text: str) -> str:

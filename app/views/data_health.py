@@ -8,6 +8,16 @@ ui.page("Data health", data.has_data(), "ingest runs")
 if not data.viewer().can("data_health"):
     ui.denied("data health (it shows raw input rows)")
 
+snapshot = data.snapshot_status()
+if not snapshot["readable"]:
+    st.info("An ingest or build is running: the figures below are the last published ones "
+            f"({snapshot['published_at']:%Y-%m-%d %H:%M UTC})." if snapshot["published_at"] else
+            "An ingest or build is running.")
+elif snapshot["runs_missing"] or not snapshot["in_sync"]:
+    st.warning(f"The dashboard is behind the warehouse: {snapshot['runs_missing']} loaded ingest runs "
+               f"({snapshot['rows_missing']:,} rows) are not in the published figures"
+               + ("" if snapshot["in_sync"] else ", and it was published from an older build")
+               + ". Run `tokenomics build`: it republishes what is missing.")
 health = data.data_health()
 sources = health["sources"]
 st.subheader("Sources")

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from ingest import known
 from ingest.runner import Counts, LoadContext, Resume, Source, register
 from ingest.sqlscript import run_script
+from tokenomics.config import plausible_window
 
 REQUIRED = ("request_id", "start_time", "end_time", "tenant", "provider", "resolved_model", "service_tier",
             "uncached_input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
@@ -103,7 +104,8 @@ def _collect_ids(con, parquet: pq.ParquetFile, hive: dict[str, str], start: Resu
 
 
 def _load_piece(con, table: pa.Table, ctx: LoadContext, per_piece_lookup: bool) -> Counts:
-    params = {"source": ctx.source, "run_id": ctx.run_id, "line_offset": 0}
+    earliest, latest = plausible_window()
+    params = {"source": ctx.source, "run_id": ctx.run_id, "line_offset": 0, "earliest": earliest, "latest": latest}
     _source_view(con, table)
     try:
         for step in ("ingest/request_row_hash.sql", "ingest/requests_parquet.sql"):

@@ -43,6 +43,9 @@ checked AS (
             CASE WHEN start_time IS NULL THEN 'start_time is missing or not a timestamp' END,
             CASE WHEN end_time IS NULL THEN 'end_time is missing or not a timestamp' END,
             CASE WHEN end_time < start_time THEN 'end_time is before start_time' END,
+            -- the plausible window (tokenomics.config.plausible_window)
+            CASE WHEN start_time < $earliest THEN 'start_time ' || start_time || ' is before ' || $earliest::DATE || ' (TOKENOMICS_EARLIEST)'
+                 WHEN start_time > $latest OR end_time > $latest THEN 'start_time or end_time is after now + TOKENOMICS_AHEAD_HOURS' END,
             CASE WHEN coalesce(tenant, '') = '' THEN 'tenant is missing' END,
             CASE WHEN coalesce(provider, '') = '' THEN 'provider is missing' END,
             CASE WHEN coalesce(resolved_model, '') = '' THEN 'resolved_model is missing' END,

@@ -40,8 +40,11 @@ power AS (
           FROM matched GROUP BY ALL)
     GROUP BY ALL
 ),
-span AS (
-    SELECT deployment_id, min(hour) AS first_hour, max(hour) AS last_hour FROM samples GROUP BY ALL
+span AS (  -- hours filled in only inside the plausible window (build_window, written by the build)
+    SELECT deployment_id,
+        greatest(min(hour), (SELECT date_trunc('hour', max(earliest)) FROM build_window)) AS first_hour,
+        least(max(hour), (SELECT date_trunc('hour', max(latest)) FROM build_window)) AS last_hour
+    FROM samples GROUP BY ALL
 ),
 hours AS (
     SELECT span.deployment_id, t.hour

@@ -12,7 +12,10 @@ WITH spend AS (
     WHERE tenant <> '__idle__' AND (driver IS NULL OR (driver = 'tokens' AND idle_policy = 'proportional'))
     GROUP BY ALL
 ),
-span AS (SELECT min(day) AS first_day, max(day) AS last_day FROM spend),
+-- zero days are filled in only inside the plausible window (build_window, written by the build), so a row a
+-- bad clock dated 9999 cannot make the grid 8,000 years long
+span AS (SELECT greatest(min(day), (SELECT max(earliest)::DATE FROM build_window)) AS first_day,
+                least(max(day), (SELECT max(latest)::DATE FROM build_window)) AS last_day FROM spend),
 grid AS (
     SELECT t.tenant, d.day::DATE AS day
     FROM (SELECT DISTINCT tenant FROM spend) t CROSS JOIN span s
