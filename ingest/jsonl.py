@@ -18,12 +18,14 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ingest import known
+from ingest import known, redact
 from ingest.runner import Counts, LoadContext, Resume
 from ingest.sqlscript import run_script
-from tokenomics.config import hash_salt
+from tokenomics.config import hash_salt, plausible_window
 
 CHUNK_BYTES = int(os.environ.get("TOKENOMICS_CHUNK_BYTES", 64 << 20))
+# one record longer than this is quarantined by its size (a 48 MB line exhausted DuckDB's JSON parser)
+MAX_LINE_BYTES = int(os.environ.get("TOKENOMICS_MAX_LINE_BYTES", 16 << 20))
 NEWLINE = 10
 
 
@@ -51,38 +53,54 @@ def pieces(path: Path, size: int | None = None, start: int = 0, lines_before: in
             position += cut
 
 
-def split_lines(piece: bytes | memoryview) -> tuple[pa.Table, list[tuple[int, str, str]]]:
+def split_lines(piece: bytes | memoryview) -> tuple[pa.Table, list[tuple[int, bytes, str]]]:
     """The piece's UTF-8 lines as an Arrow table (line_no, raw) over the same bytes (no copy when all of
-    it is UTF-8), and the lines that are not UTF-8 as (line_no, text with replacement characters, reason).
+    it is UTF-8), and the lines that are not UTF-8 as (line_no, their bytes without the line ending, reason).
 
-    Each raw value keeps its line ending: JSON ignores it, and it keeps the values contiguous."""
+    Each raw value keeps its line ending: JSON ignores it, and it keeps the values contiguous.  A UTF-8 byte
+    order mark before the first line is not part of it (Windows editors write one).  A line over
+    MAX_LINE_BYTES is rejected by its size (only its start is kept for the summary): parsing it would take
+    memory the piece was sized not to need, and the rest of the file still loads."""
     data = piece if piece[-1:] == b"\n" else bytes(piece) + b"\n"
     ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == NEWLINE)
-    offsets = np.concatenate(([0], ends + 1)).astype(np.int64)
+    first = len(codecs.BOM_UTF8) if bytes(data[:3]) == codecs.BOM_UTF8 else 0
+    offsets = np.concatenate(([first], ends + 1)).astype(np.int64)
     count = len(ends)
     lines = pa.Array.from_buffers(pa.large_binary(), count, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
     numbers = np.arange(1, count + 1, dtype=np.int64)
-    bad = _undecodable(data, offsets)
+    sizes = np.diff(offsets)
+    bad = {int(i): f"line is {int(sizes[i]):,} bytes, over the {MAX_LINE_BYTES:,}-byte limit for one record "
+                   "(TOKENOMICS_MAX_LINE_BYTES)" for i in np.flatnonzero(sizes > MAX_LINE_BYTES)}
+    oversize = set(bad)
+    bad.update(_undecodable(data, offsets, skip=oversize))
     if not bad:
         return _batched(numbers, lines.view(pa.large_string())), []
     keep = np.ones(count, dtype=bool)
     keep[list(bad)] = False
-    rejected = [(i + 1, bytes(data[offsets[i]:offsets[i + 1]]).rstrip(b"\r\n").decode("utf-8", "replace"), reason)
-                for i, reason in bad.items()]
+
+    def kept(i: int) -> bytes:  # an oversize line: its start only (the summary reads no further)
+        end = min(offsets[i + 1], offsets[i] + 4096) if i in oversize else offsets[i + 1]
+        return bytes(data[offsets[i]:end]).rstrip(b"\r\n")
+
+    rejected = [(i + 1, kept(i), reason) for i, reason in sorted(bad.items())]
     return _batched(numbers[keep], lines.filter(pa.array(keep)).cast(pa.large_string())), rejected
 
 
-def _undecodable(data: bytes, offsets: np.ndarray, window: int = 1024) -> dict[int, str]:
-    """Index → reason for lines that are not UTF-8: decode whole windows of lines, lines only where one fails."""
+def _undecodable(data: bytes, offsets: np.ndarray, window: int = 1024, skip: dict | None = None) -> dict[int, str]:
+    """Index → reason for lines that are not UTF-8: decode whole windows of lines, lines only where one fails
+    (lines in skip are already rejected and not decoded)."""
     view, bad = memoryview(data), {}
     for first in range(0, len(offsets) - 1, window):
         last = min(first + window, len(offsets) - 1)
-        try:
-            codecs.utf_8_decode(view[offsets[first]:offsets[last]], "strict", True)
-            continue
-        except UnicodeDecodeError:
-            pass
+        if not skip or not any(first <= i < last for i in skip):
+            try:
+                codecs.utf_8_decode(view[offsets[first]:offsets[last]], "strict", True)
+                continue
+            except UnicodeDecodeError:
+                pass
         for i in range(first, last):
+            if skip and i in skip:
+                continue
             try:
                 codecs.utf_8_decode(view[offsets[i]:offsets[i + 1]], "strict", True)
             except UnicodeDecodeError as exc:
@@ -159,7 +177,7 @@ def load_documents(con: duckdb.DuckDBPyConnection, documents: list[tuple[str, by
 
 def document_lines(body: bytes) -> list[bytes]:
     """One compact JSON line per object; text that does not parse (from where it stops) stays as one line
-    with its line breaks turned into spaces, so the script quarantines it with the raw text kept."""
+    with its line breaks turned into spaces, so the script quarantines it (a summary, never the text)."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -196,8 +214,10 @@ def _load_piece(con, piece: bytes, offset: int, ctx: LoadContext, script: tuple[
     file's _known is already there).  origins (uri, line within it) per line, when lines come from many
     documents.  quarantine_once: a line already quarantined by this source with the same kept text and
     reason is a duplicate (rows a database pull reads again)."""
+    earliest, latest = plausible_window()
     params = {"salt": hash_salt(), "source": ctx.source, "run_id": ctx.run_id, "line_offset": offset,
-              "tz": ctx.options.get("tz") or "UTC"}  # the zone of timestamps written without one
+              "tz": ctx.options.get("tz") or "UTC",  # the zone of timestamps written without one
+              "earliest": earliest, "latest": latest}
     table, rejected = split_lines(piece)
     uris, positions = origins or ([], [])
     origin = pa.table({"line_no": pa.array(range(1, len(uris) + 1), pa.int64()), "uri": pa.array(uris, pa.string()),
@@ -211,17 +231,19 @@ def _load_piece(con, piece: bytes, offset: int, ctx: LoadContext, script: tuple[
             known.look_up_candidates(con)
         run_script(con, "ingest/requests_land.sql", params)
         now = datetime.now(timezone.utc)
-        for number, raw, reason in rejected:
+        for number, raw, reason in rejected:  # not UTF-8: a summary (size, salted hash, id), never the text
             where = (uris[number - 1], positions[number - 1]) if origins else (ctx.uri, number + offset)
+            kept = redact.dumps(redact.summary(raw, redact.LINE_KEYS))
             con.execute("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [ctx.run_id, ctx.source, where[0], where[1], raw, reason, now])
-        seen = (" AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.source = $source AND q.reason = o.reason"
-                " AND q.raw = _kept_raw(rtrim(l.raw, chr(13) || chr(10))))") if quarantine_once else ""
-        [(inserted,)] = con.execute(
-            "INSERT INTO quarantine SELECT $run_id, $source, coalesce(g.uri, $uri), coalesce(g.at, o.line_no + $offset),"
-            " _kept_raw(rtrim(l.raw, chr(13) || chr(10))), o.reason, $now"
+                        [ctx.run_id, ctx.source, where[0], where[1], kept, reason, now])
+        seen = (" WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.source = $source AND q.reason = k.reason"
+                " AND q.raw = k.kept)") if quarantine_once else ""
+        [(inserted,)] = con.execute(  # what is kept of a line: the source script's _kept_raw (an allow-list)
+            "INSERT INTO quarantine SELECT $run_id, $source, coalesce(k.uri, $uri),"
+            " coalesce(k.at, k.line_no + $offset), k.kept, k.reason, $now FROM (SELECT o.line_no, o.reason, g.uri, g.at,"
+            " _kept_raw(rtrim(l.raw, chr(13) || chr(10))) AS kept"
             " FROM _outcome o JOIN _lines l USING (line_no) LEFT JOIN _origin g USING (line_no)"
-            " WHERE o.outcome = 'quarantined'" + seen,
+            " WHERE o.outcome = 'quarantined') k" + seen,
             {"run_id": ctx.run_id, "source": ctx.source, "uri": ctx.uri, "offset": offset, "now": now},
         ).fetchall()
         by_outcome = dict(con.execute("SELECT outcome, count(*) FROM _outcome GROUP BY ALL").fetchall())

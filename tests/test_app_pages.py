@@ -50,7 +50,7 @@ def test_cached_queries_do_not_share_entries(demo_env):
 
     assert isinstance(data.period(), tuple)
     assert set(data.filter_options()) == {"tenant", "provider", "model"}
-    assert set(data.data_health()) == {"sources", "quarantine"}
+    assert set(data.data_health()) == {"sources", "quarantine", "unmatched"}
     assert isinstance(data.period(), tuple)
 
 

@@ -4,7 +4,8 @@ import json
 
 from ingest.runner import ingest_paths
 from tests.helpers import payload, write_jsonl
-from tokenomics.records import GatewayRequest, TokenBuckets
+from tokenomics.config import hash_salt
+from tokenomics.records import GatewayRequest, TokenBuckets, hash_identifier
 
 COLUMNS = ("request_id, start_time, end_time, tenant, team, project, user_hash, api_key_hash, tags, provider,"
            " requested_model, resolved_model, deployment, region, service_tier, uncached_input_tokens,"
@@ -85,15 +86,16 @@ def test_reingest_is_idempotent_and_conflicts_are_quarantined(warehouse, tmp_pat
 
 
 def test_quarantine_never_keeps_prompt_text_or_user_ids(warehouse, tmp_path):
-    """A rejected line is kept for diagnosis as its id and the fields the loader reads — not its messages,
-    response or any field it does not read, nor the user's id; a line that is not JSON is cut before the
-    first key that can hold them."""
+    """A rejected line is kept for diagnosis as its allow-listed fields (id, times, model, token counts…) —
+    not its messages, response, any field not on the list, nor the user's id or key hash; a line that is not
+    JSON keeps no text at all: its size, a salted hash and the id/startTime read from its well-formed start."""
     bad = payload("p1", "2026-01-01T00:00:00", "openai", "gpt-y", 10, -5)  # negative completion tokens
     bad["messages"] = [{"role": "user", "content": "SECRET prompt about the merger"}]
     bad["response"] = {"choices": [{"message": {"content": "SECRET answer"}}]}
     bad["proxy_server_request"] = {"body": {"messages": "SECRET again"}}
     bad["end_user"] = "alice@example.com"
     bad["metadata"]["user_api_key_user_id"] = "alice@example.com"
+    bad["metadata"]["user_api_key_hash"] = "SECRET-unsalted-key-hash"
     write_jsonl(tmp_path / "q.jsonl", [bad])
     with (tmp_path / "q.jsonl").open("a") as handle:  # truncated mid-line: not JSON
         handle.write('{"id": "p2", "startTime": 1767225600, "messages": [{"content": "SECRET cut"\n')
@@ -103,5 +105,8 @@ def test_quarantine_never_keeps_prompt_text_or_user_ids(warehouse, tmp_path):
     for raw in kept.values():
         assert "SECRET" not in raw and "alice" not in raw, raw
     parsed = json.loads(kept[1])
-    assert parsed["id"] == "p1" and parsed["model"] == "gpt-y" and parsed["metadata"]["usage_object"]["completion_tokens"] == "-5"
-    assert kept[2] == '{"id": "p2", "startTime": 1767225600, "messages": (cut: never stored)'
+    assert parsed["id"] == "p1" and parsed["model"] == "gpt-y" and parsed["metadata.usage_object.completion_tokens"] == -5
+    assert not any(key.endswith(("user_id", "end_user", "_hash", "messages", "response", "request")) for key in parsed)
+    line = '{"id": "p2", "startTime": 1767225600, "messages": [{"content": "SECRET cut"'
+    assert json.loads(kept[2]) == {"id": "p2", "startTime": "1767225600", "text": "not kept", "bytes": len(line),
+                                   "sha256": hash_identifier(line, hash_salt())}

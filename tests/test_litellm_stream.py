@@ -220,6 +220,10 @@ def test_a_large_file_commits_piece_by_piece_and_resumes_after_a_failure(tmp_pat
     done = con.execute("SELECT bytes_done, lines_done, rows_read FROM ingest_progress").fetchone()
     assert 0 < done[0] < path.stat().st_size and done[2] == done[1] == calls[3]  # 3 pieces committed
     assert con.execute("SELECT count(*) FROM raw_requests").fetchone()[0] > 0
+    # the run says it stopped part-way, with what its committed pieces hold (Data health shows it)
+    [(rows_read, message)] = con.execute("SELECT rows_read, message FROM ingest_runs WHERE status = 'interrupted'"
+                                         ).fetchall()
+    assert rows_read == done[2] and "run the same ingest again to resume" in message
 
     monkeypatch.setattr(ingest.jsonl, "_load_piece", real)
     [resumed] = ingest_paths(con, "litellm", [path])
@@ -229,6 +233,7 @@ def test_a_large_file_commits_piece_by_piece_and_resumes_after_a_failure(tmp_pat
     quarantined = con.execute("SELECT line_no, raw FROM quarantine ORDER BY line_no").fetchall()
     assert (rows, quarantined) == (clean[1], clean[2])
     assert con.execute("SELECT count(*) FROM ingest_progress").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM ingest_runs WHERE status = 'interrupted'").fetchone()[0] == 0
     run_ids = {r for (r,) in con.execute("SELECT DISTINCT run_id FROM raw_requests").fetchall()}
     assert len(run_ids) == 1  # the resumed pieces carry the interrupted run's id
     con.close()

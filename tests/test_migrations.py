@@ -40,3 +40,21 @@ def test_a_model_that_changed_kind_is_replaced(warehouse):
     build_models(warehouse)
     kinds = warehouse.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'int_request_tier_prices'").fetchone()
     assert kinds[0] == 1
+
+
+def test_quarantine_text_kept_before_the_allow_list_is_removed_on_upgrade(tmp_path):
+    """Issue 18 §3: rows a deny-list kept (prompts, e-mails, keys) do not survive the upgrade; the rows stay."""
+    db = tmp_path / "old.duckdb"
+    con = connect(db)
+    migrate(con, target=15)
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for source in ("litellm", "bedrock", "nvidia-smi"):
+        con.execute("INSERT INTO quarantine VALUES ('r', ?, 'f', 1, ?, 'not valid JSON', ?)",
+                    [source, '{"id": "x", "api_key": "sk-CANARY", "messages": "CANARY prompt"}', now])
+    con.close()
+    con = connect(db)
+    migrate(con)
+    kept = dict(con.execute("SELECT source, raw FROM quarantine").fetchall())
+    assert "CANARY" not in kept["litellm"] and "CANARY" not in kept["bedrock"] and '"bytes"' in kept["litellm"]
+    assert "CANARY" in kept["nvidia-smi"]  # telemetry lines carry no text: left as they were
+    assert con.execute("SELECT count(*), count(DISTINCT reason) FROM quarantine").fetchone() == (3, 1)

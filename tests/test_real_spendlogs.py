@@ -4,6 +4,7 @@ same row (provenance: tests/fixtures/real/README.md)."""
 
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,11 @@ def test_one_request_through_spendlogs_and_through_its_json_log_is_one_row(wareh
     for k in ("start_time", "end_time"):  # .847371 -> .847, .851954 -> .852
         assert abs((from_db[k] - from_log[k]).total_seconds()) < 0.0005, k
     assert (from_log["is_stream"], from_db["is_stream"]) == (True, False)
+    # priced alike by the real catalogue: gpt-4o $2.50 in / $10 out per 1M, 10 × 2.5 + 20 × 10 = 225 µ$ — what
+    # LiteLLM logged as spend (0.00022500000000000002 as a float)
+    from tokenomics.warehouse import build_models
+
+    ingest_paths(warehouse, "litellm-prices", [LITELLM / "model_prices_and_context_window.json"], {"valid_from": "2020-01-01"})
+    build_models(warehouse)
+    costs = warehouse.execute("SELECT source, pricing_status, list_cost_usd FROM int_request_costs ORDER BY source").fetchall()
+    assert costs == [("litellm", "priced", Decimal("0.000225")), ("litellm-spendlogs", "priced", Decimal("0.000225"))]

@@ -41,17 +41,31 @@ def _ingest_options(args) -> dict:
                               "mapping": args.mapping}.items() if v}
 
 
+class UserError(Exception):
+    """A problem the user can fix, said as a sentence (no traceback): exit code 2."""
+
+
 def _paths(args) -> list:
-    return [p if "://" in p else Path(p) for p in args.paths]  # s3://, postgresql://, awspricing://
+    """The inputs, all checked before anything is loaded: a typo in the last path must not leave the first
+    ones committed and the command failed."""
+    runner = _sources()
+    if args.source not in runner.REGISTRY:
+        raise UserError(f"unknown source {args.source!r}; `tokenomics sources` lists them: "
+                        + ", ".join(sorted(runner.REGISTRY)))
+    paths = [p if "://" in p else Path(p) for p in args.paths]  # s3://, postgresql://, awspricing://
+    missing = [str(p) for p in paths if isinstance(p, Path) and not p.exists()]
+    if missing:
+        raise UserError(f"no such file or folder: {', '.join(missing)} (nothing was ingested)")
+    return paths
 
 
 def cmd_ingest(args) -> int:
     runner = _sources()
     from tokenomics.warehouse import build_models, open_warehouse
 
+    paths = _paths(args)
     con = open_warehouse(args.db)
     options = _ingest_options(args)
-    paths = _paths(args)
     try:
         results = runner.ingest_paths(con, args.source, paths, options, on_file=_progress, progress=ProgressBar())
     except Exception as exc:  # listing S3 or resolving inputs failed before any file was loaded
@@ -193,6 +207,9 @@ def cmd_export(args) -> int:
     for f in manifest["files"]:
         print(f"{f['name']:<32} {f['rows']:>8} rows  sha256 {f['sha256'][:16]}…")
     print(f"wrote {manifest['location']} (totals {manifest['totals']})")
+    if not any(f["rows"] for f in manifest["files"] if f["name"] not in ("SHA256SUMS", "manifest.json")):
+        print(f"warning: {args.period} has no data in the warehouse: the export is empty (headers only)",
+              file=sys.stderr)
     return 0
 
 
@@ -368,7 +385,39 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    return _run(args)
+
+
+def _run(args) -> int:
+    """The command; what a user can fix is said as one sentence on stderr with exit code 2, not a traceback."""
+    try:
+        return args.func(args)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        sentence = explain(exc, args)
+        if sentence is None:
+            raise
+        print(f"error: {sentence}", file=sys.stderr)
+        return 2
+
+
+def explain(exc: BaseException, args) -> str | None:
+    """Known failures of the machine or the setup, as sentences; None for anything else (a bug: traceback)."""
+    text = str(exc)
+    db = getattr(args, "db", None) or db_path(None)
+    if "Could not set lock" in text or "Conflicting lock" in text:
+        return (f"another process is writing the warehouse {db} (an ingest, build or schedule); try again when it "
+                "finishes — the dashboard keeps answering from its snapshot meanwhile")
+    if isinstance(exc, OSError) and exc.errno == 28 or "No space left on device" in text:
+        return (f"the disk is full ({text.splitlines()[0][:200]}); nothing half-written was kept: free space and "
+                "run the command again")
+    if isinstance(exc, PermissionError) or "Permission denied" in text or "Read-only file system" in text:
+        return f"cannot write there: {text.splitlines()[0][:200]}"
+    if isinstance(exc, (NotADirectoryError, FileExistsError)):
+        return f"{text.splitlines()[0][:200]} (a destination must be a folder)"
+    return None
 
 
 _NO_PANDAS = (cmd_build,)  # commands that never hand DuckDB a pandas object (see run)
@@ -383,7 +432,7 @@ def run() -> int:
     args = parser().parse_args()
     if args.func in _NO_PANDAS and "pandas" not in sys.modules:
         sys.modules["pandas"] = None
-    return args.func(args)
+    return _run(args)
 
 
 if __name__ == "__main__":

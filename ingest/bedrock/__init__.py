@@ -5,13 +5,14 @@ from __future__ import annotations
 import fnmatch
 import gzip
 import json
+import os
 import zlib
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest import attribution, known
+from ingest import attribution, known, redact
 from ingest.jsonl import document_lines
 from ingest.records import Candidate, validate
 from ingest.requests import land, pseudonym
@@ -19,6 +20,8 @@ from ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
 from tokenomics.records import GatewayRequest, RequestStatus, TokenBuckets
 
 BATCH_LINES = 20_000  # bounded memory: validate and land this many lines at a time
+# a record longer than this is quarantined by its size, never held whole (a 2 GiB line took 5 GB of memory)
+MAX_LINE_BYTES = int(os.environ.get("TOKENOMICS_MAX_LINE_BYTES", 16 << 20))
 
 
 class _Identity(BaseModel):
@@ -146,10 +149,26 @@ def _lines(path: Path):
     line_no = 0
     try:
         with opener(path, "rb") as handle:
-            for line_no, raw in enumerate(handle, start=1):
+            while raw := handle.readline(MAX_LINE_BYTES + 1):
+                line_no += 1
+                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):  # read no more of it than the limit
+                    size = len(raw) + _skip_rest_of_line(handle)
+                    yield line_no, None, (f"line is {size:,} bytes, over the {MAX_LINE_BYTES:,}-byte limit for one "
+                                          "record (TOKENOMICS_MAX_LINE_BYTES); not read")
+                    continue
                 yield line_no, raw, None
     except (EOFError, OSError, zlib.error) as exc:
         yield line_no + 1, None, f"compressed stream is truncated or corrupt after line {line_no}: {exc}"
+
+
+def _skip_rest_of_line(handle, block: int = 1 << 20) -> int:
+    """Bytes up to and including the next newline, read a block at a time and dropped: memory stays flat."""
+    skipped = 0
+    while chunk := handle.readline(block):
+        skipped += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return skipped
 
 
 def load(con, path: Path, ctx: LoadContext) -> Counts:
@@ -160,29 +179,29 @@ def load(con, path: Path, ctx: LoadContext) -> Counts:
         # a large source: read the file's ids first and look them up once, not once per batch
         once = known.look_up_once_if_large(con, ctx.source, _file_ids(path, ctx.source))
 
+        rejected: list[tuple[int, str, str]] = []  # lines that are not records at all, stored with each batch
+
         def flush():
             good, counts = validate(batch, ctx, con)
-            landed = land(con, ctx, [(c.line_no, c.raw, recs[0]) for c, recs in good], known=once)
-            total.add(counts, landed)
+            landed = land(con, ctx, [(c.line_no, redact.dumps(c.raw), recs[0]) for c, recs in good], known=once)
+            total.add(counts, landed, Counts(read=len(rejected), quarantined=quarantine_rows(con, ctx, rejected)))
             batch.clear()
+            rejected.clear()
 
         for line_no, raw, broken in _lines(path):
             if broken:
-                total.read += 1
-                total.quarantined += quarantine_rows(con, ctx, [(line_no, "", broken)])
+                rejected.append((line_no, "", broken))
                 continue
             try:
                 text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                total.read += 1
-                total.quarantined += quarantine_rows(con, ctx, [(line_no, raw[:2000].decode("utf-8", "replace"),
-                                                                f"invalid UTF-8: {exc.reason}")])
+            except UnicodeDecodeError as exc:  # a summary (size, salted hash, requestId), never the text
+                rejected.append((line_no, redact.dumps(redact.summary(raw, KEYS)), f"invalid UTF-8: {exc.reason}"))
                 continue
             if not text.strip():
                 continue
             batch.append(Candidate(line_no, _redacted(text),
                                    lambda text=text: [_record(text).canonical(tenant_of)]))
-            if len(batch) >= BATCH_LINES:
+            if len(batch) + len(rejected) >= BATCH_LINES:
                 flush()
         flush()
     return total
@@ -201,17 +220,29 @@ def _file_ids(path: Path, source: str):
     return lambda cursor: known.add_ids(cursor, source, ids())
 
 
-def _redacted(text: str) -> dict | str:
-    """What a quarantined line keeps: the record without prompt/response bodies (never stored)."""
+# What a quarantined record keeps (ingest/redact.py): these paths, scalars only — never the prompt/response
+# bodies, requestMetadata's other keys (user, free-form tags) or accountId; identity.arn as its salted hash.
+FIELDS = ("schemaType", "schemaVersion", "timestamp", "requestId", "region", "operation", "modelId", "errorCode",
+          "inferenceRegion", "input.inputTokenCount", "input.cacheReadInputTokenCount",
+          "input.cacheWriteInputTokenCount", "output.outputTokenCount", "output.outputBodyJson.metrics.latencyMs",
+          "output.outputBodyJson.-1.amazon-bedrock-invocationMetrics.invocationLatency",
+          "output.outputBodyJson.-1.amazon-bedrock-invocationMetrics.firstByteLatency",
+          "output.outputBodyJson.amazon-bedrock-guardrailAction",
+          "requestMetadata.tenant", "requestMetadata.team", "requestMetadata.project")
+HASHED = ("identity.arn",)
+KEYS = ("requestId", "timestamp", "modelId", "operation", "region", "schemaType")  # of a line that does not parse
+
+
+def _redacted(text: str | bytes) -> dict:
+    """What a quarantined line keeps: of a JSON object, the allow-listed FIELDS (identity.arn hashed); of
+    anything else (truncated, not JSON, not an object), a summary of the line, never its text."""
     try:
         doc = json.loads(text)
     except ValueError:
-        return text[:2000]
+        doc = None
     if isinstance(doc, dict):
-        for side in ("input", "output"):
-            if isinstance(doc.get(side), dict):
-                doc[side] = {k: v for k, v in doc[side].items() if not k.endswith(("BodyJson", "BodyText"))}
-    return doc
+        return redact.allowed(doc, FIELDS, HASHED)
+    return redact.summary(text, KEYS)
 
 
 register(Source("bedrock", load, ("*.json.gz", "*.jsonl.gz", "*.json", "*.jsonl"),

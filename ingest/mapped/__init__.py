@@ -15,7 +15,7 @@ import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest import known
+from ingest import known, redact
 from ingest.records import Candidate, validate
 from ingest.requests import land, pseudonym
 from ingest.runner import Counts, LoadContext, Source, register
@@ -62,11 +62,14 @@ def _time(value) -> datetime:
     if isinstance(value, (int, float)) or (isinstance(value, str) and value.replace(".", "", 1).isdigit()):
         seconds = float(value)
         if not 946684800 <= seconds <= 4102444800:  # 2000-01-01 .. 2100-01-01, as the JSON-lines sources check
-            raise ValueError(f"epoch timestamp {value!r} is out of range")
+            raise ValueError(f"epoch timestamp {redact.shown(value)} is out of range")
         return datetime.fromtimestamp(seconds, timezone.utc)
-    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"timestamp {redact.shown(value)} is not ISO 8601") from None
     if parsed.tzinfo is None:
-        raise ValueError(f"timestamp {value!r} has no time zone")
+        raise ValueError(f"timestamp {redact.shown(value)} has no time zone")
     return parsed
 
 
@@ -74,11 +77,11 @@ def _int(value, field: str) -> int:
     if value in (None, ""):
         return 0
     if isinstance(value, float) and not value.is_integer():
-        raise ValueError(f"{field} is not an integer ({value})")
+        raise ValueError(f"{field} is not an integer ({redact.shown(value)})")
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{field} is not an integer ({value!r})") from None
+        raise ValueError(f"{field} is not an integer ({redact.shown(value)})") from None
 
 
 def canonical(row: dict, m: Mapping) -> GatewayRequest:
@@ -119,8 +122,8 @@ def load(con, path: Path, ctx: LoadContext) -> Counts:
 
         def flush():
             good, counts = validate(batch, ctx, con)
-            landed = land(con, replace(ctx, source=source), [(c.line_no, str(c.raw), recs[0]) for c, recs in good],
-                          known=once)
+            landed = land(con, replace(ctx, source=source),
+                          [(c.line_no, redact.dumps(c.raw), recs[0]) for c, recs in good], known=once)
             total.add(counts, landed)
             batch.clear()
 
@@ -154,9 +157,9 @@ def _rows(path: Path, fmt: str):
                     continue
                 try:
                     row = json.loads(raw)
-                except ValueError:
-                    row = {"_unparsable": raw[:2000].decode("utf-8", "replace")}
-                yield line_no, row if isinstance(row, dict) else {"_not_object": str(row)[:2000]}
+                except ValueError:  # also not UTF-8: the line's bytes, for its summary (never its text)
+                    row = {"_unparsable": raw}
+                yield line_no, row if isinstance(row, dict) else {"_not_object": raw}
         return
     reader = duckdb.connect()
     try:
@@ -178,11 +181,21 @@ def _refuse_unparsable(row: dict):
         raise ValueError("not a JSON object")
 
 
-def _privacy_safe(row, m: Mapping) -> dict | str:
-    """What a quarantined row keeps: only the mapped fields (never prompt/response text)."""
+# What a quarantined row keeps (ingest/redact.py): the mapped columns of these canonical fields, scalars only —
+# never user or api_key (identifiers), nor any column the mapping does not give one of these fields.
+KEPT = ("request_id", "start_time", "end_time", "tenant", "team", "project", "provider", "model", "deployment",
+        "region", "service_tier", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens",
+        "reasoning_tokens", "status", "latency_ms")
+
+
+def _privacy_safe(row, m: Mapping) -> dict:
+    """What a quarantined row keeps: the allow-listed mapped fields, by canonical name; of a JSON line that
+    does not parse or is not an object, a summary of the line (the top-level columns of its id and times)."""
     if "_unparsable" in row or "_not_object" in row:
-        return str(row.get("_unparsable") or row.get("_not_object"))[:2000]
-    return {field: _get(row, column) for field, column in m.columns.items()}
+        keys = [m.columns[f] for f in ("request_id", "start_time", "end_time", "model", "provider")
+                if f in m.columns and "." not in m.columns[f]]
+        return redact.summary(row.get("_unparsable") or row.get("_not_object"), keys)
+    return redact.allowed({f: _get(row, m.columns[f]) for f in KEPT if f in m.columns}, KEPT)
 
 
 register(Source("mapped", load, ("*.jsonl", "*.csv", "*.parquet"),

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ingest import redact
 from ingest.records import Candidate, validate
 from ingest.runner import Counts, LoadContext, Source, register
-from tokenomics.config import hash_salt
+from tokenomics.config import hash_salt, implausible
 from tokenomics.records import MAX_TOKENS_PER_BUCKET, hash_identifier
 
 COUNT = Field(0, ge=0, le=MAX_TOKENS_PER_BUCKET * 1000)  # bucket aggregates: many requests' worth
@@ -133,10 +134,13 @@ def _tier(value: str | None) -> str:
 
 def _epoch_or_iso(value) -> datetime:
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, timezone.utc)
-    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        raise ValueError(f"bucket time {value!r} has no time zone")
+        parsed = datetime.fromtimestamp(value, timezone.utc)
+    else:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            raise ValueError(f"bucket time {value!r} has no time zone")
+    if reason := implausible(parsed, "bucket time"):
+        raise ValueError(reason)
     return parsed.astimezone(timezone.utc)
 
 
@@ -152,9 +156,21 @@ def _candidates(doc: dict, start_key: str, end_key: str, model) -> tuple[list[Ca
                 continue
             windows.add((start, end))
             for result in bucket.get("results") or []:
-                out.append(Candidate(b, result, lambda r=result, s=start, e=end:
+                out.append(Candidate(b, _kept(result), lambda r=result, s=start, e=end:
                                      [model.model_validate(r).canonical(s, e)]))
     return out, windows
+
+
+_IDENTIFIERS = ("user_id", "api_key_id", "account_id", "service_account_id")  # hashed, as in the stored rows
+
+
+def _kept(result) -> object:
+    """What a quarantined result keeps: its scalars, with user and key ids salted-hashed; nothing nested."""
+    if not isinstance(result, dict):
+        return redact.summary(json.dumps(result, default=str), ())
+    return {k: (hash_identifier(str(v), hash_salt()) if k in _IDENTIFIERS and v is not None else v)
+            for k, v in result.items() if v is None or isinstance(v, (int, float, bool))
+            or (isinstance(v, str) and len(v) <= redact.MAX_TEXT)}
 
 
 def window_loader(table: str, provider: str, start_key: str, end_key: str, model):

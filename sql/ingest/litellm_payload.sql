@@ -4,13 +4,19 @@
 -- via requests_land.sql, which the loader runs next on _candidates.
 -- Token quirk: usage_object.prompt_tokens INCLUDES cached_tokens (cache reads) and
 -- cache_creation_input_tokens (cache writes); completion_tokens INCLUDES reasoning_tokens.
+-- A value quoted in a reason: a short plain scalar as it is, anything else only by its length — a reason must
+-- not become the way a prompt or an e-mail put in the wrong field reaches the quarantine.
+CREATE OR REPLACE TEMP MACRO _shown(v) AS
+    CASE WHEN v IS NULL THEN 'null'
+         WHEN regexp_full_match(v, '[A-Za-z0-9_.:+ -]{1,40}') THEN v
+         ELSE length(v) || ' characters, not shown' END;
 CREATE OR REPLACE TEMP MACRO _int_err(field, v) AS
     CASE
         WHEN v IS NULL THEN NULL
         WHEN try_cast(v AS UBIGINT) IS NOT NULL AND NOT contains(v, '.') THEN
             CASE WHEN v::UBIGINT > 10000000 THEN field || ' is absurd (' || v || ')' END
-        WHEN try_cast(v AS BIGINT) < 0 THEN field || ' is negative (' || v || ')'
-        ELSE field || ' is not an integer (' || left(v, 40) || ')'
+        WHEN try_cast(v AS BIGINT) < 0 THEN field || ' is negative (' || _shown(v) || ')'
+        ELSE field || ' is not an integer (' || _shown(v) || ')'
     END;
 CREATE OR REPLACE TEMP MACRO _int(v) AS coalesce(try_cast(v AS BIGINT), 0);
 -- Timestamps: epoch seconds (what StandardLoggingPayload carries), ISO with a zone, or ISO without one (the
@@ -25,9 +31,9 @@ CREATE OR REPLACE TEMP MACRO _ts_err(field, v) AS
     CASE
         WHEN v IS NULL THEN field || ' is missing'
         WHEN try_cast(v AS DOUBLE) IS NOT NULL THEN
-            CASE WHEN v::DOUBLE NOT BETWEEN 946684800 AND 4102444800 THEN field || ' is out of range (' || v || ')' END
+            CASE WHEN v::DOUBLE NOT BETWEEN 946684800 AND 4102444800 THEN field || ' is out of range (' || _shown(v) || ')' END
         WHEN regexp_matches(v, '(Z|[+-][0-9]{2}:?[0-9]{2})$') AND try_cast(v AS TIMESTAMPTZ) IS NOT NULL THEN NULL
-        WHEN try_cast(v AS TIMESTAMP) IS NULL THEN field || ' is not a timestamp (' || left(v, 40) || ')'
+        WHEN try_cast(v AS TIMESTAMP) IS NULL THEN field || ' is not a timestamp (' || _shown(v) || ')'
     END;
 
 -- The fields read from a line: messages/response (prompt and completion text) and everything else never are.
@@ -50,16 +56,57 @@ CREATE OR REPLACE TEMP MACRO _litellm_shape() AS '{
         "model_parameters": {"service_tier": "VARCHAR", "stream": "VARCHAR"}, "stream": "VARCHAR",
         "status": "VARCHAR", "cache_hit": "VARCHAR", "cache_key": "VARCHAR", "response_cost": "VARCHAR",
         "prompt_tokens": "VARCHAR", "completion_tokens": "VARCHAR"}';
--- What the quarantine keeps of a rejected line (the loader's _kept_raw, default the line itself): of a JSON
--- object, its id and the fields read (the reason names one of them), without the user's id — never prompt or
--- response text, nor any field this shape does not name; of a line that is not valid JSON, at most 2,000
--- characters, cut before the first key that can hold text or a user (a truncated line may still hold them).
+-- What the quarantine keeps of a rejected line (the loader's _kept_raw, default the line itself): an allow-list,
+-- never the line (ingest/redact.py holds the same rules for the sources parsed in Python).  Of a JSON object:
+-- only the paths listed here — ids, times, model and provider, team and tenant labels, token counts, cost,
+-- status — flat by path, each only when it is a number, a boolean or a string of at most 128 characters;
+-- never messages/response, user, key (user_api_key_hash, api_key) or IP fields, nor any field not listed.
+-- Of anything else (truncated, not JSON, not an object): a summary, never the text — its bytes, a salted
+-- SHA-256 of the line, and the values of a few top-level keys read from its well-formed start ('{' then
+-- "key": scalar pairs, up to the first nested value, escape or cut), each only when it is a short plain token.
+SET VARIABLE tokenomics_quarantine_salt = $salt;
 CREATE OR REPLACE TEMP MACRO _kept_raw(raw) AS
-    CASE WHEN json_valid(raw) AND json_type(raw) = 'OBJECT' THEN
-        json_merge_patch(json_object('id', json_extract(raw, '$.id')),
-                         json_merge_patch(to_json(json_transform(raw, _litellm_shape())),
-                                          '{"end_user": null, "metadata": {"user_api_key_user_id": null, "user_api_key_end_user_id": null, "user_api_key_hash": null}}'))::VARCHAR
-    ELSE left(regexp_replace(raw, '"(messages|response|proxy_server_request|end_user|user|user_api_key_user_id|user_api_key_user_email|error_str)"\s*:.*$', '"\1": (cut: never stored)', 's'), 2000)
+    CASE WHEN json_valid(raw) AND json_type(raw) = 'OBJECT' THEN  -- a null (dropped, not scalar) leaves no key
+        json_merge_patch('{}', list_transform([list_transform(json_extract(raw, [
+            '$.id', '$.call_type', '$.startTime', '$.endTime', '$.completionStartTime', '$.model', '$.model_group',
+            '$.model_id', '$.custom_llm_provider', '$.status', '$.cache_hit', '$.stream', '$.response_cost',
+            '$.prompt_tokens', '$.completion_tokens', '$.model_parameters.service_tier',
+            '$.model_parameters.stream', '$.metadata.spend_logs_metadata.tenant',
+            '$.metadata.spend_logs_metadata.project', '$.metadata.spend_logs_metadata.region',
+            '$.metadata.user_api_key_org_id', '$.metadata.user_api_key_team_id',
+            '$.metadata.user_api_key_team_alias', '$.metadata.usage_object.prompt_tokens',
+            '$.metadata.usage_object.completion_tokens', '$.metadata.usage_object.cache_read_input_tokens',
+            '$.metadata.usage_object.cache_creation_input_tokens',
+            '$.metadata.usage_object.prompt_tokens_details.cached_tokens',
+            '$.metadata.usage_object.prompt_tokens_details.cache_creation_token_details.ephemeral_1h_input_tokens',
+            '$.metadata.usage_object.completion_tokens_details.reasoning_tokens']),
+            x -> CASE WHEN json_type(x) IN ('BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN')
+                        OR (json_type(x) = 'VARCHAR' AND length(x ->> '$') <= 128) THEN x END)], v -> to_json({
+            'id': v[1], 'call_type': v[2], 'startTime': v[3], 'endTime': v[4], 'completionStartTime': v[5],
+            'model': v[6], 'model_group': v[7], 'model_id': v[8], 'custom_llm_provider': v[9], 'status': v[10],
+            'cache_hit': v[11], 'stream': v[12], 'response_cost': v[13], 'prompt_tokens': v[14],
+            'completion_tokens': v[15], 'model_parameters.service_tier': v[16], 'model_parameters.stream': v[17],
+            'metadata.spend_logs_metadata.tenant': v[18], 'metadata.spend_logs_metadata.project': v[19],
+            'metadata.spend_logs_metadata.region': v[20], 'metadata.user_api_key_org_id': v[21],
+            'metadata.user_api_key_team_id': v[22], 'metadata.user_api_key_team_alias': v[23],
+            'metadata.usage_object.prompt_tokens': v[24], 'metadata.usage_object.completion_tokens': v[25],
+            'metadata.usage_object.cache_read_input_tokens': v[26],
+            'metadata.usage_object.cache_creation_input_tokens': v[27],
+            'metadata.usage_object.prompt_tokens_details.cached_tokens': v[28],
+            'metadata.usage_object.prompt_tokens_details.cache_creation_token_details.ephemeral_1h_input_tokens': v[29],
+            'metadata.usage_object.completion_tokens_details.reasoning_tokens': v[30]}))[1])::VARCHAR
+    ELSE json_merge_patch(
+        list_transform([regexp_extract(left(raw, 4096), '^[ \t]*\{([ \t\r\n]*"[^"\\]*"[ \t\r\n]*:[ \t\r\n]*("[^"\\]*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?|true|false|null)[ \t\r\n]*[,}])*', 0)], h -> to_json(map_from_entries(list_filter([
+                {'key': 'id', 'value': trim(regexp_extract(h, '[{,][ \t\r\n]*"id"[ \t\r\n]*:[ \t\r\n]*("[^"\\]*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?)[ \t\r\n]*[,}]', 1), '"')},
+                {'key': 'call_type', 'value': trim(regexp_extract(h, '[{,][ \t\r\n]*"call_type"[ \t\r\n]*:[ \t\r\n]*("[^"\\]*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?)[ \t\r\n]*[,}]', 1), '"')},
+                {'key': 'startTime', 'value': trim(regexp_extract(h, '[{,][ \t\r\n]*"startTime"[ \t\r\n]*:[ \t\r\n]*("[^"\\]*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?)[ \t\r\n]*[,}]', 1), '"')},
+                {'key': 'endTime', 'value': trim(regexp_extract(h, '[{,][ \t\r\n]*"endTime"[ \t\r\n]*:[ \t\r\n]*("[^"\\]*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?)[ \t\r\n]*[,}]', 1), '"')},
+                {'key': 'model', 'value': trim(regexp_extract(h, '[{,][ \t\r\n]*"model"[ \t\r\n]*:[ \t\r\n]*("[^"\\]*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?)[ \t\r\n]*[,}]', 1), '"')},
+                {'key': 'custom_llm_provider', 'value': trim(regexp_extract(h, '[{,][ \t\r\n]*"custom_llm_provider"[ \t\r\n]*:[ \t\r\n]*("[^"\\]*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?)[ \t\r\n]*[,}]', 1), '"')},
+                {'key': 'status', 'value': trim(regexp_extract(h, '[{,][ \t\r\n]*"status"[ \t\r\n]*:[ \t\r\n]*("[^"\\]*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?)[ \t\r\n]*[,}]', 1), '"')}],
+            e -> regexp_full_match(e.value, '[A-Za-z0-9_.:+/ -]{1,128}')))))[1],
+        json_object('text', 'not kept', 'bytes', strlen(raw),
+                    'sha256', left(sha256(coalesce(getvariable('tokenomics_quarantine_salt'), '') || raw), 32)))::VARCHAR
     END;
 
 -- Only the fields in _litellm_shape() are read: messages/response (prompt and completion text) never are.
@@ -164,9 +211,15 @@ checked AS (
         CASE WHEN shape_error IS NOT NULL THEN [shape_error] ELSE list_filter([
             CASE WHEN coalesce(request_id, '') = '' THEN 'id is missing' END,
             _ts_err('startTime', start_raw),
+            -- the plausible window (tokenomics.config.plausible_window): one line dated 9999 poisoned builds
+            CASE WHEN _ts_err('startTime', start_raw) IS NOT NULL OR _ts_err('endTime', end_raw) IS NOT NULL THEN NULL
+                 WHEN _ts(start_raw, $tz) < $earliest
+                 THEN 'startTime ' || _ts(start_raw, $tz) || ' is before ' || $earliest::DATE || ' (TOKENOMICS_EARLIEST)'
+                 WHEN _ts(start_raw, $tz) > $latest OR _ts(end_raw, $tz) > $latest
+                 THEN 'startTime or endTime is after now + TOKENOMICS_AHEAD_HOURS' END,
             _ts_err('endTime', end_raw),
             CASE WHEN coalesce(model, '') = '' THEN 'model is missing' END,
-            CASE WHEN coalesce(status, '') NOT IN ('success', 'failure') THEN 'status is not success/failure (' || coalesce(status, 'null') || ')' END,
+            CASE WHEN coalesce(status, '') NOT IN ('success', 'failure') THEN 'status is not success/failure (' || _shown(status) || ')' END,
             CASE WHEN prompt_raw IS NULL THEN 'prompt_tokens is missing' END,
             _int_err('prompt_tokens', prompt_raw),
             _int_err('completion_tokens', completion_raw),

@@ -12,6 +12,7 @@ SELECT r.source,
     count(*) FILTER (WHERE r.status = 'loaded') AS files_loaded,
     count(*) FILTER (WHERE r.status = 'skipped_already_ingested') AS files_skipped,
     count(*) FILTER (WHERE r.status = 'failed') AS files_failed,
+    count(*) FILTER (WHERE r.status = 'interrupted') AS files_interrupted,  -- killed part-way; re-run resumes
     sum(r.rows_read) AS rows_read,
     sum(r.rows_loaded) AS rows_loaded,
     sum(r.rows_quarantined) AS rows_quarantined,

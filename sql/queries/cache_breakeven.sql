@@ -1,11 +1,12 @@
 -- cache_breakeven — grain: one row per (provider, model) with a standard-tier card carrying cache prices
 -- on $day: how many times a cached prefix must be read back before writing it paid off.
 --   reads to break even = (write price − input price) / (input price − read price)
--- for 5-minute and 1-hour writes, next to the reads per written token observed in the period.
+-- for 5-minute and 1-hour writes, next to the reads per written token observed in the period — of the
+-- tenants the viewer may see (a tenant viewer's reuse is its own, never the other tenants').
 WITH observed AS (
     SELECT provider, model, sum(cached_tokens) AS read_tokens, sum(cache_write_tokens) AS write_tokens
     FROM mart_cache_savings_daily
-    WHERE mechanism = 'provider_prompt_cache' AND day BETWEEN $start AND $end
+    WHERE mechanism = 'provider_prompt_cache' AND day BETWEEN $start AND $end AND in_scope($tenants, tenant)
     GROUP BY ALL
 )
 SELECT c.provider, c.model, c.uncached_input_usd_per_mtok AS input_usd_per_mtok,

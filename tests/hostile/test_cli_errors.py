@@ -1,0 +1,57 @@
+"""Issue 18 §8: what an operator can get wrong is answered with a sentence and exit code 2, not a traceback,
+and nothing is half-done."""
+
+import subprocess
+import sys
+
+from tests.helpers import payload, write_jsonl
+from tokenomics.cli import main
+from tokenomics.warehouse import open_warehouse
+
+
+def _ok_file(tmp_path):
+    write_jsonl(tmp_path / "a.jsonl", [payload("a1", "2026-03-01T10:00:00", "openai", "gpt-y", 10, 5)])
+    return tmp_path / "a.jsonl"
+
+
+def test_unknown_source_is_a_sentence(tmp_path, capsys):
+    assert main(["--db", str(tmp_path / "wh.duckdb"), "ingest", "litelm", str(_ok_file(tmp_path))]) == 2
+    err = capsys.readouterr().err
+    assert "unknown source 'litelm'" in err and "litellm" in err and "Traceback" not in err
+
+
+def test_a_missing_path_ingests_nothing(tmp_path, capsys):
+    db = tmp_path / "wh.duckdb"
+    assert main(["--db", str(db), "ingest", "litellm", str(_ok_file(tmp_path)), str(tmp_path / "nope.jsonl")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+    con = open_warehouse(db)
+    assert con.execute("SELECT count(*) FROM ingest_runs").fetchone()[0] == 0  # the first file was not loaded either
+    con.close()
+
+
+def test_a_second_writer_is_told_who_holds_the_warehouse(tmp_path):
+    db = tmp_path / "wh.duckdb"
+    open_warehouse(db).close()
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('locked', flush=True); time.sleep(60)", str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        run = subprocess.run([sys.executable, "-m", "tokenomics.cli", "--db", str(db), "ingest", "litellm",
+                              str(_ok_file(tmp_path)), "--no-build"], capture_output=True, text=True, timeout=120)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run.returncode == 2 and "another process is writing the warehouse" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_export_to_a_file_or_an_empty_month_is_explained(tmp_path, capsys):
+    db = tmp_path / "wh.duckdb"
+    assert main(["--db", str(db), "ingest", "litellm", str(_ok_file(tmp_path))]) == 0
+    capsys.readouterr()
+    (tmp_path / "afile").write_text("not a folder")
+    assert main(["--db", str(db), "export", "--period", "2026-03", "--dest", str(tmp_path / "afile")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "Traceback" not in err
+    assert main(["--db", str(db), "export", "--period", "2025-01", "--dest", str(tmp_path / "out")]) == 0
+    assert "has no data" in capsys.readouterr().err
