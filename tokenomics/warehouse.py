@@ -218,6 +218,8 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
     from tokenomics import incremental
 
     try:
+        if path := _file(con):  # a publisher SIGKILLed earlier left its half-written file: gone now
+            _remove_stale_temp_files(serving_path(path))
         before = state_key(con)  # what a snapshot of the warehouse as it stands would record
         con.execute("BEGIN TRANSACTION")
         # the window the models that fill in zero days and hours stay within
@@ -326,9 +328,9 @@ def snapshot_key(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def _remove_stale_temp_files(target: Path) -> None:
     """Half-written snapshots of publishes that died (their process is gone) are removed."""
-    for stale in target.parent.glob(f".{target.name}.tmp-*"):
-        pid = stale.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
+    for stale in target.parent.glob(f".{target.name}.tmp-*"):  # the file and DuckDB's .wal beside it
+        pid = re.match(r".*\.tmp-(\d+)", stale.name)
+        if pid and int(pid.group(1)) != os.getpid() and not Path(f"/proc/{pid.group(1)}").exists():
             stale.unlink(missing_ok=True)
 
 
