@@ -29,11 +29,17 @@ MAX_LINE_BYTES = int(os.environ.get("TOKENOMICS_MAX_LINE_BYTES", 16 << 20))
 NEWLINE = 10
 
 
-def pieces(path: Path, size: int | None = None, start: int = 0, lines_before: int = 0) -> Iterator[tuple[memoryview, int, int]]:
-    """(bytes, physical lines before them, lines in them) for each ≤ size piece of the file from byte
-    ``start`` (a line start), cut after a newline.  A line longer than size is kept whole (the piece grows
-    to hold it).  Each piece is a view of one read (no copies: at 64 MiB they cost more than the reads);
-    the next read starts where the piece ends."""
+# a piece standing for one line too long to read: this marker, the line's size, then its first bytes
+_OVERSIZE = b"\x00tokenomics-oversize-line "
+
+
+def pieces(path: Path, size: int | None = None, start: int = 0,
+           lines_before: int = 0) -> Iterator[tuple[memoryview | bytes, int, int, int]]:
+    """(bytes, physical lines before them, lines in them, file bytes they cover) for each ≤ size piece of the
+    file from byte ``start`` (a line start), cut after a newline.  A line longer than size grows its piece
+    to hold it, up to MAX_LINE_BYTES; a longer one is read over in blocks and never held whole: its piece is
+    a marker with its size and first bytes (split_lines rejects it by its size).  Each piece is a view of one
+    read (no copies: at 64 MiB they cost more than the reads); the next read starts where the piece ends."""
     size = size or CHUNK_BYTES
     with Path(path).open("rb") as source:
         position = start
@@ -44,11 +50,24 @@ def pieces(path: Path, size: int | None = None, start: int = 0, lines_before: in
                 return
             cut = data.rfind(b"\n") + 1 if len(data) == size else len(data)
             while cut == 0:  # no line end yet: the line goes on into the next block
+                if len(data) > MAX_LINE_BYTES:
+                    break
                 more = source.read(size)
                 data += more
                 cut = data.rfind(b"\n") + 1 if len(more) == size else len(data)
+            if cut == 0:  # one line over the limit: skip the rest of it, keep its size and its start
+                length, newline = len(data), -1
+                while newline < 0 and (block := source.read(size)):
+                    newline = block.find(b"\n")
+                    length += newline if newline >= 0 else len(block)
+                covered = length + (newline >= 0)
+                yield _OVERSIZE + str(length).encode() + b" " + data[:4096].replace(b"\n", b" ") + b"\n", \
+                    lines_before, 1, covered
+                lines_before += 1
+                position += covered
+                continue
             piece, lines = memoryview(data)[:cut], data.count(b"\n", 0, cut)
-            yield piece, lines_before, lines
+            yield piece, lines_before, lines, cut
             lines_before += lines
             position += cut
 
@@ -61,6 +80,11 @@ def split_lines(piece: bytes | memoryview) -> tuple[pa.Table, list[tuple[int, by
     order mark before the first line is not part of it (Windows editors write one).  A line over
     MAX_LINE_BYTES is rejected by its size (only its start is kept for the summary): parsing it would take
     memory the piece was sized not to need, and the rest of the file still loads."""
+    if bytes(piece[:len(_OVERSIZE)]) == _OVERSIZE:  # a line pieces() did not read: rejected by its size
+        length, _, start = bytes(piece[len(_OVERSIZE):]).rstrip(b"\n").partition(b" ")
+        return _batched(np.array([], np.int64), pa.array([], pa.large_string())), [
+            (1, start, f"line is {int(length):,} bytes, over the {MAX_LINE_BYTES:,}-byte limit for one record "
+                       "(TOKENOMICS_MAX_LINE_BYTES)")]
     data = piece if piece[-1:] == b"\n" else bytes(piece) + b"\n"
     ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == NEWLINE)
     first = len(codecs.BOM_UTF8) if bytes(data[:3]) == codecs.BOM_UTF8 else 0
@@ -132,11 +156,11 @@ def load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, ctx: LoadContext, scr
     with known.scope(con):
         if prepass:
             _collect_ids(con, path, start, ctx, ids_script)
-        for piece, offset, lines in pieces(Path(path), start=start.bytes_done, lines_before=start.lines_done):
+        for piece, offset, lines, covered in pieces(Path(path), start=start.bytes_done, lines_before=start.lines_done):
             counts = _load_piece(con, piece, offset, ctx, script, per_piece_lookup=not prepass)
             total.add(counts)
-            done += len(piece)
-            ctx.advance(len(piece))
+            done += covered
+            ctx.advance(covered)
             if ctx.checkpoint and done < size:
                 ctx.checkpoint(done, offset + lines, total)
     return total
@@ -146,7 +170,7 @@ def _collect_ids(con, path: Path, start: Resume, ctx: LoadContext, ids_script: t
     """One light pass over the file's remaining pieces for their request ids, then one lookup."""
 
     def collect(cursor) -> None:
-        for piece, _, _ in pieces(Path(path), start=start.bytes_done, lines_before=start.lines_done):
+        for piece, _, _, _ in pieces(Path(path), start=start.bytes_done, lines_before=start.lines_done):
             cursor.register("_chunk", split_lines(piece)[0])
             try:
                 for step in ("ingest/jsonl_lines.sql", *ids_script):

@@ -88,7 +88,7 @@ def test_a_line_longer_than_the_chunk_stays_whole(tmp_path):
     write_jsonl(path, ["x" * 5000, "y" * 900, "z" * 900, "v" * 2500, "w" * 10])
     with path.open("ab") as handle:
         handle.write(b"no line end at the end of the file")
-    pieces = [(bytes(p), offset, lines) for p, offset, lines in ingest.jsonl.pieces(path, 1000)]
+    pieces = [(bytes(p), offset, lines) for p, offset, lines, _ in ingest.jsonl.pieces(path, 1000)]
     assert b"".join(p for p, *_ in pieces) == path.read_bytes()  # nothing lost or repeated
     assert all(p.endswith(b"\n") for p, *_ in pieces[:-1]) and len(pieces) > 1  # cut only at line ends
     assert pieces[-1][0].endswith(b"\nno line end at the end of the file")

@@ -71,3 +71,23 @@ def test_bedrock_junk_is_quarantined_in_batches(tmp_path):
     assert con.execute("SELECT count(DISTINCT line_no), min(line_no), max(line_no) FROM quarantine").fetchone() == (
         50_000, 1, 50_000)
     con.close()
+
+
+def test_a_litellm_line_longer_than_a_piece_is_never_held_whole(tmp_path, monkeypatch):
+    """Pieces of 4 KiB, a 1 MB line: read over in blocks, quarantined by its size at its physical line, and the
+    lines after it load with the right numbers (the piece positions still add up to the file)."""
+    monkeypatch.setattr(ingest.jsonl, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(ingest.jsonl, "MAX_LINE_BYTES", 8192)
+    lines = _lines(30)
+    path = tmp_path / "long.jsonl"
+    path.write_text("\n".join(lines[:10] + ['{"id": "long", "messages": "' + "z" * 1_000_000 + '"}'] + lines[10:]) + "\n")
+    seen = [(bytes(p)[:40], before, n, covered) for p, before, n, covered in ingest.jsonl.pieces(path, 4096)]
+    assert sum(c for *_, c in seen) == path.stat().st_size and sum(n for _, _, n, _ in seen) == 31
+    assert max(len(p) for p, *_ in seen) <= 4096 * 3  # no piece held the long line
+    con = open_warehouse(tmp_path / "wh.duckdb")
+    [r] = ingest_paths(con, "litellm", [path])
+    assert (r.counts.read, r.counts.loaded, r.counts.quarantined) == (31, 30, 1)
+    [(line_no, reason, raw)] = con.execute("SELECT line_no, reason, raw FROM quarantine").fetchall()
+    # {"id": "long", "messages": " is 28 bytes, then 1,000,000 z and "} : 1,000,030 bytes without its newline
+    assert line_no == 11 and "1,000,030 bytes" in reason and "zzzz" not in raw
+    con.close()
