@@ -212,7 +212,10 @@ def ingest_file(
         if progress:
             progress.advance(size)
     except Exception as exc:
-        con.execute("ROLLBACK")
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:  # the failure already ended the transaction (a full disk does): its cause is what counts
+            pass
         result = FileResult(source.name, uri, "failed", message=f"{type(exc).__name__}: {exc}")
         record_run(con, run_id, result, digest, started)
         raise IngestError(result) from exc

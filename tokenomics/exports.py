@@ -165,11 +165,15 @@ def _write_local(files: list[ExportFile], dest: str, folder: str) -> str:
         if final.exists() and final.read_bytes() == f.data:
             continue
         tmp = target / f".{f.name}.tmp-{os.getpid()}"
-        with open(tmp, "wb") as handle:
-            handle.write(f.data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, final)
+        try:
+            with open(tmp, "wb") as handle:
+                handle.write(f.data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full or failing destination keeps no half-written file
+            raise
     return str(target)
 
 

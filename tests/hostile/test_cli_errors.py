@@ -4,6 +4,8 @@ and nothing is half-done."""
 import subprocess
 import sys
 
+import pytest
+
 from tests.helpers import payload, write_jsonl
 from tokenomics.cli import main
 from tokenomics.warehouse import open_warehouse
@@ -55,3 +57,34 @@ def test_export_to_a_file_or_an_empty_month_is_explained(tmp_path, capsys):
     assert err.startswith("error: ") and "Traceback" not in err
     assert main(["--db", str(db), "export", "--period", "2025-01", "--dest", str(tmp_path / "out")]) == 0
     assert "has no data" in capsys.readouterr().err
+
+
+def test_a_full_disk_during_ingest_reports_its_cause_not_a_rollback_error(tmp_path, monkeypatch):
+    """The failure that ends DuckDB's transaction (a full disk does) used to be hidden behind "cannot rollback -
+    no transaction is active"."""
+    from dataclasses import replace
+
+    import ingest.litellm  # noqa: F401  (registers the source)
+    from ingest.runner import REGISTRY, ingest_paths
+
+    def disk_full(con, path, ctx):
+        con.execute("COMMIT")  # what DuckDB's own failure does to the transaction
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setitem(REGISTRY, "litellm", replace(REGISTRY["litellm"], load=disk_full))
+    con = open_warehouse(tmp_path / "wh.duckdb")
+    [r] = ingest_paths(con, "litellm", [_ok_file(tmp_path)])
+    assert r.status == "failed" and "No space left on device" in r.message and "rollback" not in r.message
+    con.close()
+
+
+def test_a_failed_export_write_leaves_no_temp_file(tmp_path, monkeypatch):
+    from tokenomics import exports
+
+    def full(*args):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(exports.os, "fsync", full)
+    files = [exports.ExportFile("a.csv", b"x,y\n", 1)]
+    with pytest.raises(OSError, match="No space left"):
+        exports._write_local(files, str(tmp_path), "out")
+    assert not list((tmp_path / "out").glob(".*tmp*")) and not (tmp_path / "out" / "a.csv").exists()
