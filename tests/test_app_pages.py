@@ -106,3 +106,34 @@ def test_whatif_sizes_for_the_p90_request(demo_env):
     p90_in = next(m for m in at.metric if m.label == "Input tokens (p90)").value
     assert int(p90_in.replace(",", "")) > int(mean_in.replace(",", ""))
     assert int(p90_in.replace(",", "")) & (int(p90_in.replace(",", "")) - 1) == 0  # a bucket edge: power of two
+
+
+def test_data_health_says_when_the_dashboard_is_behind_the_warehouse(demo, tmp_path, monkeypatch):
+    """Issue 18 §2: rows loaded but not yet published show as a warning, with what is missing."""
+    import shutil
+
+    from ingest.runner import ingest_paths
+    from tests.helpers import payload, write_jsonl
+    from tokenomics.config import serving_path
+    from tokenomics.warehouse import build_models, open_warehouse
+
+    db = tmp_path / "wh.duckdb"
+    shutil.copyfile(demo["db"], db)
+    shutil.copyfile(serving_path(demo["db"]), serving_path(db))
+    monkeypatch.setenv("TOKENOMICS_DB", str(db))
+    in_sync = AppTest.from_file(str(APP / "views" / "data_health.py"), default_timeout=60).run()
+    assert not in_sync.exception and not in_sync.warning
+    write_jsonl(tmp_path / "late.jsonl", [payload(f"l{i}", "2026-11-10T10:00:00", "openai", "gpt-y", 10, 5)
+                                          for i in range(7)])
+    con = open_warehouse(db)
+    ingest_paths(con, "litellm", [tmp_path / "late.jsonl"])  # loaded, not built: the snapshot lacks it
+    con.close()
+    behind = AppTest.from_file(str(APP / "views" / "data_health.py"), default_timeout=60).run()
+    assert not behind.exception
+    [warning] = [w.value for w in behind.warning]
+    assert "behind the warehouse: 1 loaded ingest runs (7 rows)" in warning and "tokenomics build" in warning
+    con = open_warehouse(db)
+    build_models(con)
+    con.close()
+    caught_up = AppTest.from_file(str(APP / "views" / "data_health.py"), default_timeout=60).run()
+    assert not caught_up.exception and not caught_up.warning
