@@ -380,6 +380,8 @@ def parser() -> argparse.ArgumentParser:
     from tokenomics.cli_whatif import add_parsers
 
     add_parsers(sub)
+    for child in sub.choices.values():  # `tokenomics demo --db X` works as `tokenomics --db X demo` does
+        child.add_argument("--db", default=argparse.SUPPRESS, help="warehouse file (as before the command)")
     return p
 
 

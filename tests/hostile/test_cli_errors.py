@@ -88,3 +88,14 @@ def test_a_failed_export_write_leaves_no_temp_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="No space left"):
         exports._write_local(files, str(tmp_path), "out")
     assert not list((tmp_path / "out").glob(".*tmp*")) and not (tmp_path / "out" / "a.csv").exists()
+
+
+def test_db_may_follow_the_command(tmp_path, capsys):
+    """Users write `tokenomics build --db X` as often as `tokenomics --db X build`: both name the same file."""
+    after, before = tmp_path / "after.duckdb", tmp_path / "before.duckdb"
+    assert main(["ingest", "litellm", str(_ok_file(tmp_path)), "--db", str(after)]) == 0
+    assert main(["--db", str(before), "ingest", "litellm", str(_ok_file(tmp_path))]) == 0
+    for db in (after, before):
+        con = open_warehouse(db)
+        assert con.execute("SELECT count(*) FROM raw_requests").fetchone()[0] == 1
+        con.close()
