@@ -99,7 +99,7 @@ def test_focus_export_is_conformant_and_reconciles(demo, month, tmp_path):
     assert all(r["AllocatedMethodId"] == "tokenomics:tokens:proportional" and r["x_GpuType"] for r in gpu)
     assert json.loads(gpu[0]["AllocatedMethodDetails"])["Elements"][0]["UsageUnit"] == "Tokens"
     token_row = next(r for r in rows if r["SkuMeter"] == "Output Tokens")
-    assert token_row["ConsumedUnit"] == "Tokens" and token_row["PricingUnit"] == "1M Tokens"
+    assert token_row["ConsumedUnit"] == "Tokens" and token_row["PricingUnit"] == "1000000 Tokens"
     assert json.loads(token_row["SkuPriceDetails"])["x_Model"]
     assert manifest["totals"]["EffectiveCost"] == exports.fmt(total)
 

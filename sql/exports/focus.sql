@@ -30,7 +30,8 @@ SELECT
     contracted_cost AS ContractedCost,
     contracted_unit_price AS ContractedUnitPrice,
     contracted_cost AS EffectiveCost,
-    provider || '-' || strftime($start::DATE, '%Y%m') AS InvoiceId,
+    -- no invoice exists for these charges (chargeback rows, not a vendor's bill): FOCUS requires NULL then
+    NULL::VARCHAR AS InvoiceId,
     provider AS InvoiceIssuerName,
     list_cost AS ListCost,
     list_unit_price AS ListUnitPrice,

@@ -2,7 +2,7 @@
 -- price valid_from, discount %, meter) for API tokens, and per (charge day, tenant, deployment, driver,
 -- idle policy, $/GPU-hour) for allocated self-hosted GPU hours: the rows of a FOCUS 1.3 export before
 -- renaming.  Unit prices are constant within a row, so ListCost = ListUnitPrice × PricingQuantity
--- holds exactly; tokens are priced per 1M (PricingUnit '1M Tokens'), GPUs per hour (capacity + energy
+-- holds exactly; tokens are priced per 1M (PricingUnit '1000000 Tokens', FOCUS unit format: a number, then the unit), GPUs per hour (capacity + energy
 -- for owned GPUs).  A table (refreshed by day), so an export reads rows, not every request.
 -- incremental: day by day
 CREATE OR REPLACE TABLE mart_focus_daily AS
@@ -11,7 +11,7 @@ WITH api AS (
         discount_pct, meter, 'api' AS charge_source, NULL::VARCHAR AS deployment_id, NULL::VARCHAR AS driver,
         NULL::VARCHAR AS idle_policy, NULL::VARCHAR AS gpu_type, NULL::VARCHAR AS gpu_precision,
         sum(tokens)::DECIMAL(38, 6) AS consumed_quantity, 'Tokens' AS consumed_unit,
-        (sum(tokens) * 0.000001)::DECIMAL(38, 12) AS pricing_quantity, '1M Tokens' AS pricing_unit,
+        (sum(tokens) * 0.000001)::DECIMAL(38, 12) AS pricing_quantity, '1000000 Tokens' AS pricing_unit,
         price::DECIMAL(38, 12) AS list_unit_price,
         (price * (100 - discount_pct) * 0.01)::DECIMAL(38, 12) AS contracted_unit_price,
         (sum(tokens) * price * 0.000001)::DECIMAL(38, 12) AS list_cost,
