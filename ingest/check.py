@@ -39,10 +39,9 @@ def dry_run(source: str, paths: list, options: dict, warehouse: Path | None, pri
                     else:  # computed by builds (ref_deployment_perf), not by migrations
                         con.execute(f"CREATE TABLE main.{table} AS SELECT * FROM live.main.{table}")
                 con.execute("DETACH live")
-            for catalogue in prices:
-                ingest_paths(con, "litellm-prices", [catalogue], {"valid_from": options.get("valid_from")}
-                             if options.get("valid_from") else None)
-            files = ingest_paths(con, source, paths, options)
+            files = [result for catalogue in prices for result in ingest_paths(  # reported too: a bad one says why
+                con, "litellm-prices", [catalogue], {k: v for k, v in options.items() if k == "valid_from"})]
+            files += ingest_paths(con, source, paths, options)
             build_models(con, full=True)
             return _report(con, files, _already_loaded(con, warehouse))
         finally:

@@ -147,3 +147,21 @@ def test_check_is_a_dry_run_that_reports_loads_quarantine_pricing_and_tenants(tm
     con.close()
     assert main(["--db", str(db), "check", "litellm", str(tmp_path / "gw.jsonl"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["already_in_warehouse"] == 3
+
+
+def test_check_prices_with_a_catalogue_before_any_warehouse_exists(tmp_path, capsys):
+    import json
+
+    from tokenomics.cli import main
+
+    (tmp_path / "model_prices_2026-01-01.json").write_text(
+        '{"gpt-4o": {"litellm_provider": "openai", "input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05}}')
+    write_jsonl(tmp_path / "gw.jsonl", [payload("c1", "2026-03-01T10:00:00", "openai", "gpt-4o", 1000, 100)])
+    db = tmp_path / "none.duckdb"
+    assert main(["check", "litellm", str(tmp_path / "gw.jsonl"), "--db", str(db), "--json",
+                 "--prices", str(tmp_path / "model_prices_2026-01-01.json")]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [f["status"] for f in report["files"]] == ["loaded", "loaded"] and report["already_in_warehouse"] is None
+    # 1,000 in × $2.50 + 100 out × $10 per 1M = 3,500 µ$
+    assert report["priced"] == [{"pricing_status": "priced", "requests": 1, "list_cost_usd": "0.003500"}]
+    assert not db.exists()  # a dry run creates no warehouse
