@@ -33,6 +33,17 @@ NEWLINE = 10
 _OVERSIZE = b"\x00tokenomics-oversize-line "
 
 
+def skip_line(handle, block: int = 1 << 20) -> tuple[int, bool]:
+    """The rest of a line too long to hold, read a block at a time and dropped (memory stays flat): its bytes
+    up to the newline, and whether a newline ended it (else the file did).  Plain files and gzip alike."""
+    skipped = 0
+    while chunk := handle.readline(block):
+        if chunk.endswith(b"\n"):
+            return skipped + len(chunk) - 1, True
+        skipped += len(chunk)
+    return skipped, False
+
+
 def pieces(path: Path, size: int | None = None, start: int = 0,
            lines_before: int = 0) -> Iterator[tuple[memoryview | bytes, int, int, int]]:
     """(bytes, physical lines before them, lines in them, file bytes they cover) for each ≤ size piece of the
@@ -56,11 +67,9 @@ def pieces(path: Path, size: int | None = None, start: int = 0,
                 data += more
                 cut = data.rfind(b"\n") + 1 if len(more) == size else len(data)
             if cut == 0:  # one line over the limit: skip the rest of it, keep its size and its start
-                length, newline = len(data), -1
-                while newline < 0 and (block := source.read(size)):
-                    newline = block.find(b"\n")
-                    length += newline if newline >= 0 else len(block)
-                covered = length + (newline >= 0)
+                rest, ended = skip_line(source, size)
+                length = len(data) + rest
+                covered = length + ended
                 yield _OVERSIZE + str(length).encode() + b" " + data[:4096].replace(b"\n", b" ") + b"\n", \
                     lines_before, 1, covered
                 lines_before += 1

@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingest import attribution, known, redact
-from ingest.jsonl import document_lines
+from ingest.jsonl import document_lines, skip_line
 from ingest.records import Candidate, validate
 from ingest.requests import land, pseudonym
 from ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
@@ -152,23 +152,13 @@ def _lines(path: Path):
             while raw := handle.readline(MAX_LINE_BYTES + 1):
                 line_no += 1
                 if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):  # read no more of it than the limit
-                    size = len(raw) + _skip_rest_of_line(handle)
+                    size = len(raw) + skip_line(handle)[0]
                     yield line_no, None, (f"line is {size:,} bytes, over the {MAX_LINE_BYTES:,}-byte limit for one "
                                           "record (TOKENOMICS_MAX_LINE_BYTES); not read")
                     continue
                 yield line_no, raw, None
     except (EOFError, OSError, zlib.error) as exc:
         yield line_no + 1, None, f"compressed stream is truncated or corrupt after line {line_no}: {exc}"
-
-
-def _skip_rest_of_line(handle, block: int = 1 << 20) -> int:
-    """Bytes up to and including the next newline, read a block at a time and dropped: memory stays flat."""
-    skipped = 0
-    while chunk := handle.readline(block):
-        skipped += len(chunk)
-        if chunk.endswith(b"\n"):
-            break
-    return skipped
 
 
 def load(con, path: Path, ctx: LoadContext) -> Counts:

@@ -31,6 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingest.jsonl import skip_line
 from ingest.runner import Counts, LoadContext, Resume, Source, register
 from ingest.sqlscript import run_script
 from tokenomics.config import plausible_window
@@ -128,16 +129,11 @@ def _pieces(path: Path, start: int, lines_before: int, size: int) -> Iterator[_P
                 yield _Piece(data[:cut], lines_before, lines, position)
                 lines_before += lines
                 continue
-            prefix, length, newline = data[:KEPT_BYTES], len(data), -1
-            while newline < 0:
-                block = source.read(size)
-                newline = block.find(b"\n")
-                length += newline if newline >= 0 else len(block)
-                if newline < 0 and len(block) < size:
-                    break  # the end of the file, with no newline
+            rest, ended = skip_line(source, size)
+            length = len(data) + rest
             lines_before += 1
-            position += length + (newline >= 0)
-            yield _LongLine(lines_before, length, prefix, position)
+            position += length + ended
+            yield _LongLine(lines_before, length, data[:KEPT_BYTES], position)
 
 
 def _too_long(size: int) -> str:
