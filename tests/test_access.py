@@ -29,8 +29,15 @@ def test_scope_rules():
     assert not v.can("exports") and not v.can("data_health") and Principal("f", Role.FINANCE).can("exports")
 
 
-def _tenant_frames(result: dict[str, pl.DataFrame]) -> list[pl.DataFrame]:
-    return [df for df in result.values() if "tenant" in df.columns]
+def _frames(result: dict) -> dict[str, pl.DataFrame]:
+    """The result's tables, the comparison periods' included (the rest is the policy stamp and freshness)."""
+    out = {k: v for k, v in result.items() if isinstance(v, pl.DataFrame)}
+    out.update({f"compare.{k}": v for k, v in (result.get("compare") or {}).items()})
+    return out
+
+
+def _tenant_frames(result: dict) -> list[pl.DataFrame]:
+    return [df for df in _frames(result).values() if "tenant" in df.columns]
 
 
 FILTERS = [
@@ -69,10 +76,11 @@ def test_viewer_sees_only_its_tenant(world, make, name):
         "workload": lambda: queries.workload(world["db"], LOCAL, admin_f, None),
         "rate_cards": lambda: queries.rate_cards(world["db"], LOCAL, admin_f, world["end"], Decimal(15)),
     }[name]()
-    for key, df in admin_call.items():
+    mine = _frames(got)
+    for key, df in _frames(admin_call).items():
         if key == "allocation":
             df = df.filter(pl.col("tenant") != "__idle__")
-        assert got[key].equals(df), (name, key)
+        assert mine[key].equals(df), (name, key)
 
 
 def test_viewer_cannot_open_another_tenant_page(world):
@@ -84,7 +92,7 @@ def test_viewer_cannot_open_another_tenant_page(world):
 
 def test_viewer_cannot_reach_fleet_wide_raw_or_export_data(world):
     f = queries.Filters(world["start"], world["end"])
-    assert set(queries.fleet(world["db"], world["viewer"], f)) == {"allocation"}
+    assert set(queries.fleet(world["db"], world["viewer"], f)) == {"allocation", "policy"}
     for denied in (lambda: queries.data_health(world["db"], world["viewer"]),
                    lambda: queries.reconciliation(world["db"], world["viewer"], f),
                    lambda: queries.fleet_observed(world["db"], world["viewer"], world["start"], world["end"])):
@@ -240,3 +248,18 @@ def test_serve_refuses_proxy_mode_without_secret_or_trusted_proxies(monkeypatch,
     rc, seen = _serve_argv(monkeypatch, ["--db", str(tmp_path / "wh.duckdb"), "serve"], {"TOKENOMICS_AUTH": "proxy"})
     assert rc == 2 and not seen
     assert "refusing to start" in capsys.readouterr().err
+
+
+def test_viewer_cannot_change_what_it_is_billed(world):
+    """The allocation policy is the admin's: a tenant viewer asking for another split (e.g. from a URL) is refused;
+    finance may explore it, and the result is labelled a scenario."""
+    scenario = queries.Filters(world["start"], world["end"], driver="gpu_seconds", idle_policy="separate")
+    for call in (lambda p: queries.overview(world["db"], p, scenario),
+                 lambda p: queries.tenant(world["db"], p, world["mine"], scenario),
+                 lambda p: queries.fleet(world["db"], p, scenario)):
+        with pytest.raises(AccessDenied):
+            call(world["viewer"])
+        got = call(Principal("f@example.com", Role.FINANCE))
+        assert got["policy"].source == "scenario" and "SCENARIO" in got["policy"].label()
+    official = queries.overview(world["db"], world["viewer"], queries.Filters(world["start"], world["end"]))
+    assert official["policy"].official

@@ -71,4 +71,5 @@ def test_cli_runs_the_jobs_due_at_a_time(demo, tmp_path):
     run = subprocess.run([sys.executable, "-m", "tokenomics.cli", "--db", str(demo["db"]), "schedule", "--schedule",
                           str(tmp_path / "s.yaml"), "--at", "2026-11-01T03:00:00+00:00"], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert (tmp_path / "out" / "2026-10-csv" / "manifest.json").exists()
+    # the folder carries period, format, policy and version (provisional: the month is not closed)
+    assert list((tmp_path / "out").glob("2026-10-csv-tokens-proportional-provisional-*/manifest.json"))

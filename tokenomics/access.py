@@ -30,8 +30,8 @@ class Role(StrEnum):
 
 # What each role may open beyond its tenants' rows (pages check these; queries enforce the tenant scope).
 CAPABILITIES: dict[Role, frozenset[str]] = {
-    Role.ADMIN: frozenset({"all_tenants", "fleet", "exports", "data_health", "raw_rows"}),
-    Role.FINANCE: frozenset({"all_tenants", "fleet", "exports", "data_health"}),
+    Role.ADMIN: frozenset({"all_tenants", "fleet", "exports", "data_health", "raw_rows", "scenarios", "close"}),
+    Role.FINANCE: frozenset({"all_tenants", "fleet", "exports", "data_health", "scenarios", "close"}),
     Role.TENANT_VIEWER: frozenset(),
 }
 

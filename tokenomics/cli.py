@@ -197,16 +197,20 @@ def cmd_sources(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from tokenomics.chargeback import Policy
     from tokenomics.exports import ExportError, export
 
+    scenario = Policy(args.driver or "tokens", args.idle_policy or "proportional", "scenario") \
+        if args.driver or args.idle_policy else None
     try:
-        manifest = export(db_path(args.db), args.period, args.format, args.dest, args.driver, args.idle_policy)
+        manifest = export(db_path(args.db), args.period, args.format, args.dest, scenario)
     except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for f in manifest["files"]:
         print(f"{f['name']:<32} {f['rows']:>8} rows  sha256 {f['sha256'][:16]}…")
-    print(f"wrote {manifest['location']} (totals {manifest['totals']})")
+    print(f"wrote {manifest['location']} (totals {manifest['totals']}; {manifest['statement']['status']} "
+          f"{manifest['statement']['tag']})")
     if not any(f["rows"] for f in manifest["files"] if f["name"] not in ("SHA256SUMS", "manifest.json")):
         print(f"warning: {args.period} has no data in the warehouse: the export is empty (headers only)",
               file=sys.stderr)
@@ -253,6 +257,23 @@ def cmd_schedule(args) -> int:
         return 1 if any(results.values()) else 0
     scheduler.serve(jobs, runner)
     return 0
+
+
+def cmd_alert(args) -> int:
+    import json
+
+    from tokenomics import alerts
+
+    try:
+        report = alerts.run_alerts(args.db, month=args.month, config=args.config, dry_run=args.dry_run)
+    except alerts.AlertError as exc:
+        raise UserError(str(exc)) from None
+    print(json.dumps(report.as_dict(), indent=1) if args.json else alerts.report_text(report))
+    for d in report.deliveries:
+        if d.error:
+            print(f"error: alerts to {d.channel} failed ({d.error}); the next run sends them again",
+                  file=sys.stderr)
+    return 1 if report.failed else 0
 
 
 def _source_arguments(p: argparse.ArgumentParser) -> None:
@@ -358,9 +379,10 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--period", required=True, help="YYYY-MM")
     e.add_argument("--format", default="csv", choices=("csv", "focus"))
     e.add_argument("--dest", required=True, help="a folder, or s3://bucket/prefix")
-    e.add_argument("--driver", default="tokens", choices=("tokens", "weighted_tokens", "gpu_seconds"),
-                   help="how self-hosted GPU cost is split over tenants")
-    e.add_argument("--idle-policy", default="proportional", choices=("proportional", "separate"))
+    e.add_argument("--driver", choices=("tokens", "weighted_tokens", "gpu_seconds"),
+                   help="a SCENARIO split of self-hosted GPU cost (default: the month's official policy); a scenario "
+                        "export is labelled as such in its file names")
+    e.add_argument("--idle-policy", choices=("proportional", "separate"), help="a SCENARIO idle policy (see --driver)")
     e.set_defaults(func=cmd_export)
 
     k = sub.add_parser("lake", help="write raw facts not yet there as Hive-partitioned Parquet (date/source)")
@@ -377,9 +399,18 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--at", help="run the jobs due at this ISO time once and exit (backfills, testing)")
     c.set_defaults(func=cmd_schedule)
 
-    from tokenomics.cli_whatif import add_parsers
+    a = sub.add_parser("alert", help="send budget (50/80/100 %%, forecast overrun) and anomaly alerts not sent "
+                       "before to the Slack webhook and e-mail of the alerts config")
+    a.add_argument("--month", help="YYYY-MM (default: the current month)")
+    a.add_argument("--config", help="alerts YAML: slack_webhook, email (default $TOKENOMICS_ALERTS_FILE)")
+    a.add_argument("--dry-run", action="store_true", help="print what would be sent; send and record nothing")
+    a.add_argument("--json", action="store_true", help="print the report as JSON")
+    a.set_defaults(func=cmd_alert)
 
-    add_parsers(sub)
+    from tokenomics import cli_chargeback, cli_whatif
+
+    cli_whatif.add_parsers(sub)
+    cli_chargeback.add_parsers(sub)
     for child in sub.choices.values():  # `tokenomics demo --db X` works as `tokenomics --db X demo` does
         child.add_argument("--db", default=argparse.SUPPRESS, help="warehouse file (as before the command)")
     return p

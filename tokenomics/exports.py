@@ -11,19 +11,17 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
 from tokenomics import __version__ as TOOL_VERSION
+from tokenomics import chargeback
 from tokenomics.config import sql_dir
 from tokenomics.focus_conformance import check_csv
 from tokenomics.warehouse import connect
 
-DRIVERS = ("tokens", "weighted_tokens", "gpu_seconds")
-IDLE_POLICIES = ("proportional", "separate")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-CENT = Decimal("0.01")
 
 
 class ExportError(ValueError):
@@ -39,10 +37,10 @@ class ExportFile:
 
 def period_bounds(period: str) -> tuple[date, date]:
     """'2026-10' -> (2026-10-01, 2026-11-01)."""
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period or ""):
-        raise ExportError(f"period must be YYYY-MM, got {period!r}")
-    year, month = map(int, period.split("-"))
-    return date(year, month, 1), date(year + (month == 12), month % 12 + 1, 1)
+    try:
+        return chargeback.month_bounds(period)
+    except chargeback.ChargebackError as exc:
+        raise ExportError(str(exc)) from None
 
 
 def safe_cell(value: str) -> str:
@@ -71,24 +69,7 @@ def fmt(value) -> str:
     return str(value)
 
 
-def to_cents(values: list[Decimal | None]) -> list[Decimal | None]:
-    """Round to cents so the rounded parts sum to the rounded total (largest-remainder method).
-
-    NULLs (unpriced) stay NULL.  Ties go to the earlier row, so the result is deterministic.
-    """
-    present = [(i, v) for i, v in enumerate(values) if v is not None]
-    if not present:
-        return list(values)
-    total = sum((v for _, v in present), Decimal(0)).quantize(CENT, ROUND_HALF_UP)
-    floors = {i: (v / CENT).to_integral_value(rounding="ROUND_FLOOR") * CENT for i, v in present}
-    leftover = int(((total - sum(floors.values(), Decimal(0))) / CENT).to_integral_value())
-    order = sorted(present, key=lambda iv: (-(iv[1] - floors[iv[0]]), iv[0]))
-    for i, _ in order[:leftover]:
-        floors[i] += CENT
-    return [floors.get(i) for i in range(len(values))]
-
-
-def _csv(header: list[str], rows: list[list]) -> bytes:
+def csv_bytes(header: list[str], rows: list[list]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; also quotes fields holding a bare CR
     writer.writerow(header)
@@ -105,65 +86,106 @@ def _query(db, name: str, **params) -> tuple[list[str], list[tuple]]:
         con.close()
 
 
-def tenant_spend(db, start: date, end: date, driver: str, idle_policy: str) -> tuple[ExportFile, dict]:
-    """Finance CSV: cents assigned so every column adds up to the period total to the cent."""
-    header, rows = _query(db, "tenant_spend", start=start, period_end=end, driver=driver, idle_policy=idle_policy)
-    cols = {name: [r[i] for r in rows] for i, name in enumerate(header)}
-    cols["list_cost_usd"] = to_cents(cols["list_cost_usd"])
-    cols["effective_cost_usd"] = to_cents(cols["effective_cost_usd"])
-    tokens = [(i or 0) + (o or 0) for i, o in zip(cols["input_tokens"], cols["output_tokens"])]
-    cols["usd_per_mtok"] = [None if c is None or not t else (c * 1_000_000 / t).quantize(Decimal("0.0001"))
-                            for c, t in zip(cols["effective_cost_usd"], tokens)]
-    out_header = ["period", *header, "usd_per_mtok"]
-    period = start.strftime("%Y-%m")
-    table = [[period, *(cols[h][k] for h in header), cols["usd_per_mtok"][k]] for k in range(len(rows))]
-    totals = {"effective_cost_usd": fmt(sum((c for c in cols["effective_cost_usd"] if c is not None), Decimal(0))),
-              "list_cost_usd": fmt(sum((c for c in cols["list_cost_usd"] if c is not None), Decimal(0)))}
-    return ExportFile(f"tenant-spend-{period}.csv", _csv(out_header, table), len(rows)), totals
+TENANT_COLUMNS = ("period", "tenant", "section", "provider", "model", "requests", "unpriced_requests", "input_tokens",
+                  "output_tokens", "list_usd", "discount_usd", "effective_usd", "usd_per_mtok", "policy", "status",
+                  "version")
 
 
-def focus(db, start: date, end: date, driver: str, idle_policy: str) -> tuple[ExportFile, dict]:
-    """FOCUS 1.3 Cost and Usage rows: one per (day, tenant, model, SKU price, meter)."""
-    header, rows = _query(db, "focus", start=start, period_end=end, driver=driver, idle_policy=idle_policy)
+def tenant_spend(st: chargeback.Statement) -> tuple[ExportFile, dict]:
+    """Finance CSV: the month's statement lines (cents fixed once), every tenant — what the statements show."""
+    rows = []
+    for r in st.lines.to_dicts():
+        tokens = (r["input_tokens"] or 0) + (r["output_tokens"] or 0)
+        per_mtok = (None if r["effective_usd"] is None or not tokens
+                    else (r["effective_usd"] * 1_000_000 / tokens).quantize(Decimal("0.0001")))
+        rows.append({**r, "period": st.period, "usd_per_mtok": per_mtok, "policy": st.policy.slug,
+                     "status": st.status, "version": st.version})
+    data = csv_bytes(list(TENANT_COLUMNS), [[r.get(c) for c in TENANT_COLUMNS] for r in rows])
+    totals = {"effective_usd": fmt(sum((r["effective_usd"] for r in rows if r["effective_usd"] is not None), Decimal(0))),
+              "list_usd": fmt(sum((r["list_usd"] for r in rows if r["list_usd"] is not None), Decimal(0)))}
+    return ExportFile(f"tenant-spend-{st.period}-{st.policy.slug}-{_tag(st)}.csv", data, len(rows)), totals
+
+
+def _tag(st: chargeback.Statement) -> str:
+    from tokenomics.statements import tag
+
+    return tag(st)
+
+
+def focus(db, st: chargeback.Statement) -> tuple[ExportFile, dict]:
+    """FOCUS 1.3 Cost and Usage rows: one per (day, tenant, model, SKU price, meter), under the statement's policy."""
+    start, end = chargeback.month_bounds(st.period)
+    header, rows = _query(db, "focus", start=start, period_end=end, driver=st.policy.driver,
+                          idle_policy=st.policy.idle_policy)
     idx = header.index("EffectiveCost"), header.index("ListCost")
-    data = _csv(header, [list(r) for r in rows])
+    data = csv_bytes(header, [list(r) for r in rows])
     problems = check_csv(data)
     if problems:
         raise ExportError("FOCUS 1.3 conformance failed: " + "; ".join(problems[:10]))
     totals = {"EffectiveCost": fmt(sum((r[idx[0]] for r in rows), Decimal(0))),
               "ListCost": fmt(sum((r[idx[1]] for r in rows), Decimal(0)))}
-    return ExportFile(f"focus-{start.strftime('%Y-%m')}.csv", data, len(rows)), totals
+    return ExportFile(f"focus-{st.period}-{st.policy.slug}-{_tag(st)}.csv", data, len(rows)), totals
 
 
-FORMATS: dict[str, Callable] = {"csv": tenant_spend, "focus": focus}
+FORMATS: dict[str, Callable] = {"csv": lambda db, st: tenant_spend(st), "focus": focus}
 
 
-def render(db, period: str, fmt_name: str, driver: str = "tokens", idle_policy: str = "proportional") -> list[ExportFile]:
+def statement_for(db, period: str, scenario: chargeback.Policy | None = None) -> chargeback.Statement:
+    """What an export of the month shows: its latest closed statement, else provisional figures, under the
+    official policy — or, explicitly asked for, a scenario (labelled as such in every file name)."""
+    chargeback.month_bounds(period)
+    con = connect(db, read_only=True)
+    try:
+        official = chargeback.official_policy(con, chargeback.month_bounds(period)[0])
+        if scenario is None or (scenario.driver, scenario.idle_policy) == (official.driver, official.idle_policy):
+            return chargeback.statement(con, period)
+        return chargeback.provisional(con, period, scenario.as_scenario())
+    finally:
+        con.close()
+
+
+def render(db, period: str, fmt_name: str, scenario: chargeback.Policy | None = None) -> list[ExportFile]:
     """The export's files, manifest last: pure function of the warehouse content and the arguments."""
     if fmt_name not in FORMATS:
         raise ExportError(f"format must be one of {', '.join(FORMATS)}")
-    if driver not in DRIVERS or idle_policy not in IDLE_POLICIES:
-        raise ExportError(f"driver must be one of {DRIVERS}, idle policy one of {IDLE_POLICIES}")
-    start, end = period_bounds(period)
-    data, totals = FORMATS[fmt_name](db, start, end, driver, idle_policy)
+    try:
+        st = statement_for(db, period, scenario)
+    except chargeback.ChargebackError as exc:
+        raise ExportError(str(exc)) from None
+    data, totals = FORMATS[fmt_name](db, st)
     sums = f"{hashlib.sha256(data.data).hexdigest()}  {data.name}\n".encode()
     manifest = {"tokenomics_export": 1, "tool_version": TOOL_VERSION, "period": period, "format": fmt_name,
-                "gpu_allocation": {"driver": driver, "idle_policy": idle_policy}, "totals": totals,
+                "gpu_allocation": {"driver": st.policy.driver, "idle_policy": st.policy.idle_policy,
+                                   "source": st.policy.source},
+                "statement": {"status": st.status, "version": st.version, "tag": _tag(st), "fingerprint": st.fingerprint},
+                "totals": totals,
                 "files": [{"name": f.name, "sha256": hashlib.sha256(f.data).hexdigest(), "bytes": len(f.data),
                            "rows": f.rows} for f in (data, ExportFile("SHA256SUMS", sums, 1))]}
     body = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
     return [data, ExportFile("SHA256SUMS", sums, 1), ExportFile("manifest.json", body, 1)]
 
 
+_REWRITABLE = ("manifest.json", "SHA256SUMS")  # describe the folder; data files are immutable once written
+
+
+def _conflict(name: str, where: str) -> ExportError:
+    return ExportError(f"{where}/{name} already exists with different content; export files are never overwritten "
+                       "(their names carry period, policy and version) — move it away deliberately to replace it")
+
+
 def _write_local(files: list[ExportFile], dest: str, folder: str) -> str:
     """Each file lands by atomic rename after fsync; the manifest goes last, so a reader that trusts the
-    manifest never sees a half-written export.  Unchanged files are not rewritten."""
+    manifest never sees a half-written export.  Unchanged files are not rewritten; a data file with the same
+    name and other content is refused, never overwritten."""
     target = Path(dest) / folder
     target.mkdir(parents=True, exist_ok=True)
     for f in files:
         final = target / f.name
-        if final.exists() and final.read_bytes() == f.data:
-            continue
+        if final.exists():
+            if final.read_bytes() == f.data:
+                continue
+            if f.name not in _REWRITABLE:
+                raise _conflict(f.name, str(target))
         tmp = target / f".{f.name}.tmp-{os.getpid()}"
         try:
             with open(tmp, "wb") as handle:
@@ -177,8 +199,12 @@ def _write_local(files: list[ExportFile], dest: str, folder: str) -> str:
     return str(target)
 
 
+_TYPES = {".json": "application/json", ".pdf": "application/pdf", ".csv": "text/csv"}
+
+
 def _write_s3(files: list[ExportFile], dest: str, folder: str) -> str:
-    """PUT each object (atomic per object), manifest last; skip objects whose stored SHA-256 matches."""
+    """PUT each object (atomic per object), manifest last; skip objects whose stored SHA-256 matches and refuse
+    a data object whose stored SHA-256 differs."""
     import boto3
     from botocore.config import Config
     from botocore.exceptions import ClientError
@@ -192,20 +218,29 @@ def _write_s3(files: list[ExportFile], dest: str, folder: str) -> str:
         key = f"{base}/{f.name}"
         digest = hashlib.sha256(f.data).hexdigest()
         try:
-            if s3.head_object(Bucket=bucket, Key=key).get("Metadata", {}).get("sha256") == digest:
+            stored = s3.head_object(Bucket=bucket, Key=key).get("Metadata", {}).get("sha256")
+            if stored == digest:
                 continue
+            if f.name not in _REWRITABLE:
+                raise _conflict(f.name, f"s3://{bucket}/{base}")
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
                 raise
         s3.put_object(Bucket=bucket, Key=key, Body=f.data, Metadata={"sha256": digest},
-                      ContentType="application/json" if f.name.endswith(".json") else "text/csv")
+                      ContentType=_TYPES.get(Path(f.name).suffix, "text/plain"))
     return f"s3://{bucket}/{base}"
 
 
-def export(db, period: str, fmt_name: str, dest: str, driver: str = "tokens",
-           idle_policy: str = "proportional") -> dict:
-    """Render and write one export; returns its manifest plus where it went."""
-    files = render(db, period, fmt_name, driver, idle_policy)
-    folder = f"{period}-{fmt_name}"
-    where = _write_s3(files, dest, folder) if dest.startswith("s3://") else _write_local(files, dest, folder)
-    return {**json.loads(files[-1].data), "location": where}
+def write_files(files: list[ExportFile], dest: str, folder: str) -> str:
+    return _write_s3(files, dest, folder) if dest.startswith("s3://") else _write_local(files, dest, folder)
+
+
+def export(db, period: str, fmt_name: str, dest: str, scenario: chargeback.Policy | None = None) -> dict:
+    """Render and write one export into a folder named by period, format, policy and version; returns its
+    manifest plus where it went."""
+    files = render(db, period, fmt_name, scenario)
+    doc = json.loads(files[-1].data)
+    alloc = doc["gpu_allocation"]
+    folder = f"{period}-{fmt_name}-{chargeback.Policy(alloc['driver'], alloc['idle_policy']).slug}-{doc['statement']['tag']}"
+    where = write_files(files, dest, folder)
+    return {**doc, "location": where}

@@ -341,6 +341,31 @@ class Budget(BaseModel):
         return v
 
 
+DRIVERS = ("tokens", "weighted_tokens", "gpu_seconds")
+IDLE_POLICIES = ("proportional", "separate")
+
+
+class AllocationPolicy(BaseModel):
+    """The official GPU cost allocation from a month on: what tenants are billed by, set by an admin only."""
+
+    model_config = ConfigDict(frozen=True)
+
+    month: date
+    driver: str = Field(pattern="^(" + "|".join(DRIVERS) + ")$")
+    idle_policy: str = Field(pattern="^(" + "|".join(IDLE_POLICIES) + ")$")
+
+    @field_validator("month", mode="before")
+    @classmethod
+    def _month(cls, v):
+        """'2026-10' or a first-of-month date: a policy applies to whole months."""
+        if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}", v.strip()):
+            v = v.strip() + "-01"
+        value = date.fromisoformat(v) if isinstance(v, str) else v
+        if not isinstance(value, date) or value.day != 1:
+            raise ValueError("month must be YYYY-MM (a policy applies from the first day of a month)")
+        return value
+
+
 class ModelAlias(BaseModel):
     """An override for the model-name resolver: requests logged as (provider, model) are priced by the
     catalogue entry (card_provider, card_model) — for names no rule can map (Azure deployment names,

@@ -16,7 +16,9 @@ from pydantic import ValidationError
 from ingest.records import Candidate, reason_of, validate
 from ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
 from pricing.catalogue import entry_rows, resolve_alias
-from tokenomics.records import Budget, ContractDiscount, CostSetting, GpuRate, ModelAlias, RateCardRow
+from tokenomics import audit
+from tokenomics.records import (AllocationPolicy, Budget, ContractDiscount, CostSetting, GpuRate, ModelAlias,
+                               RateCardRow)
 
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 _RATE_KEY = ("provider", "model", "service_tier", "min_input_tokens", "valid_from")
@@ -141,16 +143,20 @@ _CONTRACT_TARGETS: dict[type, _Target] = {
     CostSetting: _Target("cost_settings", ("key",), ("value",), ("key", "value"), revisable=True),
     ModelAlias: _Target("model_overrides", ("provider", "model"), ("card_provider", "card_model"),
                         ("provider", "model", "card_provider", "card_model"), revisable=True),
+    AllocationPolicy: _Target("allocation_policies", ("month",), ("driver", "idle_policy"),
+                              ("month", "driver", "idle_policy"), revisable=True),
 }
 _CONTRACT_SECTIONS = {"discounts": ContractDiscount, "gpu_rates": GpuRate, "budgets": Budget,
-                      "model_aliases": ModelAlias}
+                      "model_aliases": ModelAlias, "allocation_policies": AllocationPolicy}
+_AUDITED = {AllocationPolicy: "policy_changed"}  # changes finance must be able to trace: who, when, from what
 
 
 def load_contracts(con, path: Path, ctx: LoadContext) -> Counts:
     """Contract YAML: `discounts` (% off list) and `gpu_rates` ($/GPU-hour), effective-dated; `budgets`
-    (tenant x month), `settings` (cost-model tunables) and `model_aliases` (a logged model name → the
+    (tenant x month), `settings` (cost-model tunables), `model_aliases` (a logged model name → the
     catalogue entry that prices it, where the resolver's rules cannot tell: Azure deployment names,
-    application inference profiles), revisable."""
+    application inference profiles) and `allocation_policies` (the official GPU cost allocation from a
+    month on; each change is audited), revisable."""
     doc = yaml.safe_load(path.read_text()) or {}
     candidates = [Candidate(None, item, lambda item=item, m=model: [m(**item)])
                   for section, model in _CONTRACT_SECTIONS.items() for item in doc.get(section) or []]
@@ -163,6 +169,10 @@ def load_contracts(con, path: Path, ctx: LoadContext) -> Counts:
         existing = con.execute(f"SELECT {', '.join(t.value)} FROM {t.table} WHERE {where}",
                                [getattr(record, k) for k in t.key]).fetchone()
         value = tuple(getattr(record, v) for v in t.value)
+        if type(record) in _AUDITED and tuple(existing or ()) != value:
+            audit.record(con, _AUDITED[type(record)], audit.actor(), getattr(record, "month").strftime("%Y-%m"),
+                         source=path.name, was=dict(zip(t.value, existing)) if existing else None,
+                         now=dict(zip(t.value, value)))
         if existing is None:
             marks = ", ".join("?" for _ in range(len(t.columns) + 1))
             con.execute(f"INSERT INTO {t.table} ({', '.join(t.columns)}, run_id) VALUES ({marks})",
