@@ -1,5 +1,5 @@
 """Chargeback finance can sign: the official allocation policy, statement lines with cents fixed once, and
-month close with versions, diffs and an audit trail (docs/cost_model.md §13).
+month close with versions, diffs and an audit trail (docs/cost_model.md rules 16–20).
 
 Every surface that shows a tenant's money for a month — pages, page CSVs, the tenant CSV export,
 statements and FOCUS tenant totals — reads the lines this module produces, so they agree to the cent.

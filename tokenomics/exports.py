@@ -117,14 +117,56 @@ def focus(db, st: chargeback.Statement) -> tuple[ExportFile, dict]:
     start, end = chargeback.month_bounds(st.period)
     header, rows = _query(db, "focus", start=start, period_end=end, driver=st.policy.driver,
                           idle_policy=st.policy.idle_policy)
+    rows = [list(r) for r in rows] + _rounding_rows(header, rows, st, start, end)
     idx = header.index("EffectiveCost"), header.index("ListCost")
-    data = csv_bytes(header, [list(r) for r in rows])
+    data = csv_bytes(header, rows)
     problems = check_csv(data)
     if problems:
         raise ExportError("FOCUS 1.3 conformance failed: " + "; ".join(problems[:10]))
     totals = {"EffectiveCost": fmt(sum((r[idx[0]] for r in rows), Decimal(0))),
               "ListCost": fmt(sum((r[idx[1]] for r in rows), Decimal(0)))}
     return ExportFile(f"focus-{st.period}-{st.policy.slug}-{_tag(st)}.csv", data, len(rows)), totals
+
+
+def _rounding_rows(header: list[str], rows: list, st: chargeback.Statement, start: date, end: date) -> list[list]:
+    """One Adjustment row per tenant whose exact FOCUS rows do not sum to its statement's cents: with it, Σ a
+    tenant's EffectiveCost (and ListCost) in the FOCUS file equals its statement to the cent, while every Usage
+    row keeps unit price × quantity = cost exactly (which cents on each row would break)."""
+    col = {name: i for i, name in enumerate(header)}
+    exact: dict[str, list[Decimal]] = {}
+    for r in rows:
+        sums = exact.setdefault(r[col["SubAccountId"]], [Decimal(0), Decimal(0)])
+        sums[0] += r[col["EffectiveCost"]]
+        sums[1] += r[col["ListCost"]]
+    cents: dict[str, list[Decimal]] = {}
+    for line in st.lines.iter_rows(named=True):
+        sums = cents.setdefault(line["tenant"], [Decimal(0), Decimal(0)])
+        sums[0] += line["effective_usd"] or 0
+        sums[1] += line["list_usd"] or 0
+    out = []
+    for tenant in sorted(set(exact) | set(cents)):
+        effective, listed = (c - e for c, e in zip(cents.get(tenant, [0, 0]), exact.get(tenant, [0, 0])))
+        if not effective and not listed:
+            continue
+        row = dict.fromkeys(header)
+        row.update(BilledCost=effective, EffectiveCost=effective, ContractedCost=effective,
+                   PricingCurrencyEffectiveCost=effective, ListCost=listed, BillingAccountId="tokenomics-chargeback",
+                   BillingAccountName="Tokenomics chargeback", BillingAccountType="Chargeback statement",
+                   BillingCurrency="USD", PricingCurrency="USD", BillingPeriodStart=_midnight(start),
+                   BillingPeriodEnd=_midnight(end), ChargePeriodStart=_midnight(start), ChargePeriodEnd=_midnight(end),
+                   ChargeCategory="Adjustment", ChargeFrequency="One-Time",
+                   ChargeDescription=f"Rounding to the cents of statement {st.period} ({_tag(st)})",
+                   InvoiceIssuerName="Tokenomics", ProviderName="Tokenomics", PublisherName="Tokenomics",
+                   ServiceProviderName="Tokenomics", HostProviderName="Tokenomics",
+                   ServiceCategory="AI and Machine Learning", ServiceName="Tokenomics chargeback",
+                   ServiceSubcategory="Generative AI", SubAccountId=tenant, SubAccountName=tenant,
+                   SubAccountType="Tenant", Tags=json.dumps({"x_Tenant": tenant}, separators=(",", ":")))
+        out.append([row[h] for h in header])
+    return out
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
 
 
 FORMATS: dict[str, Callable] = {"csv": lambda db, st: tenant_spend(st), "focus": focus}

@@ -30,7 +30,10 @@ SELECT
     contracted_cost AS ContractedCost,
     contracted_unit_price AS ContractedUnitPrice,
     contracted_cost AS EffectiveCost,
-    -- no invoice exists for these charges (chargeback rows, not a vendor's bill): FOCUS requires NULL then
+    -- NULL: FOCUS InvoiceId is the InvoiceIssuerName's (the vendor's) invoice id, and BilledCost per InvoiceId must
+    -- match that invoice; these chargeback rows are priced from usage logs and are on no invoice we know of ("MUST be
+    -- null when the charge is not associated either with an invoice or with a pre-generated provisional invoice").
+    -- Not our statement id either: a statement spans several BillingAccountIds.  docs/focus.md
     NULL::VARCHAR AS InvoiceId,
     provider AS InvoiceIssuerName,
     list_cost AS ListCost,

@@ -1,6 +1,6 @@
 -- statement_lines — grain: one row per (tenant, section, provider, model) for the days [$start, $period_end)
 -- under one GPU allocation ($driver, $idle_policy): the exact amounts a statement's cents are fixed from
--- (tokenomics/chargeback.py; docs/cost_model.md §13).  Sections:
+-- (tokenomics/chargeback.py; docs/cost_model.md rules 17–18).  Sections:
 --   api          per-token vendor spend: list, contract discount, effective; unpriced requests counted
 --   self_hosted  the tenant's share of its GPU deployments' busy time (the 'separate' policy's allocation)
 --   idle_share   under 'proportional': the rest of what the tenant is charged (its share of idle GPU time

@@ -10,6 +10,8 @@ SELECT
         AS self_hosted_usd,
     coalesce(sum(effective_usd) FILTER (WHERE section = 'idle_share'), 0)::DECIMAL(18, 2) AS idle_share_usd,
     coalesce(sum(effective_usd) FILTER (WHERE section = 'idle'), 0)::DECIMAL(18, 2) AS idle_usd,
+    -- idle GPU time in all (= bill − busy time, the GPU fleet page's idle cost), charged to tenants or not
+    coalesce(sum(effective_usd) FILTER (WHERE section IN ('idle_share', 'idle')), 0)::DECIMAL(18, 2) AS idle_total_usd,
     coalesce(sum(requests), 0)::BIGINT AS requests,
     coalesce(sum(unpriced_requests), 0)::BIGINT AS unpriced_requests,
     coalesce(sum(unpriced_requests) / nullif(sum(requests), 0), 0) AS unpriced_share,
