@@ -254,3 +254,21 @@ def test_the_scheduler_closes_the_month_and_writes_statements_on_the_first(books
     doc = json.loads(manifest.read_text())
     assert doc["status"] == "closed" and doc["version"] == 1 and doc["closed_by"] == "scheduler"
     assert {f["name"].rsplit(".", 1)[-1] for f in doc["files"]} == {"csv", "pdf"}
+
+
+def test_statements_go_to_s3_over_http_and_are_not_rewritten(books, s3_endpoint):
+    import boto3
+
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="finance")
+    assert _cli(books["db"], "close", "--period", books["month"]).returncode == 0
+    first = statements.write(books["db"], books["month"], "s3://finance/tokenomics")
+    prefix = first["location"].split("/", 3)[3] + "/"
+    assert prefix.startswith(f"tokenomics/statements/{books['month']}-") and prefix.endswith("-v1/")
+    listed = {o["Key"]: o["LastModified"] for o in s3.list_objects_v2(Bucket="finance", Prefix=prefix)["Contents"]}
+    assert set(listed) == {prefix + f["name"] for f in first["files"]} | {prefix + n for n in ("manifest.json", "SHA256SUMS")}
+    pdf = next(f for f in first["files"] if f["name"].endswith(".pdf"))
+    assert s3.head_object(Bucket="finance", Key=prefix + pdf["name"])["ContentType"] == "application/pdf"
+    statements.write(books["db"], books["month"], "s3://finance/tokenomics")  # the scheduler runs it again
+    again = {o["Key"]: o["LastModified"] for o in s3.list_objects_v2(Bucket="finance", Prefix=prefix)["Contents"]}
+    assert again == listed  # same statement, same bytes: nothing rewritten

@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import sys
 import smtplib
 import ssl
 import time
@@ -179,8 +180,15 @@ _EMAIL_KEYS = {"smtp_host", "smtp_port", "from", "to", "starttls", "username_env
 
 
 def config_path(explicit: str | os.PathLike | None = None) -> Path | None:
-    """--config wins, then $TOKENOMICS_ALERTS_FILE; None: no channel configured."""
-    chosen = explicit or os.environ.get(ENV_FILE)
+    """--config wins, then $TOKENOMICS_ALERTS_FILE; None: no channel configured.  A file named by the variable
+    that does not exist counts as none (a deployment sets the variable before anyone writes the file); one
+    named by --config must exist."""
+    if explicit:
+        return Path(explicit)
+    chosen = os.environ.get(ENV_FILE)
+    if chosen and not Path(chosen).exists():
+        print(f"note: ${ENV_FILE} names {chosen}, which does not exist: no alert channels", file=sys.stderr)
+        return None
     return Path(chosen) if chosen else None
 
 

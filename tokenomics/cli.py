@@ -166,8 +166,10 @@ def serve(db: Path, port: int, address: str = "127.0.0.1") -> int:
     # FORWARDED_ALLOW_IPS="": uvicorn must never replace the TCP peer with an X-Forwarded-For value (a client
     # could otherwise pose as a trusted proxy); Tokenomics uses the client address for nothing else
     env = {**os.environ, ENV_DB: str(Path(db).resolve()), ENV_FORWARDED_ALLOW_IPS: ""}
+    # toolbarMode viewer: no "Deploy" button or developer menu for the people reading the dashboard
     cmd = [sys.executable, "-m", "streamlit", "run", str(entry), "--server.address", address,
-           "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+           "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--client.toolbarMode", "viewer"]
     host = f"[{address}]" if ":" in address else address
     print(f"serving {db} on http://{host}:{port} (auth: {mode})", file=sys.stderr, flush=True)
     # become the server: a supervisor's (or a test's) SIGTERM then reaches Streamlit, nothing is orphaned
@@ -407,10 +409,11 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print the report as JSON")
     a.set_defaults(func=cmd_alert)
 
-    from tokenomics import cli_chargeback, cli_whatif
+    from tokenomics import cli_chargeback, cli_recommend, cli_whatif
 
     cli_whatif.add_parsers(sub)
     cli_chargeback.add_parsers(sub)
+    cli_recommend.add_parsers(sub)
     for child in sub.choices.values():  # `tokenomics demo --db X` works as `tokenomics --db X demo` does
         child.add_argument("--db", default=argparse.SUPPRESS, help="warehouse file (as before the command)")
     return p

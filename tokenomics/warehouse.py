@@ -287,7 +287,8 @@ def _build_one(con: duckdb.DuckDBPyConnection, plan: Plan, model: Model, refresh
 # over one would scan it), and every intermediate model no query or export reads (the dashboard and
 # exports read marts).  The warehouse file itself keeps them all.
 _PER_REQUEST = frozenset({"raw_requests", "raw_gpu_samples", "stg_requests", "stg_gpu_samples",
-                          "build_window"})  # (and the build's own window: no reader needs it)
+                          "build_window",  # (and the build's own window: no reader needs it)
+                          "alert_log"})  # (alerts sent: message texts with tenants' spend, read by `alert` only)
 
 
 def not_served() -> frozenset[str]:

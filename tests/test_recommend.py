@@ -1,0 +1,153 @@
+"""Recommendations reconcile: today (the scope's cost from the marts) − projected = saving, by hand and on the demo."""
+
+import json
+import subprocess
+import sys
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from tests.sqlgiven import given, memory
+from tokenomics import recommend
+from tokenomics.access import AccessDenied, Principal, Role
+
+D = Decimal
+NOV = {"start": date(2026, 11, 1), "end": date(2026, 11, 30),
+       "price_at": datetime(2026, 11, 30, 23, 59, tzinfo=timezone.utc)}
+CARDS = ("provider VARCHAR, model VARCHAR, service_tier VARCHAR, min_input_tokens BIGINT, max_input_tokens BIGINT, "
+         "valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ, uncached_input_micro_per_mtok BIGINT, "
+         "cache_read_micro_per_mtok BIGINT, cache_write_5m_micro_per_mtok BIGINT, cache_write_1h_micro_per_mtok BIGINT, "
+         "output_micro_per_mtok BIGINT, reasoning_micro_per_mtok BIGINT, cache_write_5m_usd_per_mtok DECIMAL(18,6), "
+         "cache_write_1h_usd_per_mtok DECIMAL(18,6)")
+USAGE = ("day DATE, tenant VARCHAR, team VARCHAR, provider VARCHAR, model VARCHAR, service_tier VARCHAR, "
+         "prompt_floor BIGINT, requests BIGINT, uncached_input_tokens BIGINT, cache_read_tokens BIGINT, "
+         "cache_write_5m_tokens BIGINT, cache_write_1h_tokens BIGINT, output_tokens BIGINT, reasoning_tokens BIGINT, "
+         "list_cost_usd DECIMAL(38,12), effective_cost_usd DECIMAL(38,12), unpriced_requests BIGINT")
+FROM = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def test_batch_saving_is_the_batch_advisors_own_number():
+    con = memory()
+    given(con, "mart_batch_daily", "day DATE, tenant VARCHAR, provider VARCHAR, model VARCHAR, latency_class VARCHAR, "
+          "requests BIGINT, effective_cost_usd DECIMAL(38,12), move_to_batch_savings_usd DECIMAL(38,12)", [
+              (date(2026, 11, 2), "a", "openai", "gpt-4o", "off_hours", 10, D("4.00"), D("2.00")),
+              (date(2026, 11, 3), "b", "openai", "gpt-4o", "tagged_offline", 5, D("1.50"), D("0.75")),
+              (date(2026, 11, 3), "b", "openai", "gpt-4o", "interactive", 50, D("100"), D("50"))])  # needs answers now
+    [r] = recommend._batch(con, NOV, recommend.Options())
+    # today = 4.00 + 1.50 = 5.50 (the interactive traffic stays); saving = 2.00 + 0.75 = 2.75; projected = 2.75
+    assert (r.today_usd, r.projected_usd, r.saving_usd) == (D("5.50"), D("2.75"), D("2.75"))
+    assert r.evidence["requests"] == 15
+
+
+def test_cache_ttl_saving_and_its_range_by_hand():
+    con = memory()
+    given(con, "mart_usage_for_repricing", USAGE, [
+        (date(2026, 11, 5), "a", "", "anthropic", "claude-x", "standard", 0, 100, 0, 6_000_000, 0, 2_000_000, 0, 0,
+         D(0), D(0), 0)])
+    given(con, "stg_rate_cards", CARDS, [("anthropic", "claude-x", "standard", 0, None, FROM, None, 3_000_000, 300_000,
+                                          3_750_000, 6_000_000, 15_000_000, 15_000_000, D("3.75"), D("6.00"))])
+    [r] = recommend._cache(con, NOV, recommend.Options())
+    # 2M one-hour write tokens: today 2 × $6.00 = $12.00; at the 5-minute price 2 × $3.75 = $7.50; saving $4.50
+    # range: $0 (every read comes after 5 minutes) to $4.50 (all within)
+    assert (r.today_usd, r.projected_usd, r.saving_usd) == (D("12.00"), D("7.50"), D("4.50"))
+    assert (r.low_usd, r.high_usd) == (D(0), D("4.50")) and r.evidence["reads per written token"] == D("3.000")
+
+
+def test_cheaper_model_prices_the_same_tokens_with_its_discount():
+    con = memory()
+    given(con, "mart_usage_for_repricing", USAGE, [
+        (date(2026, 11, 5), "a", "", "openai", "big", "standard", 0, 40, 1_000_000, 0, 0, 0, 100_000, 0,
+         D("3.50"), D("3.50"), 0),
+        (date(2026, 11, 6), "b", "", "openai", "small", "standard", 0, 10, 10_000, 0, 0, 0, 1_000, 0,
+         D("0.01"), D("0.009"), 0)])
+    given(con, "stg_rate_cards", CARDS, [
+        ("openai", "big", "standard", 0, None, FROM, None, 2_500_000, None, None, None, 10_000_000, None, None, None),
+        ("openai", "small", "standard", 0, None, FROM, None, 150_000, None, None, None, 600_000, None, None, None)])
+    given(con, "stg_contract_discounts", "provider VARCHAR, model_pattern VARCHAR, discount_pct DECIMAL(7,4), "
+          "valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ", [("openai", "small", D(10), FROM, None)])
+    [r] = recommend._models(con, NOV, recommend.Options())
+    # big's tokens on small's card: 1M × $0.15 + 0.1M × $0.60 = $0.21 list, − 10 % = $0.189 → $0.19
+    # today is what big's requests cost (the ledger's effective $3.50): saving $3.50 − $0.19 = $3.31
+    assert r.scope == "openai/big (standard)" and "small" in r.title
+    assert (r.today_usd, r.projected_usd, r.saving_usd) == (D("3.50"), D("0.19"), D("3.31"))
+    assert r.risk.startswith("high")  # small's tokens on big's card cost more: no recommendation that way
+
+
+def test_scale_to_zero_saves_the_hours_without_traffic():
+    con = memory()
+    given(con, "mart_gpu_daily", "day DATE, deployment_id VARCHAR, gpu_type VARCHAR, gpu_count INTEGER, hours BIGINT, "
+          "hours_without_traffic BIGINT, gpu_cost_usd DECIMAL(38,12), requests BIGINT, prompt_tokens BIGINT, "
+          "completion_tokens BIGINT", [
+              (date(2026, 11, 1), "dep", "H100-SXM-80GB", 1, 24, 8, D(48), 100, 100_000, 10_000),   # $2/h
+              (date(2026, 11, 2), "dep", "H100-SXM-80GB", 1, 24, 12, D(72), 50, 50_000, 5_000)])    # $3/h
+    given(con, "mart_usage_hourly", "deployment VARCHAR, hour TIMESTAMPTZ, requests BIGINT, pricing_status VARCHAR, "
+          "gateway_cache VARCHAR", [])
+    given(con, "gpu_deployments", "deployment_id VARCHAR, model VARCHAR, precision VARCHAR, engine VARCHAR, "
+          "tensor_parallel INTEGER, gpu_rate_ref VARCHAR", [("dep", "a-private-model", "bf16", "vllm", 1, "r")])
+    given(con, "stg_gpu_rates", "rate_ref VARCHAR, gpu_type VARCHAR, kind VARCHAR, usd_per_gpu_hour DECIMAL(18,6), "
+          "valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ", [("r", "H100-SXM-80GB", "committed", D(3), FROM, None)])
+    [r] = recommend._deployments(con, NOV, recommend.Options())
+    # idle hours at each day's mean hourly bill: 8 × $2 + 12 × $3 = $52 of a $120 bill; projected $68
+    assert (r.kind, r.today_usd, r.projected_usd, r.saving_usd) == ("scale_to_zero", D("120.00"), D("68.00"), D("52.00"))
+    assert r.evidence["hours without traffic"] == 20
+
+
+@pytest.fixture(scope="module")
+def found(demo):
+    con = duckdb.connect(str(demo["db"]), read_only=True)
+    month = con.execute("SELECT max(day) FROM mart_ledger_daily").fetchone()[0].strftime("%Y-%m")
+    con.close()
+    return month, recommend.recommend(demo["db"], month)
+
+
+def test_every_recommendation_on_the_demo_reconciles_with_the_ledger(demo, found):
+    month, recs = found
+    assert recs and {r.kind for r in recs} >= {"rightsize", "scale_to_zero", "model", "batch"}
+    assert [r.saving_usd for r in recs] == sorted((r.saving_usd for r in recs), reverse=True)
+    con = duckdb.connect(str(demo["db"]), read_only=True)
+    start, end = recommend.chargeback.month_bounds(month)
+    for r in recs:
+        assert r.saving_usd == r.today_usd - r.projected_usd > 0
+        assert r.low_usd <= r.saving_usd <= r.high_usd
+        if r.kind in ("rightsize", "scale_to_zero", "commitment", "api_instead"):
+            bill = con.execute("SELECT sum(gpu_cost_usd) FROM mart_gpu_daily WHERE deployment_id = ? AND day >= ? "
+                               "AND day < ?", [r.scope, start, end]).fetchone()[0]
+            assert r.today_usd == bill.quantize(D("0.01"), "ROUND_HALF_UP"), r.title  # the scope's bill, this month
+    con.close()
+
+
+def test_recommendations_are_fleet_wide_and_the_cli_prints_json(demo, found):
+    month, recs = found
+    with pytest.raises(AccessDenied):
+        recommend.recommend(demo["db"], month, principal=Principal("v", Role.TENANT_VIEWER, frozenset({"acme"})))
+    out = subprocess.run([sys.executable, "-m", "tokenomics.cli", "--db", str(demo["db"]), "recommend", "--period",
+                          month, "--json"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert [D(d["saving_usd"]) for d in doc] == [r.saving_usd for r in recs]
+    assert all(D(d["today_usd"]) - D(d["projected_usd"]) == D(d["saving_usd"]) for d in doc)
+    bad = subprocess.run([sys.executable, "-m", "tokenomics.cli", "--db", str(demo["db"]), "recommend", "--period",
+                          "2026-13"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
+
+
+def test_a_commitment_for_an_always_on_deployment_on_on_demand_rates():
+    from pricing.perf.costs import usd_per_gpu_hour
+
+    con = memory()
+    given(con, "mart_gpu_daily", "day DATE, deployment_id VARCHAR, gpu_type VARCHAR, gpu_count INTEGER, hours BIGINT, "
+          "hours_without_traffic BIGINT, gpu_cost_usd DECIMAL(38,12), requests BIGINT, prompt_tokens BIGINT, "
+          "completion_tokens BIGINT", [(date(2026, 11, 1), "dep", "H100-SXM-80GB", 2, 24, 0, D("192"), 10, 1, 1)])
+    given(con, "mart_usage_hourly", "deployment VARCHAR, hour TIMESTAMPTZ, requests BIGINT, pricing_status VARCHAR, "
+          "gateway_cache VARCHAR", [])
+    given(con, "gpu_deployments", "deployment_id VARCHAR, model VARCHAR, precision VARCHAR, engine VARCHAR, "
+          "tensor_parallel INTEGER, gpu_rate_ref VARCHAR", [("dep", "a-private-model", "bf16", "vllm", 1, "r")])
+    given(con, "stg_gpu_rates", "rate_ref VARCHAR, gpu_type VARCHAR, kind VARCHAR, usd_per_gpu_hour DECIMAL(18,6), "
+          "valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ", [("r", "H100-SXM-80GB", "on_demand", D(4), FROM, None)])
+    [r] = recommend._deployments(con, NOV, recommend.Options())
+    reserved = usd_per_gpu_hour("h100-sxm", "reserved_1y")
+    # 24 h × 2 GPUs = 48 GPU-hours at $4.00 on demand = $192; reserved: 48 × the catalogue's 1-year rate
+    assert r.kind == "commitment" and r.today_usd == D("192.00")
+    assert r.projected_usd == (48 * reserved).quantize(D("0.01")) and r.saving_usd == D("192.00") - r.projected_usd

@@ -1,0 +1,43 @@
+"""`tokenomics recommend`: what to change, and what it saves a month, from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+
+from tokenomics.config import db_path
+
+
+def cmd_recommend(args) -> int:
+    from tokenomics import chargeback, recommend
+
+    options = recommend.Options(ttft_slo_ms=args.ttft_slo_ms, tpot_slo_ms=args.tpot_slo_ms, headroom=args.headroom)
+    try:
+        found = recommend.recommend(db_path(args.db), args.period, options)
+    except chargeback.ChargebackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps([r.as_dict() for r in found], indent=1, default=lambda v: str(v) if isinstance(v, Decimal)
+                         else v))
+        return 0
+    if not found:
+        print(f"no recommendation saves at least ${options.min_saving_usd} in {args.period}")
+        return 0
+    for i, r in enumerate(found, 1):
+        print(f"{i:>2}. ${r.saving_usd:,.2f}/month (range ${r.low_usd:,.2f}–${r.high_usd:,.2f})  {r.title}")
+        print(f"    today ${r.today_usd:,.2f} → ${r.projected_usd:,.2f}; risk: {r.risk}")
+    print("Recommendations on the same scope are alternatives: their savings do not add up.")
+    return 0
+
+
+def add_parsers(sub) -> None:
+    r = sub.add_parser("recommend", help="recommendations ranked by $ saved per month: rightsize or scale GPU "
+                       "deployments to zero, batch, cheaper models, API vs self-hosting, cache TTL, commitments")
+    r.add_argument("--period", required=True, help="YYYY-MM")
+    r.add_argument("--ttft-slo-ms", type=float, default=2000.0, help="latency SLO a rightsized plan must meet")
+    r.add_argument("--tpot-slo-ms", type=float, default=100.0)
+    r.add_argument("--headroom", type=float, default=1.3, help="capacity over the observed peak (1.3 = +30 %%)")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=cmd_recommend)

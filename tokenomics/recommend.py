@@ -1,0 +1,248 @@
+"""Recommendations in dollars: what to change, what it saves this month, the evidence, the assumptions, the range
+and the risk — from the fleet's own traffic and the warehouse's cards (docs/cost_model.md rule 25).
+
+Every recommendation reconciles: today (the period's cost of its scope, from the ledger's marts) − projected
+= saving; the range is the saving under the low and high projection.  Recommendations on one scope (e.g.
+rightsize vs scale-to-zero of one deployment) are alternatives: their savings do not add up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+from tokenomics import chargeback, queries
+from tokenomics.warehouse import connect
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the recommendations assume: the latency SLO a plan must meet and the headroom over the peak."""
+
+    ttft_slo_ms: float = 2000.0
+    tpot_slo_ms: float = 100.0
+    headroom: float = 1.3
+    min_saving_usd: Decimal = Decimal("1.00")
+
+
+@dataclass
+class Recommendation:
+    kind: str
+    title: str
+    scope: str
+    today_usd: Decimal
+    projected_usd: Decimal
+    low_usd: Decimal  # saving if the projection is at its high end
+    high_usd: Decimal  # saving if the projection is at its low end
+    risk: str
+    action: str
+    evidence: dict = field(default_factory=dict)
+    assumptions: list[str] = field(default_factory=list)
+
+    @property
+    def saving_usd(self) -> Decimal:
+        return self.today_usd - self.projected_usd
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "saving_usd": self.saving_usd}
+
+
+def _q(con, name: str, **params):
+    """A named query (sql/queries/) on this connection, with only the parameters it names."""
+    return con.execute(queries._text(name), queries._bound(queries._text(name), params)).pl()
+
+
+def _usd(value) -> Decimal:
+    return Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
+
+
+def _rec(kind, title, scope, today, projected, risk, action, evidence, assumptions, spread=Decimal(0)) -> Recommendation:
+    """Cents fixed once: today and projected to the cent, saving = their difference; the range moves the
+    projection by ±spread (a fraction)."""
+    today, projected = _usd(today), _usd(projected)
+    low, high = _usd(projected * (1 + spread)), _usd(projected * (1 - spread))
+    return Recommendation(kind, title, scope, today, projected, today - low, today - high, risk, action, evidence,
+                          assumptions)
+
+
+def _batch(con, p: dict, o: Options) -> list[Recommendation]:
+    rows = _q(con, "recommend_batch", **p)
+    return [_rec("batch", f"Move latency-tolerant {r['provider']}/{r['model']} traffic to the batch tier",
+                 f"{r['provider']}/{r['model']}", r["today_usd"], r["today_usd"] - r["saving_usd"], "low",
+                 "Send these requests through the vendor's batch API (results within 24 h).",
+                 {"requests": r["requests"], "latency classes": r["latency_classes"]},
+                 ["Only traffic tagged offline, sent off-hours or already slow (the batch advisor's classes).",
+                  "Batch prices in force for the period."]) for r in rows.iter_rows(named=True)]
+
+
+def _models(con, p: dict, o: Options) -> list[Recommendation]:
+    rows = _q(con, "recommend_models", **p)
+    best: dict[tuple, dict] = {}
+    for r in rows.iter_rows(named=True):
+        key = (r["provider"], r["model"], r["service_tier"])
+        if key not in best and r["today_usd"] > r["projected_usd"]:
+            best[key] = r
+    return [_rec("model", f"Serve {k[0]}/{k[1]} requests with {r['candidate']}", f"{k[0]}/{k[1]} ({k[2]})",
+                 r["today_usd"], r["projected_usd"], "high: a quality change",
+                 f"Evaluate {r['candidate']} on this route's prompts; switch if quality holds.",
+                 {"requests": r["requests"], "input tokens": r["input_tokens"], "output tokens": r["output_tokens"]},
+                 ["The same tokens on the candidate's card and contract discount in force at the period's end.",
+                  "Candidates are models of the same provider your organisation already uses.",
+                  "Output length may differ on another model."])
+            for k, r in best.items()]
+
+
+def _cache(con, p: dict, o: Options) -> list[Recommendation]:
+    rows = _q(con, "recommend_cache", **p)
+    return [Recommendation("cache", f"Write {r['provider']}/{r['model']} prompt-cache entries for 5 minutes, not 1 hour",
+                           f"{r['provider']}/{r['model']}", _usd(r["today_usd"]), _usd(r["projected_usd"]),
+                           Decimal(0), _usd(r["today_usd"]) - _usd(r["projected_usd"]),
+                           "medium: reads more than 5 minutes after a write become uncached input",
+                           "Set cache_control ttl to 5m where a prefix is read back within minutes.",
+                           {"1-hour write tokens": r["write_1h_tokens"],
+                            "reads per written token": r["observed_reads_per_write"]},
+                           ["List prices of the cache-write buckets at the period's end.",
+                            "Range: from no saving (every read comes later than 5 minutes) to the full price "
+                            "difference (every read within 5 minutes)."])
+            for r in rows.iter_rows(named=True) if r["today_usd"] > r["projected_usd"]]
+
+
+def _plan(model_id: str, precision: str, isl: int, osl: int, peak_rps: float, hours: float, o: Options,
+          rates: dict):
+    """The cheapest GPU × TP × replicas at today's precision (no quality change) serving the peak with headroom
+    within the SLO (the what-if model)."""
+    from pricing.perf import whatif
+
+    df = whatif.sweep(model_id, isl, osl, precisions=[precision], rates=rates or None)
+    plan = whatif.plan(df, o.ttft_slo_ms, o.tpot_slo_ms, peak_rps * o.headroom, hours)
+    if plan.is_empty() or "monthly_usd" not in plan.columns:
+        return None
+    return plan.sort("monthly_usd").row(0, named=True)
+
+
+def _deployments(con, p: dict, o: Options) -> list[Recommendation]:
+    from pricing.perf import fleet as perf_fleet
+    from pricing.perf import whatif
+    from pricing.perf.catalogue import resolve_gpu
+
+    rows = _q(con, "recommend_deployments", **p)
+    rates = whatif.contract_rates(_q(con, "gpu_contract_rates", day=p["end"]).to_dicts())
+    out = []
+    for r in rows.iter_rows(named=True):
+        bill = r["bill_usd"]
+        if not bill:
+            continue
+        dep = r["deployment_id"]
+        if r["idle_hours"]:
+            out.append(_rec("scale_to_zero", f"Scale {dep} to zero in hours without traffic", dep, bill,
+                            bill - r["idle_hours_usd"], "medium: the first request after a pause waits for a cold start",
+                            "Autoscale the deployment to zero replicas when no request arrives (e.g. nights).",
+                            {"hours": r["hours"], "hours without traffic": r["idle_hours"],
+                             "bill of those hours": _usd(r["idle_hours_usd"])},
+                            ["Hours without any request in the period cost nothing when scaled down.",
+                             "Cold starts (model load) are not costed."]))
+        gpu = resolve_gpu(r["gpu_type"])
+        if r["rate_kind"] == "on_demand" and gpu is not None:
+            from pricing.perf.costs import usd_per_gpu_hour
+
+            reserved = usd_per_gpu_hour(gpu.id, "reserved_1y")
+            if reserved < r["usd_per_gpu_hour"]:
+                gpu_hours = Decimal(r["hours"] * r["gpu_count"])
+                out.append(_rec("commitment", f"Reserve {r['gpu_count']} × {r['gpu_type']} for {dep} (1 year)", dep,
+                                bill, bill - gpu_hours * (r["usd_per_gpu_hour"] - reserved),
+                                "low if the deployment stays: a commitment is paid whether used or not",
+                                "Buy a 1-year reservation for the deployment's always-on GPUs.",
+                                {"GPU-hours": int(gpu_hours), "on-demand $/GPU-hour": r["usd_per_gpu_hour"],
+                                 "reserved $/GPU-hour": reserved},
+                                ["The deployment keeps its GPUs for a year (its baseline load).",
+                                 "The catalogue's public 1-year reserved rate."]))
+        setup, problem = perf_fleet._resolve({**r, "tensor_parallel": r["tensor_parallel"]})
+        if setup is None or not r["requests"]:
+            continue
+        isl = max(int(round(r["mean_input_tokens"] or 1)), 1)
+        osl = max(int(round(r["mean_output_tokens"] or 1)), 1)
+        best = _plan(setup["model"], setup["precision"], isl, osl, r["peak_rps"], r["hours"], o, rates)
+        if best is None:
+            continue
+        projected = Decimal(str(best["monthly_usd"]))
+        same = (best["gpu"], best["gpus_for_peak"]) == (setup["gpu"], r["gpu_count"])
+        if not same:
+            out.append(_rec("rightsize", f"Rightsize {dep}: {best['gpus_for_peak']} × {best['gpu']} (TP {best['tp']}) "
+                            f"instead of {r['gpu_count']} × {r['gpu_type']}",
+                            dep, bill, projected, "medium: a new setup needs a load test before the switch",
+                            f"Serve {setup['model']} on {best['replicas_for_peak']} replica(s) of {best['tp']} × "
+                            f"{best['gpu']} at {best['precision']}, concurrency {best['concurrency']} per replica.",
+                            {"peak requests/s": round(r["peak_rps"], 3), "p95 requests/s": round(r["p95_rps"], 3),
+                             "mean input tokens": isl, "mean output tokens": osl,
+                             "predicted TTFT ms": round(best["ttft_ms"], 1), "predicted TPOT ms": round(best["tpot_ms"], 1),
+                             "$/GPU-hour": best["usd_per_gpu_hour"], "rate from": best.get("price_source")},
+                            [f"SLO: TTFT ≤ {o.ttft_slo_ms:g} ms, TPOT ≤ {o.tpot_slo_ms:g} ms at the peak × "
+                             f"{o.headroom:g} headroom.", f"Same precision as today ({setup['precision']}): no quality change.",
+                             f"Kept up for the same {r['hours']} hours; your contract rate where you have one, else "
+                             "the catalogue's on-demand rate.",
+                             "The what-if model's held-out error (±20 %) sets the range."], Decimal("0.2")))
+    return out
+
+
+def _self_host_vs_api(con, p: dict, o: Options) -> list[Recommendation]:
+    """A self-hosted deployment's traffic priced on API cards for the same open-weights model."""
+    from pricing.perf.catalogue import resolve_model
+
+    rows = _q(con, "recommend_deployments", **p)
+    out = []
+    for r in rows.iter_rows(named=True):
+        model = resolve_model(r["model"] or "")
+        if model is None or not r["requests"] or not r["bill_usd"]:
+            continue
+        isl = max(int(round(r["mean_input_tokens"] or 1)), 1)
+        osl = max(int(round(r["mean_output_tokens"] or 1)), 1)
+        cards = _q(con, "api_prices", day=p["price_at"], isl=isl, osl=osl, requests=r["requests"])
+        same = [c for c in cards.iter_rows(named=True) if c["service_tier"] == "standard"
+                and (m := resolve_model(c["model"])) is not None and m.id == model.id]
+        if not same:
+            continue
+        cheapest = min(same, key=lambda c: c["usd_per_request"])
+        projected = cheapest["usd_per_request"] * r["requests"]
+        if projected < r["bill_usd"]:
+            out.append(_rec("api_instead", f"Send {r['deployment_id']}'s traffic to {cheapest['provider']}'s API",
+                            r["deployment_id"], r["bill_usd"], projected,
+                            "medium: data leaves your network; vendor rate limits apply",
+                            f"Route {model.name} requests to {cheapest['provider']}/{cheapest['model']} and retire "
+                            "the deployment.",
+                            {"requests": r["requests"], "mean input tokens": isl, "mean output tokens": osl,
+                             "API $/1M tokens": cheapest["usd_per_mtok_blended"]},
+                            ["Every request at the mean input/output length, uncached, at the API's standard list "
+                             "price in force at the period's end.", "No contract discount for that API."]))
+    return out
+
+
+KINDS: dict[str, Callable] = {"rightsize": _deployments, "batch": _batch, "model": _models, "cache": _cache,
+                              "api_instead": _self_host_vs_api}
+
+
+def recommend(db, period: str, options: Options | None = None, principal=None) -> list[Recommendation]:
+    """Every recommendation for the month, ranked by $ saved (fleet-wide: admin and finance only)."""
+    from tokenomics.access import LOCAL
+
+    (principal or LOCAL).require("all_tenants")
+    o = options or Options()
+    start, end = chargeback.month_bounds(period)
+    last = end - timedelta(days=1)
+    p = {"start": start, "end": last, "price_at": datetime.combine(last, time(23, 59), tzinfo=timezone.utc),
+         "tenants": None, "providers": None, "models": None}
+    con = connect(db, read_only=True)
+    try:
+        found = [rec for kind in KINDS.values() for rec in kind(con, p, o)]
+    finally:
+        con.close()
+    found = [r for r in found if r.saving_usd >= o.min_saving_usd]
+    return sorted(found, key=lambda r: (-r.saving_usd, r.kind, r.scope))
+
+
+def months(db) -> list[str]:
+    first, last = queries.period(db)
+    return [m for m, _, _ in chargeback.month_pieces(first, last + timedelta(days=1))] if first else []
