@@ -11,3 +11,14 @@ def test_ci_runs_the_readme_test_command():
     demo, tests = blocks[0], blocks[1]
     assert demo.endswith("tokenomics demo") and "pytest" in tests
     assert tests in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_is_short_and_its_layout_names_every_top_level_folder():
+    text = (ROOT / "README.md").read_text()
+    assert len(text.splitlines()) <= 120  # details live in docs/ and bench/README.md
+    layout = text[text.index("## Layout"):]
+    folders = {p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".")
+               and p.name not in ("test-artifacts", "data", "build", "dist") and not p.name.endswith(".egg-info")}
+    assert folders and all(f"`{name}/`" in layout for name in folders), folders
+    for link in re.findall(r"\]\(([^)#]+)", text):  # every linked document exists
+        assert (ROOT / link).exists(), link
