@@ -48,9 +48,13 @@ def _cached(name: str, query, ttl: int | None = None, scoped: bool = True):
     ``version`` and ``who`` have no leading underscore because Streamlit does not hash those.
     """
 
-    @st.cache_data(show_spinner=False, ttl=ttl, max_entries=512)
     def run(name: str, db: str, version: float, who, *args):
         return query(db, who, *args) if who is not None else query(db, *args)
+
+    # Streamlit keys a cached function by module, name and source: without a name of its own every wrapper
+    # shares one cache, and one with another ttl empties it for all of them on each call
+    run.__qualname__ = run.__name__ = f"_cached_{name}"
+    run = st.cache_data(show_spinner=False, ttl=ttl, max_entries=512)(run)
 
     @functools.wraps(query)
     def call(*args):
@@ -69,8 +73,34 @@ savings = _cached("savings", queries.savings)
 batch = _cached("batch", queries.batch)
 rate_cards = _cached("rate_cards", queries.rate_cards)
 workload = _cached("workload", queries.workload)
-data_health = _cached("data_health", queries.data_health, ttl=30)
-snapshot_status = _cached("snapshot_status", queries.snapshot_status, ttl=10)
+
+
+# Data health and the snapshot check have their own cached functions, not _cached: Streamlit keys a cache by the
+# function's module, name and source, so all _cached wrappers share ONE cache, and a wrapper with another ttl
+# replaces (empties) it on every call — Data health used to throw away every page's cached results each visit.
+@st.cache_data(show_spinner=False, ttl=30, max_entries=64)
+def _data_health(db: str, version: float, who, f):
+    return queries.data_health(db, who, f=f)
+
+
+@st.cache_data(show_spinner=False, ttl=10, max_entries=64)
+def _snapshot_status(db: str, version: float, live: float, who):
+    return queries.snapshot_status(db, who)
+
+
+def data_health(f: Filters | None = None) -> dict[str, pl.DataFrame]:
+    """Ingest accounting (sources, quarantine, unmatched names) and, given filters, the period's unpriced models."""
+    db = warehouse()
+    return _data_health(db, _mtime(db), principal(), f)
+
+
+def snapshot_status() -> dict:
+    """Whether the published snapshot lags the warehouse: re-read as soon as the warehouse file changes."""
+    db = warehouse()
+    live = max((os.path.getmtime(p) for p in (db, f"{db}.wal") if os.path.exists(p)), default=0.0)
+    return _snapshot_status(db, _mtime(db), live, principal())
+
+
 reconciliation = _cached("reconciliation", queries.reconciliation)
 api_prices = _cached("api_prices", queries.api_prices, scoped=False)
 _gpu_rates = _cached("gpu_rates", queries.gpu_contract_rates, scoped=False)
@@ -157,9 +187,49 @@ def export_dir() -> Path:
     return Path(os.environ.get("TOKENOMICS_EXPORT_DIR", Path(warehouse()).parent / "exports"))
 
 
-def run_export(period_text: str, fmt: str, driver: str, idle_policy: str) -> dict:
-    principal().require("exports")
-    return exports.export(warehouse(), period_text, fmt, str(export_dir()), driver, idle_policy)
+def run_export(period_text: str, fmt: str, scenario: tuple[str, str] | None = None) -> dict:
+    """A month's export under the official policy — or, for roles that may, a scenario labelled as such."""
+    from tokenomics.chargeback import Policy
+
+    who = principal()
+    who.require("exports")
+    if scenario:
+        who.require("scenarios")
+    policy = Policy(scenario[0], scenario[1], "scenario") if scenario else None
+    return exports.export(warehouse(), period_text, fmt, str(export_dir()), policy)
+
+
+# --- month close -----------------------------------------------------------------------------------
+
+months = _cached("months", queries.months)
+_statement = _cached("month_statement", queries.month_statement)
+statement_diff = _cached("statement_diff", queries.statement_diff)
+audit_log = _cached("audit_log", queries.audit_log, ttl=10)
+_through = _cached("data_through", lambda db: queries.data_through(db), scoped=False)
+
+
+def data_through():
+    return _through()
+
+
+def month_statement(period: str, version: int | None = None):
+    return _statement(period, version)
+
+
+def statement_files(period: str, tenant: str, version: int | None = None) -> dict[str, bytes]:
+    """One tenant's statement as CSV and PDF bytes (rendered from the same frozen lines), for downloads."""
+    from tokenomics import statements
+
+    st = month_statement(period, version)
+    return {f.name: f.data for f in (statements.csv_file(st, tenant), statements.pdf_file(st, tenant))}
+
+
+def close_month(period: str, note: str | None = None) -> dict:
+    return queries.close_month(warehouse(), principal(), period, note)
+
+
+def reopen_month(period: str, reason: str) -> dict:
+    return queries.reopen_month(warehouse(), principal(), period, reason)
 
 
 def past_exports() -> pl.DataFrame:
@@ -171,6 +241,7 @@ def past_exports() -> pl.DataFrame:
         for f in doc["files"]:
             rows.append({"export": manifest.parent.name, "period": doc["period"], "format": doc["format"],
                          "driver": doc["gpu_allocation"]["driver"], "idle_policy": doc["gpu_allocation"]["idle_policy"],
+                         "version": (doc.get("statement") or {}).get("tag", "before statements"),
                          "file": f["name"], "rows": f["rows"], "bytes": f["bytes"], "sha256": f["sha256"]})
     return pl.DataFrame(rows) if rows else pl.DataFrame()
 
@@ -185,3 +256,20 @@ def export_file(export: str, name: str) -> bytes:
 
 def money_total(values) -> Decimal:
     return sum((v for v in values if v is not None), Decimal(0))
+
+
+# --- recommendations -------------------------------------------------------------------------------
+
+def _recommend(db, who, period: str, ttft: float, tpot: float, headroom: float):
+    from tokenomics import recommend
+
+    return recommend.recommend(db, period, recommend.Options(ttft, tpot, headroom), who)
+
+
+recommendations = _cached("recommendations", _recommend)
+
+
+def recommendation_months() -> list[str]:
+    from tokenomics import recommend
+
+    return recommend.months(warehouse())

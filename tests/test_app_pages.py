@@ -8,9 +8,9 @@ from streamlit.testing.v1 import AppTest
 APP = Path(__file__).resolve().parent.parent / "app"
 
 
-PAGES = [("overview", "Total spend"), ("tenant", "Self-hosted (allocated)"), ("fleet", "GPU bill"),
+PAGES = [("overview", "Total spend"), ("tenant", "Self-hosted GPU"), ("statements", "Total"), ("fleet", "GPU bill"),
          ("savings", "Net savings"), ("batch", "Could save by moving to batch"), ("rate_cards", "Re-priced (effective)"),
-         ("whatif", "Input tokens (mean)"), ("data_health", "Ours − gateway-reported"), ("exports", None)]
+         ("whatif", "Input tokens (mean)"), ("recommendations", "Saving a month (best per scope)"), ("data_health", "Ours − gateway-reported"), ("exports", None)]
 
 
 @pytest.mark.parametrize("page, metric", PAGES)
@@ -137,3 +137,124 @@ def test_data_health_says_when_the_dashboard_is_behind_the_warehouse(demo, tmp_p
     con.close()
     caught_up = AppTest.from_file(str(APP / "views" / "data_health.py"), default_timeout=60).run()
     assert not caught_up.exception and not caught_up.warning
+
+
+# --- issue 21 §8: presentation ------------------------------------------------------------------------
+
+MY_PAGES = ["fleet", "savings", "batch", "rate_cards", "whatif", "data_health"]
+
+
+def _columns(table) -> dict:
+    import json
+
+    return json.loads(table.proto.columns)
+
+
+@pytest.mark.parametrize("page", MY_PAGES)
+def test_every_table_has_human_headers_and_shows_unknown_as_a_dash(demo_env, page):
+    """Every table goes through ui.table: labels instead of snake_case names, and "—" (not "None") for nulls."""
+    at = AppTest.from_file(str(APP / "views" / f"{page}.py"), default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.dataframe and all(d.proto.placeholder == "—" for d in at.dataframe)
+    headers = [c.get("label") for d in at.dataframe for name, c in _columns(d).items() if name != "_index"]
+    assert all(headers) and not [h for h in headers if "_" in h and "model_aliases" not in h], headers
+
+
+def test_tables_format_money_counts_and_days(demo_env):
+    at = AppTest.from_file(str(APP / "views" / "rate_cards.py"), default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    reprice = next(d for d in at.dataframe if "change_usd" in d.value.columns)
+    cols = _columns(reprice)
+    assert cols["change_usd"] == {"label": "Change", "type_config": {"type": "number", "format": "dollar",
+                                                                     "step": 0.01}}
+    assert cols["requests"]["type_config"]["format"] == "localized"  # 25,502, not 25502
+    cards = next(d for d in at.dataframe if "valid_from" in d.value.columns)
+    cols = _columns(cards)
+    assert cols["output_usd_per_mtok"]["label"] == "Output $/1M"
+    assert cols["output_usd_per_mtok"]["type_config"]["step"] == 0.0001  # unit prices keep four decimals
+    # a timestamp that is always midnight is a day: shown as 2026-07-01, not 2026-07-01 00:00:00+00:00
+    assert cols["valid_from"]["type_config"] == {"type": "date", "format": "YYYY-MM-DD"}
+    assert str(cards.value["valid_from"].dtype).startswith(("date", "object"))
+
+
+def test_tables_keep_exact_decimals_for_downloads(demo_env):
+    """Formatting is display only: the frame behind a table (and its CSV) keeps the exact Decimal amounts."""
+    from decimal import Decimal
+
+    import polars as pl
+
+    from app import ui
+
+    df = pl.DataFrame({"cost_usd": [Decimal("0.10"), None]}, schema={"cost_usd": pl.Decimal(18, 2)})
+    config, shown = ui._column("cost_usd", df.schema["cost_usd"], df["cost_usd"])
+    assert shown is None and config["type_config"]["format"] == "dollar" and df["cost_usd"][0] == Decimal("0.10")
+    assert ui.label("ttft_ms") == "TTFT (ms)" and ui.label("gpu_count") == "GPUs" and ui.label("GPU") == "GPU"
+    assert ui.money(Decimal("-1.66")) == "-$1.66" and ui.money(Decimal("15316.59")) == "$15,316.59"
+
+
+def test_timestamps_show_to_the_minute(demo_env):
+    at = AppTest.from_file(str(APP / "views" / "data_health.py"), default_timeout=60).run()
+    quarantine = next(d for d in at.dataframe if "quarantined_at" in d.value.columns)
+    cols = _columns(quarantine)
+    assert cols["quarantined_at"] == {"label": "Quarantined at (UTC)",
+                                      "type_config": {"type": "datetime", "format": "YYYY-MM-DD HH:mm"}}
+
+
+def _as_tenant_viewer(monkeypatch, tmp_path):
+    """Proxy mode as a tenant viewer: the real access file and roles; only the proxy's headers are stood in for."""
+    import yaml
+
+    from app import auth
+
+    access = tmp_path / "access.yaml"
+    access.write_text(yaml.safe_dump({"users": {"viewer@example.com": {"role": "tenant-viewer",
+                                                                       "tenants": ["some-tenant"]}}}))
+    monkeypatch.setenv("TOKENOMICS_AUTH", "proxy")
+    monkeypatch.setenv("TOKENOMICS_ACCESS_FILE", str(access))
+    monkeypatch.setitem(auth._IDENTITY, "proxy", lambda: ("viewer@example.com", []))
+
+
+@pytest.mark.parametrize("page, what", [("exports", "exports"), ("data_health", "Data health"),
+                                        ("fleet", "the fleet-wide GPU figures")])
+def test_a_page_the_role_may_not_open_says_not_permitted(demo_env, tmp_path, monkeypatch, page, what):
+    _as_tenant_viewer(monkeypatch, tmp_path)
+    at = AppTest.from_file(str(APP / "views" / f"{page}.py"), default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    [error] = [e.value for e in at.error]
+    assert error.startswith(f"Not permitted: your role (tenant-viewer) cannot open {what}"), error
+    assert "admin" in error
+    if page == "fleet":  # the rest of the page: the GPU cost allocated to the viewer's own tenants
+        assert "Who pays for the GPUs" in [h.value for h in at.subheader] and not at.metric
+    else:
+        assert not at.dataframe and not at.metric
+
+
+def test_opening_a_hidden_page_by_url_says_not_permitted(demo_env, tmp_path, monkeypatch):
+    """Not offered in the navigation, but its URL still lands on the page, which says why — not on Overview."""
+    _as_tenant_viewer(monkeypatch, tmp_path)
+    at = AppTest.from_file(str(APP / "main.py"), default_timeout=60).run()
+    at.switch_page("views/data_health.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.title] == ["Data health"]
+    assert at.error[0].value.startswith("Not permitted: your role (tenant-viewer) cannot open Data health")
+
+
+def test_data_health_leaves_the_other_pages_cached_results_alone(demo_env, monkeypatch):
+    """Every _cached query shares one Streamlit cache (same function source); Data health's ttl'd calls used to
+    replace — empty — it on every visit, so every page recomputed everything.  Now a cached result survives."""
+    import streamlit as st
+
+    from app import data
+    from tokenomics import queries
+
+    opened = []
+    real = queries.connect
+    monkeypatch.setattr(queries, "connect", lambda *a, **k: opened.append(a) or real(*a, **k))
+    st.cache_data.clear()
+    data.filter_options()
+    data.snapshot_status()
+    data.data_health(queries.Filters(*data.period()))
+    before = len(opened)
+    data.filter_options()
+    data.snapshot_status()
+    assert len(opened) == before

@@ -193,7 +193,7 @@ def test_tenant_viewer_behind_a_proxy_sees_only_its_tenant(demo, browser, tmp_pa
                                 "X-Tokenomics-Proxy-Secret": PROXY_SECRET})
     try:
         # another tenant asked for in the URL: the page still shows only the viewer's own tenant
-        context, page = _open(browser, f"{viewer.url}/tenant?tenant={other}")
+        context, page = _open(browser, f"{viewer.url}/tenant?show_tenant={other}")
         page.get_by_text("By team, source and model").wait_for(timeout=60_000)
         assert page.get_by_role("heading", level=3).first.inner_text().strip() == mine
         assert not page.get_by_text(other, exact=True).count()
@@ -307,5 +307,98 @@ def test_proxy_mode_through_a_real_reverse_proxy(demo, browser, tmp_path):
         context.close()
     finally:
         proxy.close()
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+# --- issue 21 §8: presentation ------------------------------------------------------------------------
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+MY_PAGES = {"fleet", "savings", "batch", "whatif", "rate-cards", "data-health"}  # laid out with ui.metrics
+# a headline figure cut off with an ellipsis: its text box is wider than the box that shows it
+CUT_OFF = """() => [...document.querySelectorAll('[data-testid=stMetricValue]')]
+    .filter(v => { const box = v.firstElementChild || v; return box.scrollWidth > box.clientWidth; })
+    .map(v => v.innerText)"""
+OVERFLOW = """() => { const main = document.querySelector('[data-testid=stMain]');
+    return {page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+            main: main.scrollWidth - main.clientWidth}; }"""
+# resolves after 2 s in a row without Streamlit's running indicator or stale (being re-rendered) elements
+CALM = """() => new Promise(done => { let calm = 0; const tick = () => {
+    const busy = document.querySelector('[data-testid=stStatusWidget], [data-stale=true]');
+    calm = busy ? 0 : calm + 1; if (calm >= 10) done(true); else setTimeout(tick, 200); }; tick(); })"""
+
+
+def _visit(browser, url, path, title, width, urls=None):
+    """Open one page at a viewport width, recording the URL of every request and WebSocket it opens."""
+    context = browser.new_context(viewport={"width": width, "height": 1000})
+    page = context.new_page()
+    if urls is not None:
+        page.on("request", lambda r: urls.append(r.url))
+        page.on("websocket", lambda ws: urls.append(ws.url))
+    page.goto(f"{url}/{path}", wait_until="domcontentloaded")
+    page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+    _settled(page)
+    page.wait_for_function(CALM, timeout=90_000)
+    return context, page
+
+
+@pytest.mark.browser
+def test_every_page_stays_on_this_server_has_no_deploy_button_and_uncut_figures(server, browser):
+    """No asset from the internet (favicon, fonts, icons: a :material/…: favicon is fetched from fonts.gstatic.com),
+    no Streamlit "Deploy" button, and no headline figure truncated ("$15,3…") at 1440 px."""
+    from urllib.parse import urlparse
+
+    urls = []
+    for path, title in PAGES:
+        context, page = _visit(browser, server, path, title, 1440, urls)
+        assert not page.get_by_role("button", name="Deploy").count(), path
+        assert not page.get_by_text("Deploy", exact=True).count(), path
+        assert page.evaluate(CUT_OFF) == [], path
+        if not path:
+            figures = page.get_by_test_id("stMetricValue").all_inner_texts()
+            assert len(figures) >= 4 and any(f.startswith("$") for f in figures), figures
+            page.screenshot(path=str(ARTIFACTS / "overview-1440.png"), full_page=True)
+        context.close()
+    assert len(urls) > 20
+    outside = sorted({u for u in urls if urlparse(u).scheme not in ("data", "blob")
+                      and urlparse(u).hostname not in LOCAL_HOSTS})
+    assert not outside, outside
+
+
+@pytest.mark.browser
+def test_every_page_fits_800_px(server, browser):
+    """Usable on a small laptop window: nothing wider than the main block, and headline figures wrap to the
+    next line instead of being cut off (pages laid out with ui.metrics)."""
+    for path, title in PAGES:
+        context, page = _visit(browser, server, path, title, 800)
+        assert page.evaluate(OVERFLOW) == {"page": 0, "main": 0}, path
+        if path in MY_PAGES:
+            assert page.evaluate(CUT_OFF) == [], path
+        page.screenshot(path=str(ARTIFACTS / f"{path or 'overview'}-800.png"), full_page=True)
+        context.close()
+
+
+@pytest.mark.browser
+def test_a_page_the_role_may_not_open_says_so_at_its_url(demo, browser, tmp_path):
+    """Exports and Data health are not offered to a tenant viewer, but their URLs say "Not permitted" (and
+    whom to ask) instead of silently showing the Overview."""
+    access = tmp_path / "access.yaml"
+    access.write_text(yaml.safe_dump({"users": {"viewer@example.com": {"role": "tenant-viewer",
+                                                                       "tenants": ["some-tenant"]}}}))
+    proc, url = _serve(demo["db"], {"TOKENOMICS_AUTH": "proxy", "TOKENOMICS_ACCESS_FILE": str(access),
+                                    "TOKENOMICS_PROXY_SECRET": PROXY_SECRET})
+    viewer = _AuthProxy(int(url.rsplit(":", 1)[1]),
+                        {"X-Forwarded-Email": "viewer@example.com", "X-Tokenomics-Proxy-Secret": PROXY_SECRET})
+    try:
+        for path, title in [("exports", "Exports"), ("data-health", "Data health")]:
+            context, page = _visit(browser, viewer.url, path, title, 1440)
+            assert page.url.endswith(f"/{path}")
+            page.get_by_text("Not permitted: your role (tenant-viewer) cannot open").wait_for(timeout=30_000)
+            assert "admin" in page.get_by_test_id("stAlert").first.inner_text()
+            assert title not in page.get_by_test_id("stSidebarNav").inner_text()
+            assert not page.get_by_test_id("stDataFrame").count()
+            context.close()
+    finally:
+        viewer.close()
         proc.terminate()
         proc.wait(timeout=20)

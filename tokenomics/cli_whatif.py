@@ -28,16 +28,17 @@ def cmd_whatif(args) -> int:
         if args.sweep:
             return _sweep(args)
         if args.concurrency is None and args.ttft_slo_ms is None and args.tpot_slo_ms is None:
-            print("give --concurrency, or --ttft-slo-ms/--tpot-slo-ms to search for the best point", file=sys.stderr)
+            print("error: give --concurrency, or --ttft-slo-ms/--tpot-slo-ms to search for the best point",
+                  file=sys.stderr)
             return 2
-        common = dict(model=args.model, gpu=args.gpu, precision=args.precision, tp=args.tp, isl=args.isl,
+        common = dict(model=args.model, precision=args.precision, tp=args.tp, isl=args.isl,
                       osl=args.osl, engine=args.engine, price_tier=args.price_tier,
                       usd_per_gpu_hour_override=args.usd_per_gpu_hour)
-        if args.concurrency is not None:
-            result = whatif.point(concurrency=args.concurrency, **common)
+        if args.gpu:
+            result = _one(whatif, args, gpu=args.gpu, **common)
         else:
-            result = whatif.best_point(ttft_slo_ms=args.ttft_slo_ms, tpot_slo_ms=args.tpot_slo_ms, **common)
-    except whatif.WhatIfError as exc:
+            result = _best_gpu(whatif, args, common)
+    except (whatif.WhatIfError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
@@ -48,6 +49,28 @@ def cmd_whatif(args) -> int:
     return 0 if result["fits"] and result.get("meets_slo", True) else 1
 
 
+def _one(whatif, args, **common) -> dict:
+    if args.concurrency is not None:
+        return whatif.point(concurrency=args.concurrency, **common)
+    return whatif.best_point(ttft_slo_ms=args.ttft_slo_ms, tpot_slo_ms=args.tpot_slo_ms, **common)
+
+
+def _best_gpu(whatif, args, common) -> dict:
+    """No --gpu: ask every catalogue GPU the same question and answer with the cheapest that fits (and meets
+    the SLO when one was given), saying so in ``gpu_chosen``."""
+    from pricing.perf.catalogue import catalogue
+
+    answers = [_one(whatif, args, gpu=gpu, **common) for gpu in catalogue().gpus]
+    good = [a for a in answers if a["fits"] and a.get("meets_slo", True) and a["usd_per_mtok"] is not None]
+    if not good:
+        what = "meets the latency objectives" if args.concurrency is None else "fits"
+        raise whatif.WhatIfError(f"no GPU in the catalogue {what} for {args.model} at {args.precision}, TP={args.tp}; "
+                                 "give --gpu to see why for one GPU, or raise --tp")
+    best = min(good, key=lambda a: a["usd_per_mtok"])
+    return {**best, "gpu_chosen": f"cheapest $/1M tokens of {len(good)} catalogue GPUs that fit"
+            + (" and meet the SLO" if args.concurrency is None else "") + " (no --gpu given)"}
+
+
 def _sweep(args) -> int:
     """Pareto frontier over the catalogue (or the --gpu given) for one model and workload."""
     import polars as pl
@@ -56,9 +79,11 @@ def _sweep(args) -> int:
 
     df = whatif.sweep(args.model, args.isl, args.osl, gpus=[args.gpu] if args.gpu else None,
                       engine=args.engine, price_tier=args.price_tier)
-    front = whatif.pareto(whatif.within_slo(df, args.ttft_slo_ms, args.tpot_slo_ms))
-    cols = ["gpu", "precision", "tp", "concurrency", "ttft_ms", "tpot_ms", "tok_s_per_user",
-            "output_tok_s_per_gpu", "usd_per_mtok"]
+    front = whatif.pareto(whatif.within_slo(df, args.ttft_slo_ms, args.tpot_slo_ms, args.slo_upper_bound))
+    front = front.with_columns(slo_at_risk=whatif.slo_at_risk(args.ttft_slo_ms, args.tpot_slo_ms))
+    cols = ["gpu", "precision", "tp", "concurrency", "ttft_ms", "ttft_ms_lo", "ttft_ms_hi", "tpot_ms",
+            "tpot_ms_lo", "tpot_ms_hi", "tok_s_per_user", "output_tok_s_per_gpu", "usd_per_mtok",
+            "usd_per_mtok_lo", "usd_per_mtok_hi", "measured", "slo_at_risk"]
     if args.json:
         print(json.dumps(front.select(cols).to_dicts()))
     else:
@@ -82,7 +107,8 @@ def cmd_calibrate(args) -> int:
 def add_parsers(sub) -> None:
     w = sub.add_parser("whatif", help="predict latency, throughput and $/1M tokens for a GPU serving setup")
     w.add_argument("--model", required=True, help="catalogue id or Hugging Face name, e.g. llama-3.3-70b")
-    w.add_argument("--gpu", help="catalogue id, e.g. h100-sxm (optional with --sweep)")
+    w.add_argument("--gpu", help="catalogue id, e.g. h100-sxm (omit: the cheapest catalogue GPU that fits and meets"
+                                 " the SLO, or every GPU with --sweep)")
     w.add_argument("--precision", default="bf16")
     w.add_argument("--tp", type=int, default=1, help="tensor-parallel GPUs per replica")
     w.add_argument("--isl", type=int, default=1024, help="input tokens per request")
@@ -93,7 +119,10 @@ def add_parsers(sub) -> None:
     w.add_argument("--engine", default="vllm", choices=ENGINES)
     w.add_argument("--price-tier", default="on_demand", choices=TIERS)
     w.add_argument("--usd-per-gpu-hour", type=_money, help="override the catalogue rate (e.g. your contract)")
-    w.add_argument("--sweep", action="store_true", help="print the Pareto frontier over GPUs/precisions/TP/load")
+    w.add_argument("--sweep", action="store_true", help="print the Pareto frontier over GPUs/precisions/TP/load "
+                   "(within --ttft-slo-ms/--tpot-slo-ms when given)")
+    w.add_argument("--slo-upper-bound", action="store_true",
+                   help="with an SLO: require the top of the 80 %% range (ttft_ms_hi/tpot_ms_hi) within it")
     w.add_argument("--json", action="store_true")
     w.set_defaults(func=cmd_whatif)
 

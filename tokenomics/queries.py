@@ -271,11 +271,14 @@ def snapshot_status(db, principal: Principal) -> dict:
         live.close()
 
 
-def data_health(db, principal: Principal, limit: int = 500) -> dict[str, pl.DataFrame]:
-    """Ingest accounting for data roles; the raw text of quarantined rows only for admins."""
+def data_health(db, principal: Principal, limit: int = 500, f: Filters | None = None) -> dict[str, pl.DataFrame]:
+    """Ingest accounting for data roles, on one connection; the raw text of quarantined rows only for admins.
+    Given a filter set, also the period's unpriced models (without computing the whole overview)."""
     principal.require("data_health")
-    out = {"sources": run(db, "ingest_health"), "quarantine": run(db, "quarantine_recent", limit=limit),
-           "unmatched": run(db, "unmatched_models")}
+    names = {"sources": "ingest_health", "quarantine": "quarantine_recent", "unmatched": "unmatched_models"}
+    if f is not None:
+        names["unpriced"] = "unpriced"
+    out = _many(db, names, limit=limit, **(f.params(principal) if f is not None else {}))
     if not principal.can("raw_rows"):
         out["quarantine"] = out["quarantine"].drop("raw")
     return out

@@ -112,16 +112,19 @@ def _cache(con, p: dict, o: Options) -> list[Recommendation]:
 
 
 def _plan(model_id: str, precision: str, isl: int, osl: int, peak_rps: float, hours: float, o: Options,
-          rates: dict):
+          rates: dict) -> dict | None:
     """The cheapest GPU × TP × replicas at today's precision (no quality change) serving the peak with headroom
-    within the SLO (the what-if model)."""
+    within the SLO (the what-if model, with its 80 % range): one whose whole range meets the SLO when there is
+    one, else the cheapest whose prediction does (flagged slo_at_risk)."""
     from pricing.perf import whatif
 
-    df = whatif.sweep(model_id, isl, osl, precisions=[precision], rates=rates or None)
-    plan = whatif.plan(df, o.ttft_slo_ms, o.tpot_slo_ms, peak_rps * o.headroom, hours)
-    if plan.is_empty() or "monthly_usd" not in plan.columns:
-        return None
-    return plan.sort("monthly_usd").row(0, named=True)
+    for safe in (True, False):
+        best = whatif.cheapest_plan(model_id, isl, osl, peak_rps, o.ttft_slo_ms, o.tpot_slo_ms,
+                                    headroom=max(o.headroom - 1, 0), hours=hours, rates=rates or None,
+                                    precisions=[precision], upper_bound=safe)
+        if best.get("feasible"):
+            return best
+    return None
 
 
 def _deployments(con, p: dict, o: Options) -> list[Recommendation]:
@@ -165,26 +168,30 @@ def _deployments(con, p: dict, o: Options) -> list[Recommendation]:
             continue
         isl = max(int(round(r["mean_input_tokens"] or 1)), 1)
         osl = max(int(round(r["mean_output_tokens"] or 1)), 1)
-        best = _plan(setup["model"], setup["precision"], isl, osl, r["peak_rps"], r["hours"], o, rates)
-        if best is None:
+        best = _plan(setup["model"], setup["precision"], isl, osl, r["peak_rps"] or 1e-9, r["hours"], o, rates)
+        if best is None or (best["gpu"], best["gpus"]) == (setup["gpu"], r["gpu_count"]):
             continue
-        projected = Decimal(str(best["monthly_usd"]))
-        same = (best["gpu"], best["gpus_for_peak"]) == (setup["gpu"], r["gpu_count"])
-        if not same:
-            out.append(_rec("rightsize", f"Rightsize {dep}: {best['gpus_for_peak']} × {best['gpu']} (TP {best['tp']}) "
-                            f"instead of {r['gpu_count']} × {r['gpu_type']}",
-                            dep, bill, projected, "medium: a new setup needs a load test before the switch",
-                            f"Serve {setup['model']} on {best['replicas_for_peak']} replica(s) of {best['tp']} × "
-                            f"{best['gpu']} at {best['precision']}, concurrency {best['concurrency']} per replica.",
-                            {"peak requests/s": round(r["peak_rps"], 3), "p95 requests/s": round(r["p95_rps"], 3),
-                             "mean input tokens": isl, "mean output tokens": osl,
-                             "predicted TTFT ms": round(best["ttft_ms"], 1), "predicted TPOT ms": round(best["tpot_ms"], 1),
-                             "$/GPU-hour": best["usd_per_gpu_hour"], "rate from": best.get("price_source")},
-                            [f"SLO: TTFT ≤ {o.ttft_slo_ms:g} ms, TPOT ≤ {o.tpot_slo_ms:g} ms at the peak × "
-                             f"{o.headroom:g} headroom.", f"Same precision as today ({setup['precision']}): no quality change.",
-                             f"Kept up for the same {r['hours']} hours; your contract rate where you have one, else "
-                             "the catalogue's on-demand rate.",
-                             "The what-if model's held-out error (±20 %) sets the range."], Decimal("0.2")))
+        rec = _rec("rightsize", f"Rightsize {dep}: {best['gpus']} × {best['gpu']} (TP {best['tp']}) instead of "
+                   f"{r['gpu_count']} × {r['gpu_type']}", dep, bill, Decimal(str(best["monthly_usd"])),
+                   "high: at the top of the model's range the plan misses the SLO" if best["slo_at_risk"]
+                   else "medium: a new setup needs a load test before the switch",
+                   f"Serve {setup['model']} on {best['replicas']} replica(s) of {best['tp']} × {best['gpu']} at "
+                   f"{best['precision']}, concurrency {best['concurrency_per_replica']} per replica.",
+                   {"peak requests/s": round(r["peak_rps"], 3), "p95 requests/s": round(r["p95_rps"], 3),
+                    "mean input tokens": isl, "mean output tokens": osl,
+                    "predicted TTFT ms (80 % range)": f"{best['ttft_ms']} ({best['ttft_ms_lo']}–{best['ttft_ms_hi']})",
+                    "predicted TPOT ms (80 % range)": f"{best['tpot_ms']} ({best['tpot_ms_lo']}–{best['tpot_ms_hi']})",
+                    "$/GPU-hour": best["usd_per_gpu_hour"], "rate from": best["price_source"],
+                    "measured on this GPU": best["measured"]},
+                   [f"SLO: TTFT ≤ {o.ttft_slo_ms:g} ms, TPOT ≤ {o.tpot_slo_ms:g} ms at the peak × {o.headroom:g} headroom.",
+                    f"Same precision as today ({setup['precision']}): no quality change.",
+                    f"Kept up for the same {r['hours']} hours; your contract rate where you have one, else the "
+                    "catalogue's on-demand rate.",
+                    "The range is the what-if model's 80 % range of the fleet's cost (more replicas if throughput "
+                    "comes in low)."])
+        rec.low_usd = rec.today_usd - _usd(best["monthly_usd_hi"])
+        rec.high_usd = rec.today_usd - _usd(best["monthly_usd_lo"])
+        out.append(rec)
     return out
 
 

@@ -13,15 +13,17 @@ if classes.is_empty():
     st.stop()
 
 candidates = classes.filter(classes["candidate"])
-cols = st.columns(3)
-cols[0].metric("Could save by moving to batch", ui.money(data.money_total(candidates["move_to_batch_savings_usd"])),
-               help="Latency-tolerant traffic (tagged offline, off-hours or slow non-streaming) at the batch tier")
-cols[1].metric("Already saved with batch", ui.money(data.money_total(classes["realised_savings_usd"])))
-cols[2].metric("Turnaround", "≤ 24 h", help="Vendor batch APIs complete within 24 hours (often much sooner)")
+ui.metrics([
+    dict(label="Could save by moving to batch",
+         value=ui.money(data.money_total(candidates["move_to_batch_savings_usd"])),
+         help="Latency-tolerant traffic (tagged offline, off-hours or slow non-streaming) at the batch tier"),
+    dict(label="Already saved with batch", value=ui.money(data.money_total(classes["realised_savings_usd"]))),
+    dict(label="Turnaround", value="≤ 24 h", help="Vendor batch APIs complete within 24 hours (often much sooner)"),
+])
 
 ui.chart_with_table(ui.bars(classes, "move_to_batch_savings_usd", "latency_class", "Savings available by latency class"),
                     classes, "Latency classes")
 st.caption("interactive = streaming (a person is waiting); non_streaming = possible but not obviously "
            "latency-tolerant; candidates are tagged_offline, off_hours (00–06 UTC) and slow (≥ 30 s).")
 st.subheader("Biggest candidates")
-st.dataframe(view["candidates"], width="stretch", hide_index=True)
+ui.table(view["candidates"])

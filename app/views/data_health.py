@@ -6,7 +6,7 @@ from app import data, ui
 
 ui.page("Data health", data.has_data(), "ingest runs")
 if not data.viewer().can("data_health"):
-    ui.denied("data health (it shows raw input rows)")
+    ui.denied("Data health (it shows raw input rows)", "data_health")
 
 snapshot = data.snapshot_status()
 if not snapshot["readable"]:
@@ -18,15 +18,16 @@ elif snapshot["runs_missing"] or not snapshot["in_sync"]:
                f"({snapshot['rows_missing']:,} rows) are not in the published figures"
                + ("" if snapshot["in_sync"] else ", and it was published from an older build")
                + ". Run `tokenomics build`: it republishes what is missing.")
-health = data.data_health()
+f = ui.global_filters(data.filter_options(), data.period())
+health = data.data_health(f)
 sources = health["sources"]
 st.subheader("Sources")
 st.caption("For every source: rows read = loaded + quarantined + duplicate. Freshness = the newest row loaded.")
-st.dataframe(sources, width="stretch", hide_index=True)
+ui.table(sources)
 st.subheader("Quarantined rows")
 st.caption("Kept with the reason they were rejected; fix the source and re-ingest — nothing is lost.")
 quarantine = health["quarantine"]
-st.dataframe(quarantine, width="stretch", hide_index=True)
+ui.table(quarantine)
 if not quarantine.is_empty():
     labels = [f"{r['file']}:{r['line_no']} — {r['reason']}" for r in quarantine.head(200).iter_rows(named=True)]
     pick = st.selectbox("Inspect a quarantined row", range(len(labels)), format_func=labels.__getitem__)
@@ -35,22 +36,22 @@ if not quarantine.is_empty():
     if "raw" in quarantine.columns:
         st.code(row["raw"] or "", language="json")
 st.subheader("Unpriced models")
-f = ui.global_filters(data.filter_options(), data.period())
-st.dataframe(data.overview(f)["unpriced"], width="stretch", hide_index=True)
+ui.table(health["unpriced"])
 st.subheader("Model names no catalogue entry matches")
 st.caption("Names as the gateways logged them that no rule maps to a price (docs/cost_model.md, \"Model "
            "names\"): the closest catalogue entries, and the line to add under `model_aliases:` in a contracts "
            "file to price them — check it names the right model before you do.")
-st.dataframe(health["unmatched"], width="stretch", hide_index=True)
+ui.table(health["unmatched"])
 
 st.subheader("Reconciliation")
 reconciled = data.reconciliation(f)
 gateway, vendor = reconciled["gateway"], reconciled["vendor"]
-cols = st.columns(2)
-cols[0].metric("Ours − gateway-reported", ui.money(data.money_total(gateway["variance_usd"])),
-               help="Our list cost minus the cost the gateway logged, over requests where both exist")
-cols[1].metric("Ours − vendor-billed", ui.money(data.money_total(vendor["variance_usd"])),
-               help="Our effective cost minus the vendors' cost reports, on days both sides have data")
+ui.metrics([
+    dict(label="Ours − gateway-reported", value=ui.money(data.money_total(gateway["variance_usd"])),
+         help="Our list cost minus the cost the gateway logged, over requests where both exist"),
+    dict(label="Ours − vendor-billed", value=ui.money(data.money_total(vendor["variance_usd"])),
+         help="Our effective cost minus the vendors' cost reports, on days both sides have data"),
+])
 ui.table_section("Against the gateway's reported cost", gateway, "priced requests with a reported cost",
                  "Per provider, model and tier; the largest variances first. A variance traces to a token "
                  "class or a tier the gateway prices differently.")

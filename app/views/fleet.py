@@ -14,13 +14,14 @@ if "deployments" in view:
     if deployments.is_empty():
         ui.empty_state("GPU deployments with telemetry (`tokenomics ingest deployments`, `nvidia-smi`)")
         st.stop()
-    cols = st.columns(4)
-    cols[0].metric("GPU bill", ui.money(data.money_total(deployments["gpu_cost_usd"])))
-    cols[1].metric("Idle cost", ui.money(data.money_total(deployments["idle_cost_usd"])),
-                   help="Bill × (1 − utilisation): what idle GPU time cost")
-    cols[2].metric("GPUs", f"{deployments['gpu_count'].sum():,}")
-    cols[3].metric("Requests served", f"{deployments['requests'].sum():,}")
-    st.dataframe(deployments, width="stretch", hide_index=True)
+    ui.metrics([
+        dict(label="GPU bill", value=ui.money(data.money_total(deployments["gpu_cost_usd"]))),
+        dict(label="Idle cost", value=ui.money(data.money_total(deployments["idle_cost_usd"])),
+             help="Bill × (1 − utilisation): what idle GPU time cost"),
+        dict(label="GPUs", value=f"{deployments['gpu_count'].sum():,}"),
+        dict(label="Requests served", value=f"{deployments['requests'].sum():,}"),
+    ])
+    ui.table(deployments)
     util = (
         alt.Chart(view["daily"].to_pandas(), title="Mean GPU utilisation per day")
         .mark_line(point=True)
@@ -30,11 +31,11 @@ if "deployments" in view:
     )
     ui.chart_with_table(util, view["daily"], "Utilisation per day")
 else:
-    st.caption("Your role sees only the GPU cost allocated to your tenants.")
+    ui.denied("the fleet-wide GPU figures (deployments, utilisation, idle cost)", "fleet", stop=False)
+    st.caption("Your role sees only the GPU cost allocated to your tenants, below.")
 
 st.subheader("Who pays for the GPUs")
-st.caption(f"Split by {f.driver.replace('_', ' ')}; idle time "
-           f"{'shared by tenants' if f.idle_policy == 'proportional' else 'kept as __idle__'} (sidebar: GPU cost allocation).")
+st.caption(f"{view['policy'].label()}.")
 alloc = view["allocation"]
 if alloc.is_empty():
     ui.empty_state("self-hosted traffic")

@@ -5,22 +5,36 @@ import streamlit as st
 from app import data, ui
 
 ui.page("Overview", data.has_data(), "priced requests")
-f = ui.global_filters(data.filter_options(), data.period())
+f = ui.global_filters(data.filter_options(), data.period(), scenarios=data.viewer().can("scenarios"))
 view = data.overview(f)
 kpi = view["kpis"].row(0, named=True)
+before = {k: (v.row(0, named=True) if not v.is_empty() else {}) for k, v in view["compare"].items()}
+ui.policy_stamp(view["policy"], view["months"], view["data_through"])
 
-cols = st.columns(6)
-cols[0].metric("Total spend", ui.money(kpi["total_usd"]), help="API effective + self-hosted GPU cost")
-cols[1].metric("API", ui.money(kpi["api_usd"]), help="List price minus contract discounts, priced requests")
-cols[2].metric("Self-hosted", ui.money(kpi["self_hosted_usd"]),
-               help=f"GPU cost allocated by {f.driver.replace('_', ' ')}; idle {f.idle_policy}")
-cols[3].metric("Idle GPUs", ui.money(kpi["idle_usd"]), help="Shown when idle time is kept separate")
-cols[4].metric("Requests", f"{kpi['requests']:,}")
-cols[5].metric("Unpriced", f"{kpi['unpriced_requests']:,}", help="No rate card matched: never counted as $0",
-               delta=f"{kpi['unpriced_share']:.2%} of requests", delta_color="off")
+ui.metrics([
+    dict(label="Total spend", value=ui.money(kpi["total_usd"]),
+         delta=ui.delta(kpi["total_usd"], before["previous"].get("total_usd")), delta_color="inverse",
+         help="API effective + self-hosted GPU cost, incl. unallocated idle; vs the previous period"),
+    dict(label="API", value=ui.money(kpi["api_usd"]), delta=ui.delta(kpi["api_usd"], before["previous"].get("api_usd")),
+         delta_color="inverse",
+         help=f"List {ui.money(kpi['api_list_usd'])} − contract discounts {ui.money(kpi['discount_usd'])}"),
+    dict(label="Self-hosted GPU", value=ui.money(kpi["self_hosted_usd"]),
+         help=f"Charged to tenants by the policy; of which their share of idle time {ui.money(kpi['idle_share_usd'])}"),
+    dict(label="Idle GPU time", value=ui.money(kpi["idle_total_usd"]),
+         help=f"Bill − busy time (as on GPU fleet): {ui.money(kpi['idle_share_usd'])} charged to tenants as their "
+              f"share, {ui.money(kpi['idle_usd'])} unallocated (hours with no traffic; all idle time when idle is "
+              "kept apart)"),
+    dict(label="Requests", value=f"{kpi['requests']:,}"),
+    dict(label="Unpriced requests", value=f"{kpi['unpriced_requests']:,}", help="No rate card matched: never $0",
+         delta=f"{kpi['unpriced_share']:.2%} of requests", delta_color="off"),
+    dict(label="$ / 1M tokens", value=ui.money(kpi["usd_per_mtok"]), help="Tenants' cost per million tokens"),
+    dict(label="Same period last year", value=ui.money(before["year_ago"].get("total_usd")),
+         delta=ui.delta(kpi["total_usd"], before["year_ago"].get("total_usd")), delta_color="inverse"),
+])
 
 ui.chart_with_table(ui.stacked_area(view["by_day"], "day", "cost_usd", "category", "Spend per day"),
                     view["by_day"], "Spend per day")
+st.caption("Daily amounts are exact; the period's totals above and in the tables below are the statement's cents.")
 
 left, right = st.columns(2)
 with left:
@@ -34,4 +48,4 @@ with right:
 st.subheader("Unpriced models")
 st.caption("Requests whose provider/model/tier has no rate card in force. They are counted here, never as $0: "
            "ingest a rate card for them to price them retroactively.")
-st.dataframe(view["unpriced"], width="stretch", hide_index=True)
+ui.table(view["unpriced"])

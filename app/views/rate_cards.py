@@ -21,15 +21,16 @@ reprice = view["reprice"]
 if reprice.is_empty():
     ui.empty_state("API traffic in this period")
 else:
-    cols = st.columns(3)
-    cols[0].metric("Actual (effective)", ui.money(data.money_total(reprice["actual_effective_usd"])))
-    cols[1].metric("Re-priced (effective)", ui.money(data.money_total(reprice["repriced_effective_usd"])))
-    cols[2].metric("Change", ui.money(data.money_total(reprice["change_usd"])),
-                   help="Only tokens that have a price at the chosen date are compared")
-    st.dataframe(reprice, width="stretch", hide_index=True)
+    ui.metrics([
+        dict(label="Actual (effective)", value=ui.money(data.money_total(reprice["actual_effective_usd"]))),
+        dict(label="Re-priced (effective)", value=ui.money(data.money_total(reprice["repriced_effective_usd"]))),
+        dict(label="Change", value=ui.money(data.money_total(reprice["change_usd"])),
+             help="Only tokens that have a price at the chosen date are compared"),
+    ])
+    ui.table(reprice)
 
 st.subheader(f"Cards in force on {price_at}")
-st.dataframe(view["cards"], width="stretch", hide_index=True)
+ui.table(view["cards"])
 
 history = view["history"]
 if not history.is_empty():

@@ -13,11 +13,12 @@ if monthly.is_empty():
     ui.empty_state("requests with cache reads or gateway cache hits")
     st.stop()
 
-cols = st.columns(3)
-cols[0].metric("Net savings", ui.money(data.money_total(monthly["net_savings_usd"])),
-               help="Counterfactual cost without the cache minus actual, minus cache-write premiums")
-cols[1].metric("Cache-write premium paid", ui.money(data.money_total(monthly["write_premium_usd"])))
-cols[2].metric("After contract discounts", ui.money(data.money_total(monthly["net_savings_effective_usd"])))
+ui.metrics([
+    dict(label="Net savings", value=ui.money(data.money_total(monthly["net_savings_usd"])),
+         help="Counterfactual cost without the cache minus actual, minus cache-write premiums"),
+    dict(label="Cache-write premium paid", value=ui.money(data.money_total(monthly["write_premium_usd"]))),
+    dict(label="After contract discounts", value=ui.money(data.money_total(monthly["net_savings_effective_usd"]))),
+])
 
 chart = (
     alt.Chart(ui.for_chart(monthly), title="Net savings per month by mechanism")
@@ -32,10 +33,10 @@ chart = (
 ui.chart_with_table(chart, monthly, "Savings per month")
 
 st.subheader("By tenant and month")
-st.dataframe(view["by_tenant"], width="stretch", hide_index=True)
+ui.table(view["by_tenant"])
 
 st.subheader("5-minute vs 1-hour cache writes: break-even reads")
 st.caption("How many times a cached prefix must be read back before writing it paid off: "
            "(write price − input price) / (input price − read price). Compare with the reads per written "
            "token you actually get.")
-st.dataframe(view["breakeven"], width="stretch", hide_index=True)
+ui.table(view["breakeven"])

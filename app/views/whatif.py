@@ -40,14 +40,15 @@ if source == sources[0] and has_data:
     else:
         isl, osl = data.length_percentiles(traffic["shape"], 0.5 if size == "p50 request" else 0.9)
     peak_rps, hours = profile["peak_rps"], float(profile["period_hours"])
-    cols = st.columns(4)
-    cols[0].metric("Requests (cache misses)", f"{profile['requests']:,}")
-    cols[1].metric(f"Input tokens ({size.split()[0]})", f"{isl:,}")
-    cols[2].metric(f"Output tokens ({size.split()[0]})", f"{osl:,}")
-    cols[3].metric("Busiest hour", f"{peak_rps * 3600:,.0f} req/h", help="Fleets below are sized for this rate.")
+    ui.metrics([
+        dict(label="Requests (cache misses)", value=f"{profile['requests']:,}"),
+        dict(label=f"Input tokens ({size.split()[0]})", value=f"{isl:,}"),
+        dict(label=f"Output tokens ({size.split()[0]})", value=f"{osl:,}"),
+        dict(label="Busiest hour", value=f"{peak_rps * 3600:,.0f} req/h", help="Fleets below are sized for this rate."),
+    ])
     with st.expander("Request length distribution"):
         st.altair_chart(ui.length_histogram(traffic["shape"]), width="stretch")
-        st.dataframe(traffic["shape"], width="stretch", hide_index=True)
+        ui.table(traffic["shape"])
 else:
     route_arg = None
     cols = st.columns(3)
@@ -60,17 +61,17 @@ else:
 # --- model, engine, price, SLO --------------------------------------------------------------------
 models = data.perf_models()
 default_model = params.get("model") or data.perf_model_for(route_arg) or "llama-3.3-70b"
-cols = st.columns(5)
-model = cols[0].selectbox("Model", list(models), index=list(models).index(default_model)
-                          if default_model in models else 0, format_func=lambda m: models[m])
-engine = cols[1].selectbox("Engine", ENGINES, index=ENGINES.index(params.get("engine", "vllm"))
-                           if params.get("engine") in ENGINES else 0)
 tiers = data.price_tiers()
-tier = cols[2].selectbox("GPU price", tiers, index=tiers.index(params["tier"]) if params.get("tier") in tiers else 0,
-                         format_func=lambda t: t.replace("_", " "),
-                         help="contract = your ingested $/GPU-hour where you have one, else on-demand list price")
-ttft = cols[3].number_input("TTFT SLO (ms)", 50, 120_000, int(params.get("ttft", 2000)), step=100)
-tpot = cols[4].number_input("TPOT SLO (ms)", 5, 1000, int(params.get("tpot", 50)), step=5)
+with st.container(horizontal=True):  # one row on a wide screen; wraps (3 + 2) on a narrow one
+    model = st.selectbox("Model", list(models), index=list(models).index(default_model)
+                         if default_model in models else 0, format_func=lambda m: models[m])
+    engine = st.selectbox("Engine", ENGINES, index=ENGINES.index(params.get("engine", "vllm"))
+                          if params.get("engine") in ENGINES else 0)
+    tier = st.selectbox("GPU price", tiers, index=tiers.index(params["tier"]) if params.get("tier") in tiers else 0,
+                        format_func=lambda t: t.replace("_", " "),
+                        help="contract = your ingested $/GPU-hour where you have one, else on-demand list price")
+    ttft = st.number_input("TTFT SLO (ms)", 50, 120_000, int(params.get("ttft", 2000)), step=100)
+    tpot = st.number_input("TPOT SLO (ms)", 5, 1000, int(params.get("tpot", 50)), step=5)
 params.update(model=model, engine=engine, tier=tier, ttft=str(ttft), tpot=str(tpot))
 
 result = data.whatif_plan(model, isl, osl, engine, tier, float(ttft), float(tpot), peak_rps or None, hours,
@@ -110,7 +111,7 @@ st.caption(f"Black line: the Pareto frontier within TTFT ≤ {ttft:,} ms and TPO
 # --- ranked plan ------------------------------------------------------------------------------------
 st.subheader("Cheapest setups for this traffic")
 table = ui.whatif_plan_table(plan)
-st.dataframe(table, width="stretch", hide_index=True)
+ui.table(table)
 st.download_button("Download plan CSV", table.write_csv(), file_name=f"whatif-{model}-{isl}x{osl}.csv",
                    mime="text/csv")
 
@@ -130,4 +131,4 @@ if has_data:
                          "for this request shape.")
 
 with st.expander("Model accuracy (held-out calibration rows)"):
-    st.dataframe(data.calibration_report(), width="stretch", hide_index=True)
+    ui.table(data.calibration_report())

@@ -99,12 +99,16 @@ def configs(rows: pl.DataFrame, phase: str) -> physics.Configs:
     return out
 
 
-def terms(rows: pl.DataFrame) -> tuple[dict, dict, dict]:
-    """(memory, decode terms, TTFT terms) for calibration rows: decode on decode workers, TTFT on prefill."""
+def terms(rows: pl.DataFrame, tpot: np.ndarray | None = None) -> tuple[dict, dict, dict]:
+    """(memory, decode terms, TTFT terms) for calibration rows: decode on decode workers, TTFT on prefill.
+
+    ``tpot`` (seconds per decode step, predicted) feeds the TTFT scheduler terms; without it they use
+    the decode step's memory time.
+    """
     dec, pre = configs(rows, "d"), configs(rows, "p")
     mem = physics.memory(dec)
     decode = physics.decode_terms(dec, mem)
-    return mem, decode, physics.ttft_terms(pre, decode)
+    return mem, decode, physics.ttft_terms(pre, decode, tpot)
 
 
 MIN_GROUP_ROWS = 40
@@ -135,24 +139,32 @@ def coefficient_key(engine: str, moe: bool, agg: bool = True) -> str:
 
 
 def fit(rows: pl.DataFrame) -> dict:
-    """Fit TPOT and TTFT coefficients on the training rows: pooled per class/mode, then per engine."""
-    _, decode, ttft = terms(rows)
+    """Fit TPOT, then TTFT coefficients on the training rows: pooled per class/mode, then per engine.
+
+    TTFT's scheduler terms count engine steps, so they take the fitted TPOT's prediction (never the
+    measured TPOT, which a what-if question does not have).
+    """
+    from pricing.perf.model import _apply
+
     train = ~rows["holdout"].to_numpy()
     keys = np.array(group_keys(rows))
     pooled = np.array(["*/" + k.split("/", 1)[1] for k in keys])
-    targets = {"tpot": (physics.design(decode, physics.TPOT_FEATURES), rows["silicon_tpot_ms"].to_numpy() / 1e3,
-                        physics.TPOT_FEATURES),
-               "ttft": (physics.design(ttft, physics.TTFT_FEATURES), rows["silicon_ttft_ms"].to_numpy() / 1e3,
-                        physics.TTFT_FEATURES)}
-    out: dict = {}
-    for target, (x, y, names) in targets.items():
+
+    def fit_sets(x: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> dict:
         sets = {}
         for labels in (pooled, keys):
             for key in sorted(set(labels)):
                 m = (labels == key) & train
                 if m.sum() >= MIN_GROUP_ROWS:
                     sets[key] = _fit(x[m], y[m], names)
-        out[target] = sets
+        return sets
+
+    _, decode, _ = terms(rows)
+    x_tpot = physics.design(decode, physics.TPOT_FEATURES)
+    out = {"tpot": fit_sets(x_tpot, rows["silicon_tpot_ms"].to_numpy() / 1e3, physics.TPOT_FEATURES)}
+    _, _, ttft = terms(rows, _apply(x_tpot, keys, out["tpot"]))
+    out["ttft"] = fit_sets(physics.design(ttft, physics.TTFT_FEATURES), rows["silicon_ttft_ms"].to_numpy() / 1e3,
+                           physics.TTFT_FEATURES)
     return out
 
 
@@ -214,6 +226,7 @@ def calibrate(path: Path, out: Path = COEFFICIENTS) -> dict:
                    "rows_skipped": dict(sorted(skipped.group_by("skip_reason").len().iter_rows()))},
         "features": {"tpot": list(physics.TPOT_FEATURES), "ttft": list(physics.TTFT_FEATURES)},
         "coefficients": coefficients,
+        "measured": sorted({f"{g}/{p}" for g, p in rows.select("gpu_id", "precision_id").iter_rows()}),
         "report": report(evaluate(rows, coefficients)),
     }
     out.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")

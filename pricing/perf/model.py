@@ -17,6 +17,47 @@ def calibration() -> dict:
     return json.loads(COEFFICIENTS.read_text())
 
 
+# Extra width of the 80 % range where the calibration holds no measurement: a GPU measured at another
+# precision family (x1.25 each way), a GPU never measured (x1.6 each way: efficiencies borrowed from
+# other parts).  Multiplicative on the measured/predicted band: lo / w, hi x w.
+WIDEN_PRECISION = 1.25
+WIDEN_GPU = 1.6
+FP4 = ("nvfp4", "mxfp4")
+
+
+def family(precision: str) -> str:
+    return "fp4" if precision in FP4 else "8-16bit"
+
+
+def band(is_moe: bool, precision: str, gpu: str | None = None, mode: str = "agg") -> dict:
+    """80 % range of measured/predicted for TTFT, TPOT and throughput per GPU of one configuration.
+
+    From the held-out calibration rows of its regime (architecture / precision family / mode), widened
+    where the calibration holds no measurement of this GPU (or of this GPU at this precision family).
+    ``measured`` says which case applies: 'gpu+precision', 'gpu', or 'none'.
+    """
+    regime = f"{'moe' if is_moe else 'dense'}/{family(precision)}/{mode}"
+    report = calibration()["report"]
+    rows = {r["split"]: r for r in report if r["regime"] == regime}
+    if not rows:  # e.g. dense disagg: fall back to the agg regime of the class
+        regime = f"{'moe' if is_moe else 'dense'}/{family(precision)}/agg"
+        rows = {r["split"]: r for r in report if r["regime"] == regime}
+    row = rows.get("held-out") or rows.get("train")
+    measured_pairs = {tuple(p.split("/")) for p in calibration().get("measured", [])}
+    if gpu is None:
+        measured, widen = "gpu+precision", 1.0
+    elif any(g == gpu and family(p) == family(precision) for g, p in measured_pairs):
+        measured, widen = "gpu+precision", 1.0
+    elif any(g == gpu for g, _ in measured_pairs):
+        measured, widen = "gpu", WIDEN_PRECISION
+    else:
+        measured, widen = "none", WIDEN_GPU
+    out = {"regime": regime, "rows": row["rows"], "measured": measured, "widened_by": widen}
+    for m in ("ttft", "tpot", "throughput"):
+        out[m] = [round(row[f"{m}_band_lo"] / widen, 3), round(row[f"{m}_band_hi"] * widen, 3)]
+    return out
+
+
 def _apply(x: np.ndarray, keys: np.ndarray, sets: dict) -> np.ndarray:
     out = np.empty(len(x))
     for key in np.unique(keys):
@@ -35,8 +76,8 @@ def predict(c: physics.Configs, keys: np.ndarray, prefill: physics.Configs | Non
     sets = coefficients or calibration()["coefficients"]
     mem = physics.memory(c)
     decode = physics.decode_terms(c, mem)
-    ttft_terms = physics.ttft_terms(prefill if prefill is not None else c, decode)
     tpot = _apply(physics.design(decode, physics.TPOT_FEATURES), keys, sets["tpot"])
+    ttft_terms = physics.ttft_terms(prefill if prefill is not None else c, decode, tpot)
     ttft = _apply(physics.design(ttft_terms, physics.TTFT_FEATURES), keys, sets["ttft"])
     waves = np.maximum(c["conc"] / np.maximum(mem["max_concurrency"], 1) - 1, 0)
     ttft = ttft + waves * c["osl"] * tpot

@@ -18,12 +18,22 @@ USABLE_MEMORY = 0.95           # share of HBM a tuned serving engine hands to we
 RESERVED_BYTES = 1e9           # activations, CUDA graphs and workspace per GPU
 COLLECTIVE_UNIT_S = 1e-5       # latency features count layers/collectives in units of 10 µs
 
-TPOT_FEATURES = ("step_overhead", "layer_overhead", "collective_latency", "memory", "compute", "communication",
-                 "prefill_interference")
+PREFILL_CHUNK_TOKENS = 8192    # prompt tokens one engine step schedules (vLLM/SGLang/TRT-LLM default budget)
+
+# Weight streaming and paged-KV reads reach different shares of peak bandwidth, and so do the linear layers
+# and attention on the tensor cores: each gets its own efficiency (all bounded at the roofline).
+TPOT_FEATURES = ("step_overhead", "layer_overhead", "collective_latency", "weight_memory", "kv_memory",
+                 "linear_compute", "attention_compute", "communication", "prefill_interference")
+# TTFT in a serving engine = fixed request overhead (HTTP, tokenise, schedule) + own prefill (compute,
+# weight reads, TP collectives) + prefills queued ahead of it + the scheduler: waiting for the decode step
+# in flight, one engine step per prefill chunk, steps that grow with the running batch, and (attention
+# data parallel) the other ranks' prefills every step waits for.
 TTFT_FEATURES = ("overhead", "prefill_compute", "prefill_memory", "prefill_communication",
-                 "prefill_queue", "decode_step_wait")
+                 "prefill_queue", "decode_step_wait", "scheduler_step", "prefill_chunks", "batch_steps",
+                 "dp_prefill_wait")
 # Coefficients that scale a physical time at peak rate can never be below 1: nothing beats the roofline.
-LOWER_BOUNDS = {"memory": 1.0, "compute": 1.0, "prefill_interference": 1.0, "prefill_compute": 1.0}
+LOWER_BOUNDS = {"memory": 1.0, "compute": 1.0, "weight_memory": 1.0, "kv_memory": 1.0, "linear_compute": 1.0,
+                "attention_compute": 1.0, "prefill_interference": 1.0, "prefill_compute": 1.0}
 
 
 def gpu_columns(gpu: Gpu, precision: Precision) -> dict[str, float]:
@@ -89,7 +99,11 @@ def decode_terms(c: Configs, mem: dict[str, np.ndarray]) -> dict[str, np.ndarray
         "layer_overhead": c["layers"] * COLLECTIVE_UNIT_S,
         "collective_latency": (tp_on + ep_on) * 2 * c["layers"] * COLLECTIVE_UNIT_S,
         "memory": (weight_bytes + kv_bytes) / c["bw"],
+        "weight_memory": weight_bytes / c["bw"],
+        "kv_memory": kv_bytes / c["bw"],
         "compute": linear / c["flops_gemm"] + attn / c["flops_attn"],
+        "linear_compute": linear / c["flops_gemm"],
+        "attention_compute": attn / c["flops_attn"],
         "communication": comm / c["link"],
         "prefill_interference": c["agg"] * prefill["prefill_compute"] * per_rank / c["osl"],
         "tokens": tokens,
@@ -110,13 +124,27 @@ def prefill_terms(c: Configs) -> dict[str, np.ndarray]:
             "prefill_communication": 2 * c["layers"] * isl * c["hidden"] * 2 * ring / c["link"]}
 
 
-def ttft_terms(c: Configs, decode: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """TTFT inputs: own prefill, prefills of requests queued ahead, and the decode step in flight."""
+def ttft_terms(c: Configs, decode: dict[str, np.ndarray], tpot: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """TTFT inputs: own prefill, prefills of requests queued ahead, and the engine scheduler.
+
+    ``tpot`` is the calibrated time per decode step (seconds) of the decode workers; the scheduler terms
+    count engine steps (aggregated serving only, where prefills share steps with the running decodes):
+    the step in flight, one step per chunk of ``PREFILL_CHUNK_TOKENS`` prompt tokens, and steps that grow
+    with the running batch (log2 of requests per attention rank).  With attention data parallel every
+    rank's step waits for the others' prefills: ``dp_prefill_wait`` = prefill x (DP - 1) (aggregated only).
+    """
     pf = prefill_terms(c)
+    step = decode["memory"] if tpot is None else tpot
     waiting = np.maximum(c["pf_conc"] / c["dp"] - 1, 0) * c["isl"] / (c["isl"] + c["osl"])
+    per_rank = np.maximum(c["pf_conc"] / c["dp"], 1)
+    own = pf["prefill_compute"] + pf["prefill_memory"]
     return {"overhead": np.ones_like(c["isl"]), **pf,
             "prefill_queue": pf["prefill_compute"] * waiting,
-            "decode_step_wait": c["agg"] * decode["memory"]}
+            "decode_step_wait": c["agg"] * decode["memory"],
+            "scheduler_step": c["agg"] * step,
+            "prefill_chunks": c["agg"] * step * np.ceil(c["isl"] / PREFILL_CHUNK_TOKENS),
+            "batch_steps": c["agg"] * step * np.log2(per_rank),
+            "dp_prefill_wait": c["agg"] * (c["dp"] > 1) * own * (c["dp"] - 1)}
 
 
 def design(terms: dict[str, np.ndarray], names: tuple[str, ...]) -> np.ndarray:

@@ -11,7 +11,7 @@ from pricing.perf import physics
 from pricing.perf.catalogue import Model, catalogue, resolve_gpu, resolve_model
 from pricing.perf.costs import usd_per_gpu_hour
 from pricing.perf.fit import coefficient_key
-from pricing.perf.model import calibration, predict
+from pricing.perf.model import band, predict
 from pricing.perf.names import ENGINES
 
 DEFAULT_CONCURRENCIES = (1, 2, 4, 6, 8, 12, 16, 24, 32, 40, 48, 64, 80, 96, 128, 160, 192, 256, 320, 384,
@@ -64,14 +64,26 @@ def grid(model: Model, gpus: list[str], precisions: list[str], tps: list[int], c
     return c, labels
 
 
-def _band(model: Model, precision: str) -> dict:
-    """80 % band of measured/predicted from held-out calibration rows of this regime."""
-    family = "fp4" if precision in ("nvfp4", "mxfp4") else "8-16bit"
-    regime = f"{'moe' if model.is_moe else 'dense'}/{family}/agg"
-    rows = {r["split"]: r for r in calibration()["report"] if r["regime"] == regime}
-    row = rows.get("held-out") or rows.get("train")
-    return {"regime": regime, "rows": row["rows"],
-            **{m: [row[f"{m}_band_lo"], row[f"{m}_band_hi"]] for m in ("ttft", "tpot", "throughput")}}
+def _band(model: Model, precision: str, gpu: str | None = None) -> dict:
+    """80 % band of measured/predicted from held-out calibration rows of this regime (widened off-data)."""
+    return band(model.is_moe, precision, gpu)
+
+
+def _band_columns(labels: pl.DataFrame, model: Model) -> pl.DataFrame:
+    """Per row: the measured/predicted band factors of its (GPU, precision) and whether it was measured."""
+    pairs = labels.select("gpu", "precision").unique()
+    rows = []
+    for gpu, precision in pairs.iter_rows():
+        b = _band(model, precision, gpu)
+        rows.append({"gpu": gpu, "precision": precision, "_ttft_lo": b["ttft"][0], "_ttft_hi": b["ttft"][1],
+                     "_tpot_lo": b["tpot"][0], "_tpot_hi": b["tpot"][1], "_thr_lo": b["throughput"][0],
+                     "_thr_hi": b["throughput"][1], "measured": b["measured"]})
+    return pl.DataFrame(rows, schema_overrides={"gpu": labels.schema["gpu"], "precision": labels.schema["precision"]})
+
+
+RANGE_COLUMNS = ("ttft_ms_lo", "ttft_ms_hi", "tpot_ms_lo", "tpot_ms_hi", "output_tok_s_per_gpu_lo",
+                 "output_tok_s_per_gpu_hi", "usd_per_mtok_lo", "usd_per_mtok_hi", "usd_per_mtok_output_lo",
+                 "usd_per_mtok_output_hi")
 
 
 def evaluate(model_name: str, gpus: list[str], precisions: list[str], tps: list[int], concurrencies: list[int],
@@ -110,10 +122,24 @@ def evaluate(model_name: str, gpus: list[str], precisions: list[str], tps: list[
         total_tok_s_per_gpu=ok(pl.Series(p["total_tok_s_per_gpu"])),
         memory_bound=pl.Series(p["memory_bound"]),
     )
-    return df.with_columns(
+    df = df.with_columns(
         usd_per_mtok=pl.col("usd_per_gpu_hour") * 1e6 / (3600 * pl.col("total_tok_s_per_gpu")),
         usd_per_mtok_output=pl.col("usd_per_gpu_hour") * 1e6 / (3600 * pl.col("output_tok_s_per_gpu")),
     )
+    # 80 % range: prediction x (10th, 90th percentile of measured/predicted) of the regime's held-out rows;
+    # cost scales with 1 / throughput, so its low end comes from the throughput band's high end.
+    df = df.join(_band_columns(labels, model), on=["gpu", "precision"], how="left", maintain_order="left")
+    return df.with_columns(
+        ttft_ms_lo=pl.col("ttft_ms") * pl.col("_ttft_lo"), ttft_ms_hi=pl.col("ttft_ms") * pl.col("_ttft_hi"),
+        tpot_ms_lo=pl.col("tpot_ms") * pl.col("_tpot_lo"), tpot_ms_hi=pl.col("tpot_ms") * pl.col("_tpot_hi"),
+        output_tok_s_per_gpu_lo=pl.col("output_tok_s_per_gpu") * pl.col("_thr_lo"),
+        output_tok_s_per_gpu_hi=pl.col("output_tok_s_per_gpu") * pl.col("_thr_hi"),
+        usd_per_mtok_lo=pl.col("usd_per_mtok") / pl.col("_thr_hi"),
+        usd_per_mtok_hi=pl.col("usd_per_mtok") / pl.col("_thr_lo"),
+        usd_per_mtok_output_lo=pl.col("usd_per_mtok_output") / pl.col("_thr_hi"),
+        usd_per_mtok_output_hi=pl.col("usd_per_mtok_output") / pl.col("_thr_lo"),
+        throughput_band_lo=pl.col("_thr_lo"), throughput_band_hi=pl.col("_thr_hi"),
+    ).drop("_ttft_lo", "_ttft_hi", "_tpot_lo", "_tpot_hi", "_thr_lo", "_thr_hi")
 
 
 def _reason(row: dict, model: Model) -> str | None:
@@ -136,14 +162,19 @@ def _as_json(row: dict, model: Model, isl: int, osl: int, price_tier: str) -> di
         "engine": row["engine"], "tp": row["tp"], "gpus": row["gpus"], "isl": isl, "osl": osl,
         "concurrency": int(row["concurrency"]) if float(row["concurrency"]).is_integer() else row["concurrency"],
         "fits": row["fits"], "reason": _reason(row, model),
-        "ttft_ms": r(row["ttft_ms"]), "tpot_ms": r(row["tpot_ms"]), "tok_s_per_user": r(row["tok_s_per_user"]),
+        "ttft_ms": r(row["ttft_ms"]), "ttft_ms_lo": r(row["ttft_ms_lo"]), "ttft_ms_hi": r(row["ttft_ms_hi"]),
+        "tpot_ms": r(row["tpot_ms"]), "tpot_ms_lo": r(row["tpot_ms_lo"]), "tpot_ms_hi": r(row["tpot_ms_hi"]),
+        "tok_s_per_user": r(row["tok_s_per_user"]),
         "output_tok_s_per_gpu": r(row["output_tok_s_per_gpu"], 1),
         "total_tok_s_per_gpu": r(row["total_tok_s_per_gpu"], 1),
         "max_concurrency_kv": row["max_concurrency_kv"], "weights_gb_per_gpu": row["weights_gb_per_gpu"],
         "bound": None if not row["fits"] else ("memory-bandwidth" if row["memory_bound"] else "compute"),
         "price_tier": price_tier, "usd_per_gpu_hour": row["usd_per_gpu_hour"],
-        "usd_per_mtok": r(row["usd_per_mtok"], 4), "usd_per_mtok_output": r(row["usd_per_mtok_output"], 4),
-        "uncertainty_80pct_measured_over_predicted": _band(model, row["precision"]),
+        "usd_per_mtok": r(row["usd_per_mtok"], 4), "usd_per_mtok_lo": r(row["usd_per_mtok_lo"], 4),
+        "usd_per_mtok_hi": r(row["usd_per_mtok_hi"], 4), "usd_per_mtok_output": r(row["usd_per_mtok_output"], 4),
+        "usd_per_mtok_output_lo": r(row["usd_per_mtok_output_lo"], 4),
+        "usd_per_mtok_output_hi": r(row["usd_per_mtok_output_hi"], 4), "measured": row["measured"],
+        "uncertainty_80pct_measured_over_predicted": _band(model, row["precision"], row["gpu"]),
     }
 
 
@@ -158,14 +189,30 @@ def point(model: str, gpu: str, precision: str, tp: int, isl: int, osl: int, con
     return _as_json(df.row(0, named=True), _model(model), isl, osl, tier)
 
 
-def within_slo(df: pl.DataFrame, ttft_slo_ms: float | None, tpot_slo_ms: float | None) -> pl.DataFrame:
-    """Rows that fit and meet both latency objectives (a missing objective is no constraint)."""
+def within_slo(df: pl.DataFrame, ttft_slo_ms: float | None, tpot_slo_ms: float | None,
+               upper_bound: bool = False) -> pl.DataFrame:
+    """Rows that fit and meet both latency objectives (a missing objective is no constraint).
+
+    ``upper_bound``: require the top of the 80 % range (``ttft_ms_hi``/``tpot_ms_hi``) within the SLO,
+    not just the central prediction.
+    """
+    suffix = "_hi" if upper_bound and "ttft_ms_hi" in df.columns else ""
     cond = pl.col("fits")
     if ttft_slo_ms is not None:
-        cond &= pl.col("ttft_ms") <= ttft_slo_ms
+        cond &= pl.col("ttft_ms" + suffix) <= ttft_slo_ms
     if tpot_slo_ms is not None:
-        cond &= pl.col("tpot_ms") <= tpot_slo_ms
+        cond &= pl.col("tpot_ms" + suffix) <= tpot_slo_ms
     return df.filter(cond)
+
+
+def slo_at_risk(ttft_slo_ms: float | None, tpot_slo_ms: float | None) -> pl.Expr:
+    """True where the top of the 80 % latency range breaks an objective the central prediction meets."""
+    risk = pl.lit(False)
+    if ttft_slo_ms is not None:
+        risk |= pl.col("ttft_ms_hi") > ttft_slo_ms
+    if tpot_slo_ms is not None:
+        risk |= pl.col("tpot_ms_hi") > tpot_slo_ms
+    return risk
 
 
 def best_point(model: str, gpu: str, precision: str, tp: int, isl: int, osl: int, ttft_slo_ms: float | None,
@@ -213,25 +260,84 @@ def contract_rates(rows: list[dict]) -> dict[str, Decimal]:
 
 
 def plan(df: pl.DataFrame, ttft_slo_ms: float | None, tpot_slo_ms: float | None, peak_rps: float | None,
-         hours: float = 730.0) -> pl.DataFrame:
+         hours: float = 730.0, headroom: float = 0.0, upper_bound: bool = False) -> pl.DataFrame:
     """Per (GPU, precision, TP): the cheapest point within the SLO and the fleet the peak needs.
 
     Replicas for the peak follow Little's law: a replica at concurrency C completes C / cycle requests
-    per second (cycle = TTFT + (osl - 1) x TPOT), so peak_rps needs ceil(peak_rps / that) replicas.
-    ``monthly_usd`` is that fleet kept up for ``hours`` (730 = a month) at the row's $/GPU-hour.
+    per second (cycle = TTFT + (osl - 1) x TPOT), so peak_rps x (1 + headroom) needs
+    ceil(that / replica rps) replicas.  ``monthly_usd`` is that fleet kept up for ``hours`` (730 = a
+    month) at the row's $/GPU-hour; ``monthly_usd_lo``/``_hi`` the same with the replica rate at the
+    ends of the 80 % throughput range (``replicas_for_peak_hi`` is the fleet if throughput comes in low).
+    ``slo_at_risk`` flags points whose upper latency bound breaks the SLO; ``upper_bound=True`` keeps
+    only points whose upper bound meets it.
     """
-    ok = within_slo(df, ttft_slo_ms, tpot_slo_ms)
+    ok = within_slo(df, ttft_slo_ms, tpot_slo_ms, upper_bound)
     best = (ok.sort("usd_per_mtok").group_by("gpu", "precision", "tp", maintain_order=True).first()
             .sort("usd_per_mtok"))
     cycle_s = (pl.col("ttft_ms") + (pl.col("osl") - 1) * pl.col("tpot_ms")) / 1000
     per_replica_rps = pl.col("concurrency") / cycle_s
     best = best.with_columns(replica_rps=per_replica_rps)
+    if "ttft_ms_hi" in best.columns:
+        best = best.with_columns(slo_at_risk=slo_at_risk(ttft_slo_ms, tpot_slo_ms))
     if peak_rps:
-        replicas = (pl.lit(peak_rps) / pl.col("replica_rps")).ceil().cast(pl.Int64).clip(lower_bound=1)
-        best = best.with_columns(replicas_for_peak=replicas).with_columns(
+        need = peak_rps * (1 + headroom)
+        count = lambda rps: (pl.lit(need) / rps).ceil().cast(pl.Int64).clip(lower_bound=1)  # noqa: E731
+        cost = lambda n: n * pl.col("gpus") * pl.col("usd_per_gpu_hour") * hours  # noqa: E731
+        best = best.with_columns(replicas_for_peak=count(pl.col("replica_rps"))).with_columns(
             gpus_for_peak=pl.col("replicas_for_peak") * pl.col("gpus"),
-            monthly_usd=pl.col("replicas_for_peak") * pl.col("gpus") * pl.col("usd_per_gpu_hour") * hours)
+            monthly_usd=cost(pl.col("replicas_for_peak")))
+        if "throughput_band_lo" in best.columns:
+            best = best.with_columns(
+                replicas_for_peak_lo=count(pl.col("replica_rps") * pl.col("throughput_band_hi")),
+                replicas_for_peak_hi=count(pl.col("replica_rps") * pl.col("throughput_band_lo"))).with_columns(
+                monthly_usd_lo=cost(pl.col("replicas_for_peak_lo")),
+                monthly_usd_hi=cost(pl.col("replicas_for_peak_hi")))
     return best
+
+
+def cheapest_plan(model: str, isl: int, osl: int, peak_rps: float, ttft_slo_ms: float | None,
+                  tpot_slo_ms: float | None, headroom: float = 0.2, hours: float = 730.0,
+                  price_tier: str = "on_demand", rates: dict[str, Decimal] | None = None, engine: str = "vllm",
+                  gpus: list[str] | None = None, precisions: list[str] | None = None, tps: list[int] | None = None,
+                  upper_bound: bool = False) -> dict:
+    """The cheapest GPU x precision x TP x replicas serving ``peak_rps`` x (1 + headroom) within the SLO.
+
+    Wraps ``sweep`` + ``plan`` and ranks by the fleet's cost for ``hours`` (not $/1M tokens: whole
+    replicas make a cheaper-per-token point dearer at low load).  Returns ``{"feasible": False,
+    "reason": ...}`` when nothing meets the SLO; otherwise the configuration, its fleet, its monthly cost
+    with the 80 % range (``monthly_usd_lo``/``_hi``), latencies with their ranges, and ``slo_at_risk``.
+    ``upper_bound=True`` only accepts points whose upper latency bound meets the SLO.
+    """
+    if peak_rps is None or peak_rps <= 0:
+        raise WhatIfError("peak requests per second must be positive")
+    if headroom < 0:
+        raise WhatIfError("headroom must be zero or positive (0.2 = 20 % above the peak)")
+    df = sweep(model, isl, osl, gpus=gpus, precisions=precisions, tps=tps, engine=engine, price_tier=price_tier,
+               rates=rates)
+    ranked = plan(df, ttft_slo_ms, tpot_slo_ms, peak_rps, hours, headroom, upper_bound)
+    if ranked.is_empty():
+        return {"feasible": False, "model": _model(model).id, "isl": isl, "osl": osl, "peak_rps": peak_rps,
+                "reason": "no GPU, precision and TP in the catalogue meets the latency objectives"
+                          + (" at the top of the 80 % range" if upper_bound else "")
+                          + ": relax the SLO or shorten the requests"}
+    row = ranked.sort(["monthly_usd", "monthly_usd_hi", "usd_per_mtok"]).row(0, named=True)
+    r = lambda v, n=2: None if v is None else round(float(v), n)  # noqa: E731
+    return {
+        "feasible": True, "model": row["model"], "engine": row["engine"], "isl": isl, "osl": osl,
+        "peak_rps": peak_rps, "headroom": headroom, "hours": hours, "ttft_slo_ms": ttft_slo_ms,
+        "tpot_slo_ms": tpot_slo_ms, "gpu": row["gpu"], "precision": row["precision"], "tp": row["tp"],
+        "concurrency_per_replica": int(row["concurrency"]), "replicas": row["replicas_for_peak"],
+        "gpus": row["gpus_for_peak"], "replicas_hi": row["replicas_for_peak_hi"],
+        "usd_per_gpu_hour": row["usd_per_gpu_hour"], "price_source": row["price_source"],
+        "monthly_usd": r(row["monthly_usd"]), "monthly_usd_lo": r(row["monthly_usd_lo"]),
+        "monthly_usd_hi": r(row["monthly_usd_hi"]),
+        "usd_per_mtok": r(row["usd_per_mtok"], 4), "usd_per_mtok_lo": r(row["usd_per_mtok_lo"], 4),
+        "usd_per_mtok_hi": r(row["usd_per_mtok_hi"], 4),
+        "ttft_ms": r(row["ttft_ms"]), "ttft_ms_lo": r(row["ttft_ms_lo"]), "ttft_ms_hi": r(row["ttft_ms_hi"]),
+        "tpot_ms": r(row["tpot_ms"]), "tpot_ms_lo": r(row["tpot_ms_lo"]), "tpot_ms_hi": r(row["tpot_ms_hi"]),
+        "replica_rps": r(row["replica_rps"], 3), "slo_at_risk": row["slo_at_risk"], "measured": row["measured"],
+        "alternatives": ranked.height,
+    }
 
 
 def length_percentile(shape: pl.DataFrame, kind: str, q: float) -> int | None:

@@ -1,0 +1,59 @@
+"""TTFT is modelled from its serving components (issue 22 item 3), and the bench reports each regime's bar."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pricing.perf import physics, whatif
+from pricing.perf.catalogue import catalogue
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _terms(isl, conc, agg=1.0, dp=1.0, tpot=0.02):
+    c, _ = whatif.grid(catalogue().models["llama-3.3-70b"], ["h100-sxm"], ["fp8"], [2], [conc], isl, 512)
+    c = dict(c, agg=np.full(1, agg), dp=np.full(1, dp))
+    decode = physics.decode_terms(c, physics.memory(c))
+    return physics.ttft_terms(c, decode, np.full(1, tpot))
+
+
+def test_scheduler_terms_count_engine_steps():
+    t = _terms(20000, 16, tpot=0.02)
+    assert t["scheduler_step"][0] == pytest.approx(0.02)
+    assert t["prefill_chunks"][0] == pytest.approx(0.02 * 3)          # 20,000 tokens = 3 chunks of 8,192
+    assert t["batch_steps"][0] == pytest.approx(0.02 * np.log2(16))   # running batch of 16
+    assert t["dp_prefill_wait"][0] == 0                               # no attention DP
+
+
+def test_disaggregated_prefill_has_no_decode_steps_to_wait_for():
+    t = _terms(4096, 16, agg=0.0, dp=4.0)
+    for name in ("scheduler_step", "prefill_chunks", "batch_steps", "decode_step_wait", "dp_prefill_wait"):
+        assert t[name][0] == 0, name
+    assert t["prefill_compute"][0] > 0 and t["prefill_queue"][0] > 0
+
+
+def test_attention_dp_ranks_wait_for_each_others_prefills():
+    one, four = _terms(4096, 16, dp=1.0), _terms(4096, 16, dp=4.0)
+    own = four["prefill_compute"][0] + four["prefill_memory"][0]
+    assert one["dp_prefill_wait"][0] == 0 and four["dp_prefill_wait"][0] == pytest.approx(3 * own)
+
+
+def test_ttft_grows_with_load_and_prompt_length():
+    low = whatif.point("llama-3.3-70b", "h100-sxm", "fp8", 2, 1024, 512, 4)
+    high = whatif.point("llama-3.3-70b", "h100-sxm", "fp8", 2, 1024, 512, 64)
+    longer = whatif.point("llama-3.3-70b", "h100-sxm", "fp8", 2, 8192, 512, 4)
+    assert low["ttft_ms"] < high["ttft_ms"] and low["ttft_ms"] < longer["ttft_ms"]
+
+
+def test_bench_prints_every_regime_with_its_bars():
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "whatif_accuracy.py")], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode in (0, 1), run.stderr
+    for regime in ("dense/8-16bit/agg", "dense/fp4/agg", "moe/8-16bit/agg", "moe/fp4/agg"):
+        assert regime in run.stdout
+    # TTFT misses its 20 % bar today; the bench says so rather than hiding it
+    assert ("MISSED:" in run.stdout) == (run.returncode == 1)
+    assert "tpot" not in "".join(line for line in run.stdout.splitlines() if line.startswith("MISSED"))
