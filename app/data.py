@@ -163,9 +163,10 @@ def whatif_sweep(model: str, isl: int, osl: int, engine: str, tier: str) -> pl.D
 @st.cache_data(show_spinner=False, max_entries=64)
 def whatif_plan(model: str, isl: int, osl: int, engine: str, tier: str, ttft: float | None, tpot: float | None,
                 peak_rps: float | None, hours: float, version: float = 0.0) -> dict[str, pl.DataFrame]:
-    """Pareto frontier and ranked fleet plan within the SLO for one workload."""
+    """Cost frontier (speed per user vs $/1M tokens) and ranked fleet plan within the SLO for one workload."""
     df = whatif_sweep(model, isl, osl, engine, tier)
-    return {"frontier": perf.pareto(perf.within_slo(df, ttft, tpot)), "within_slo": perf.within_slo(df, ttft, tpot),
+    within = perf.within_slo(df, ttft, tpot)
+    return {"frontier": perf.pareto_cost(within), "within_slo": within,
             "plan": perf.plan(df, ttft, tpot, peak_rps, hours)}
 
 

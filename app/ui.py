@@ -356,17 +356,34 @@ def empty_state(what: str) -> None:
             "`tokenomics ingest litellm <files>` (see `tokenomics sources`).")
 
 
+def _with_range(value: str, lo: str, hi: str, digits: int, prefix: str = "") -> pl.Expr:
+    """'1,842 (1,510–2,301)': a prediction with its 80 % range, as text for display."""
+    def fmt(c):
+        return pl.col(c).round(digits).map_elements(lambda v: f"{prefix}{v:,.{digits}f}", return_dtype=pl.Utf8)
+    return pl.format("{} ({}–{})", fmt(value), fmt(lo), fmt(hi))
+
+
 def whatif_plan_table(plan: pl.DataFrame) -> pl.DataFrame:
-    """The ranked plan with readable columns (display rounding only)."""
-    cols = {"gpu": "GPU", "precision": "Precision", "tp": "TP", "concurrency": "Concurrency per replica",
-            "ttft_ms": "TTFT ms", "tpot_ms": "TPOT ms", "output_tok_s_per_gpu": "Output tok/s per GPU",
-            "usd_per_gpu_hour": "$/GPU-hour", "price_source": "Rate from", "usd_per_mtok": "$/1M tokens", "replicas_for_peak": "Replicas for peak",
-            "gpus_for_peak": "GPUs for peak", "monthly_usd": "$ for period at peak fleet"}
-    present = [c for c in cols if c in plan.columns]
+    """The ranked plan with readable columns, every latency and $/1M tokens followed by its 80 % range, and a plan
+    whose upper bound breaks the SLO marked (display only)."""
+    ranged = {"ttft_ms": ("TTFT ms", 0, ""), "tpot_ms": ("TPOT ms", 1, ""), "usd_per_mtok": ("$/1M tokens", 4, "$")}
+    out = plan.with_columns(*(_with_range(c, f"{c}_lo", f"{c}_hi", d, pre).alias(f"{label} (80 % range)")
+                              for c, (label, d, pre) in ranged.items() if f"{c}_hi" in plan.columns))
+    if "slo_at_risk" in plan.columns:
+        out = out.with_columns(pl.when(pl.col("slo_at_risk")).then(pl.lit("⚠ upper bound breaks the SLO"))
+                               .otherwise(pl.lit("within SLO")).alias("SLO at the 80 % bound"))
+    cols = {"gpu": "GPU", "precision": "Precision", "tp": "TP", "concurrency": "Concurrency per replica"}
+    for c, (label, _, _) in ranged.items():
+        cols[c] = label
+        cols[f"{label} (80 % range)"] = f"{label} (80 % range)"
+    cols.update({"SLO at the 80 % bound": "SLO at the 80 % bound", "output_tok_s_per_gpu": "Output tok/s per GPU",
+                 "usd_per_gpu_hour": "$/GPU-hour", "price_source": "Rate from", "replicas_for_peak": "Replicas for peak",
+                 "gpus_for_peak": "GPUs for peak", "monthly_usd": "$ for period at peak fleet"})
+    present = [c for c in cols if c in out.columns]
     digits = {"usd_per_mtok": 4, "usd_per_gpu_hour": 2, "monthly_usd": 2}
-    rounded = plan.select(present).with_columns(
-        pl.col(c).round(digits.get(c, 1)) for c in present if plan.schema[c] == pl.Float64)
-    return rounded.rename({c: cols[c] for c in present})
+    rounded = out.select(present).with_columns(
+        pl.col(c).round(digits.get(c, 1)) for c in present if out.schema[c] == pl.Float64)
+    return rounded.rename({c: cols[c] for c in present if cols[c] != c})
 
 
 def length_histogram(shape: pl.DataFrame) -> alt.Chart:

@@ -55,8 +55,8 @@ def test_cached_queries_do_not_share_entries(demo_env):
 
 
 def _plan(at):
-    """The what-if page's ranked plan table (the one with a GPU column)."""
-    return next(d.value for d in at.dataframe if "GPU" in d.value.columns)
+    """The what-if page's ranked plan table (the one saying where each GPU's rate comes from)."""
+    return next(d.value for d in at.dataframe if "Rate from" in d.value.columns)
 
 
 def test_whatif_works_without_a_warehouse(tmp_path, monkeypatch):
@@ -258,3 +258,13 @@ def test_data_health_leaves_the_other_pages_cached_results_alone(demo_env, monke
     data.filter_options()
     data.snapshot_status()
     assert len(opened) == before
+
+
+def test_whatif_shows_the_80_percent_range_and_marks_plans_at_risk(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOKENOMICS_DB", str(tmp_path / "none.duckdb"))
+    at = AppTest.from_file(str(APP / "views" / "whatif.py"), default_timeout=60).run()
+    plan = _plan(at)
+    for label in ("TTFT ms (80 % range)", "TPOT ms (80 % range)", "$/1M tokens (80 % range)"):
+        assert plan[label].str.contains(r"\(.+–.+\)").all(), label  # '1,842 (1,510–2,301)'
+    marks = set(plan["SLO at the 80 % bound"])
+    assert marks <= {"within SLO", "⚠ upper bound breaks the SLO"} and marks

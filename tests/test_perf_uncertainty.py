@@ -141,3 +141,18 @@ def test_cli_sweep_filters_by_slo_and_optionally_by_its_upper_bound():
     assert all(r["usd_per_mtok_lo"] <= r["usd_per_mtok"] <= r["usd_per_mtok_hi"] for r in rows)
     strict = json.loads(_cli(*args, "--slo-upper-bound").stdout)
     assert strict and all(r["ttft_ms_hi"] <= 300 and r["tpot_ms_hi"] <= 20 and not r["slo_at_risk"] for r in strict)
+
+
+def test_the_cheapest_plan_is_on_the_cost_frontier():
+    from pricing.perf import whatif
+
+    df = whatif.sweep("llama-3.3-70b", 2048, 256)
+    within = whatif.within_slo(df, 2000.0, 60.0)
+    frontier = whatif.pareto_cost(within)
+    plan = whatif.plan(df, 2000.0, 60.0, 2.0, 730.0)
+    key = ["gpu", "precision", "tp", "concurrency"]
+    assert plan.head(1).select(key).row(0) in set(frontier.select(key).rows())
+    # nothing on the frontier is beaten on both speed and cost by any setup within the SLO
+    for row in frontier.iter_rows(named=True):
+        assert within.filter((within["tok_s_per_user"] > row["tok_s_per_user"])
+                             & (within["usd_per_mtok"] < row["usd_per_mtok"])).is_empty()

@@ -81,32 +81,37 @@ if plan.is_empty():
     st.warning("No GPU, precision, TP and load in the catalogue meets this SLO for this model; relax the SLO.")
     st.stop()
 
-# --- Pareto ---------------------------------------------------------------------------------------
-st.subheader("Throughput per GPU vs speed per user")
+# --- cost frontier ---------------------------------------------------------------------------------
+st.subheader("Cost per token vs speed per user")
+cheapest = plan.head(1)
+points = ["gpu", "precision", "tp", "concurrency", "tok_s_per_user", "usd_per_mtok"]
 background = (
-    alt.Chart(result["within_slo"].select("gpu", "precision", "tp", "concurrency", "tok_s_per_user",
-                                          "output_tok_s_per_gpu").to_pandas())
+    alt.Chart(ui.for_chart(result["within_slo"].select(points)).to_pandas())
     .mark_circle(size=18, opacity=0.25)
     .encode(x=alt.X("tok_s_per_user:Q", title="Output tokens/s per user", scale=alt.Scale(type="log")),
-            y=alt.Y("output_tok_s_per_gpu:Q", title="Output tokens/s per GPU", scale=alt.Scale(type="log")),
+            y=alt.Y("usd_per_mtok:Q", title="$ per 1M tokens", scale=alt.Scale(type="log")),
             color=alt.Color("gpu:N", scale=alt.Scale(range=ui.PALETTE + ui.PALETTE), title="GPU"),
             tooltip=["gpu", "precision", "tp", "concurrency"])
 )
 front = (
-    alt.Chart(frontier.select("gpu", "precision", "tp", "concurrency", "tok_s_per_user", "output_tok_s_per_gpu",
-                              "usd_per_mtok").to_pandas())
+    alt.Chart(ui.for_chart(frontier.select(points)).to_pandas())
     .mark_line(point=True, color="black", strokeWidth=2)
-    .encode(x="tok_s_per_user:Q", y="output_tok_s_per_gpu:Q",
+    .encode(x="tok_s_per_user:Q", y="usd_per_mtok:Q",
             tooltip=["gpu", "precision", "tp", "concurrency", alt.Tooltip("tok_s_per_user:Q", format=",.1f"),
-                     alt.Tooltip("output_tok_s_per_gpu:Q", format=",.0f"),
-                     alt.Tooltip("usd_per_mtok:Q", format="$,.3f", title="$/1M tokens")])
+                     alt.Tooltip("usd_per_mtok:Q", format="$,.4f", title="$/1M tokens")])
 )
-ui.chart_with_table((background + front).properties(height=380),
-                    frontier.select("gpu", "precision", "tp", "concurrency", "ttft_ms", "tpot_ms", "tok_s_per_user",
-                                    "output_tok_s_per_gpu", "usd_per_mtok"), "Pareto frontier")
-st.caption(f"Black line: the Pareto frontier within TTFT ≤ {ttft:,} ms and TPOT ≤ {tpot:,} ms for "
-           f"{isl:,} input / {osl:,} output tokens. Each dot is one GPU × precision × TP × concurrency; "
-           "predictions carry the calibration error shown below.")
+best = (
+    alt.Chart(ui.for_chart(cheapest.select(points)).to_pandas())
+    .mark_point(shape="diamond", size=260, filled=True, color=ui.PALETTE[3])
+    .encode(x="tok_s_per_user:Q", y="usd_per_mtok:Q", tooltip=["gpu", "precision", "tp", "concurrency"])
+)
+ui.chart_with_table((background + front + best).properties(height=380),
+                    ui.whatif_plan_table(frontier.drop("price_source", "usd_per_gpu_hour", strict=False)),
+                    "Cost frontier")
+st.caption(f"Black line: the setups no other beats on both speed per user and $/1M tokens, within TTFT ≤ {ttft:,} ms "
+           f"and TPOT ≤ {tpot:,} ms for {isl:,} input / {osl:,} output tokens; red diamond: the cheapest setup "
+           "below. Each dot is one GPU × precision × TP × concurrency; every prediction has an 80 % range "
+           "(tables) from the held-out calibration error, wider for GPUs and precisions without measurements.")
 
 # --- ranked plan ------------------------------------------------------------------------------------
 st.subheader("Cheapest setups for this traffic")

@@ -240,6 +240,15 @@ def pareto(df: pl.DataFrame, x: str = "tok_s_per_user", y: str = "output_tok_s_p
     return rows.filter(rows[y] > best_before)
 
 
+def pareto_cost(df: pl.DataFrame, x: str = "tok_s_per_user", y: str = "usd_per_mtok") -> pl.DataFrame:
+    """Configurations no other beats on both per-user speed (higher) and $/1M tokens (lower): the frontier the
+    cheapest plan lies on (the lowest $/1M tokens is never beaten on cost)."""
+    rows = df.filter(pl.col("fits") & pl.col(x).is_not_null() & pl.col(y).is_not_null()) \
+        .sort([x, y], descending=[True, False])
+    best_before = rows[y].cum_min().shift(1, fill_value=float("inf"))
+    return rows.filter(rows[y] < best_before)
+
+
 def sweep(model: str, isl: int, osl: int, gpus: list[str] | None = None, precisions: list[str] | None = None,
           tps: list[int] | None = None, concurrencies: list[int] | None = None, engine: str = "vllm",
           price_tier: str = "on_demand", rates: dict[str, Decimal] | None = None) -> pl.DataFrame:
