@@ -5,66 +5,60 @@ from decimal import Decimal
 
 import pytest
 
-from tests.sqlgiven import given, memory, run_model, settings
+from tests.sqlgiven import given_real, memory, named, real_columns, run_model, settings
 from tokenomics.config import sql_dir
 
 D = date(2026, 3, 2)
 T = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
-COSTS_COLS = ("source VARCHAR, request_id VARCHAR, start_time TIMESTAMPTZ, day DATE, tenant VARCHAR, team VARCHAR, "
-              "provider VARCHAR, model VARCHAR, deployment VARCHAR, service_tier VARCHAR, status VARCHAR, "
-              "gateway_cache VARCHAR, is_stream BOOLEAN, tagged_offline BOOLEAN, latency_ms DOUBLE, "
-              "uncached_input_tokens BIGINT, cache_read_tokens BIGINT, cache_write_5m_tokens BIGINT, "
-              "cache_write_1h_tokens BIGINT, output_tokens BIGINT, reasoning_tokens BIGINT, prompt_tokens BIGINT, "
-              "completion_tokens BIGINT, pricing_status VARCHAR, list_cost_usd DECIMAL(38,12), discount_pct DECIMAL(9,4), "
-              "discount_usd DECIMAL(38,12), effective_cost_usd DECIMAL(38,12), avoided_list_usd DECIMAL(38,12), "
-              "reported_cost_usd DECIMAL(38,12), price_uncached_input DECIMAL(18,6), price_cache_read DECIMAL(18,6), "
-              "price_cache_write_5m DECIMAL(18,6), price_cache_write_1h DECIMAL(18,6), price_output DECIMAL(18,6), "
-              "price_reasoning DECIMAL(18,6), list_uncached_input_usd DECIMAL(38,12), list_cache_read_usd DECIMAL(38,12), "
-              "list_cache_write_5m_usd DECIMAL(38,12), list_cache_write_1h_usd DECIMAL(38,12), "
-              "list_output_usd DECIMAL(38,12), list_reasoning_usd DECIMAL(38,12)")
-CARD_COLS = ("provider VARCHAR, model VARCHAR, service_tier VARCHAR, min_input_tokens BIGINT, max_input_tokens BIGINT, "
-             "valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ, uncached_input_usd_per_mtok DECIMAL(18,6), "
-             "cache_read_usd_per_mtok DECIMAL(18,6), cache_write_5m_usd_per_mtok DECIMAL(18,6), "
-             "cache_write_1h_usd_per_mtok DECIMAL(18,6), output_usd_per_mtok DECIMAL(18,6), "
-             "reasoning_usd_per_mtok DECIMAL(18,6), "
-             # staging's integer µ$ per 1M tokens, derived from the prices as stg_rate_cards does
-             + ", ".join(f"{c}_micro_per_mtok BIGINT GENERATED ALWAYS AS (({c}_usd_per_mtok * 1000000)::BIGINT) VIRTUAL"
-                         for c in ("uncached_input", "cache_read", "cache_write_5m", "cache_write_1h", "output",
-                                   "reasoning")))
 FROM = datetime(2026, 1, 1, tzinfo=timezone.utc)
+BUCKETS = ("uncached_input", "cache_read", "cache_write_5m", "cache_write_1h", "output", "reasoning")
 
 
 def request(rid, *, tenant="acme", provider="anthropic", model="claude-x", tier="standard", status="priced",
-            cache="miss", stream=False, tags=(), latency=1000.0, uncached=0, read=0, w5=0, w1h=0, out=0,
+            cache="miss", stream=False, tags=(), latency=1000, uncached=0, read=0, w5=0, w1h=0, out=0,
             list_usd=None, discount=0, reported=None, avoided=None, deployment=None, start=T,
             prices=(3, 0.3, 3.75, 6, 15, 15)):
-    prompt = uncached + read + w5 + w1h
+    """One int_request_costs row (the real relation's columns; those not named here are NULL)."""
     lst = Decimal(str(list_usd)) if list_usd is not None else None
     eff = lst * (100 - discount) / 100 if lst is not None else None
-    buckets = [Decimal(t) * Decimal(str(p)) / 1_000_000 for t, p in zip((uncached, read, w5, w1h, out, 0), prices)]
-    return ("s", rid, start, start.date(), tenant, "team-1", provider, model, deployment or model, tier, "success",
-            cache, stream, bool(set(tags) & {"workload:offline", "offline", "batch"}), latency, uncached, read, w5, w1h, out, 0, prompt, out, status, lst, discount,
-            (lst - eff) if lst is not None else None, eff, avoided, reported, *prices,
-            *(b if status == "priced" else None for b in buckets))
+    return {"source": "s", "request_id": rid, "start_time": start, "day": start.date(), "tenant": tenant,
+            "team": "team-1", "provider": provider, "model": model, "deployment": deployment or model,
+            "service_tier": tier, "status": "success", "gateway_cache": cache, "is_stream": stream,
+            "tags": list(tags), "tagged_offline": bool(set(tags) & {"workload:offline", "offline", "batch"}),
+            "latency_ms": latency, "uncached_input_tokens": uncached, "cache_read_tokens": read,
+            "cache_write_5m_tokens": w5, "cache_write_1h_tokens": w1h, "output_tokens": out, "reasoning_tokens": 0,
+            "prompt_tokens": uncached + read + w5 + w1h, "completion_tokens": out, "pricing_status": status,
+            "list_cost_usd": lst, "discount_pct": discount, "discount_usd": (lst - eff) if lst is not None else None,
+            "effective_cost_usd": eff, "avoided_list_usd": avoided, "reported_cost_usd": reported,
+            **{f"price_{b}": p for b, p in zip(BUCKETS, prices)}}
+
+
+def card(provider, model, tier, prices, valid_from=FROM, valid_to=None):
+    """One stg_rate_cards row: $ per 1M tokens by bucket, and staging's integer µ$ per 1M tokens from them."""
+    row = {"provider": provider, "model": model, "service_tier": tier, "min_input_tokens": 0,
+           "max_input_tokens": None, "valid_from": valid_from, "valid_to": valid_to}
+    for b, p in zip(BUCKETS, prices):
+        row[f"{b}_usd_per_mtok"] = p
+        row[f"{b}_micro_per_mtok"] = int(Decimal(str(p)) * 1_000_000) if p is not None else None
+    return row
 
 
 @pytest.fixture()
 def con():
     c = memory()
     settings(c)
-    given(c, "stg_rate_cards", CARD_COLS, [
-        ("anthropic", "claude-x", "standard", 0, None, FROM, None, 3, 0.3, 3.75, 6, 15, 15),
-        ("anthropic", "claude-x", "batch", 0, None, FROM, None, 1.5, 0.15, 1.875, 3, 7.5, 7.5),
-        ("openai", "gpt-y", "standard", 0, None, FROM, None, 2, 0.5, None, None, 8, 8),
+    given_real(c, "stg_rate_cards", [
+        card("anthropic", "claude-x", "standard", (3, 0.3, 3.75, 6, 15, 15)),
+        card("anthropic", "claude-x", "batch", (1.5, 0.15, 1.875, 3, 7.5, 7.5)),
+        card("openai", "gpt-y", "standard", (2, 0.5, None, None, 8, 8)),
     ])
-    given(c, "stg_contract_discounts", "contract_id VARCHAR, provider VARCHAR, model_pattern VARCHAR, "
-          "discount_pct DECIMAL(9,4), valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ", [])
+    given_real(c, "stg_contract_discounts", [])
     yield c
     c.close()
 
 
 def test_cache_savings_provider_gateway_and_self_hosted(con):
-    given(con, "int_request_costs", COSTS_COLS, [
+    given_real(con, "int_request_costs", [
         # r1: 10,000 cache-read tokens: gross = 10,000 x (3 - 0.3) = 27,000 µ$; 2,000 5m writes: premium
         # 2,000 x (3.75 - 3) = 1,500 µ$; 1,000 1h writes: 1,000 x (6 - 3) = 3,000 µ$ -> net 22,500 µ$;
         # 10 % contract discount -> 20,250 µ$ effective
@@ -76,10 +70,10 @@ def test_cache_savings_provider_gateway_and_self_hosted(con):
         request("r3", provider="hosted_vllm", model="llama", status="self_hosted", deployment="dep", uncached=1_000,
                 read=4_000, out=10),
     ])
-    given(con, "ref_deployment_perf", "deployment_id VARCHAR, prefill_gpu_seconds_per_token DOUBLE, note VARCHAR",
-          [("dep", 0.0002, "")])
-    given(con, "int_gpu_capacity_hourly", "deployment_id VARCHAR, hour TIMESTAMPTZ, gpu_count INTEGER, capacity_cost_usd DECIMAL(38,6)",
-          [("dep", T, 4, Decimal("14.40"))])
+    given_real(con, "ref_deployment_perf", named("deployment_id, prefill_gpu_seconds_per_token, note",
+                                                 [("dep", 0.0002, "")]))
+    given_real(con, "int_gpu_capacity_hourly", named("deployment_id, hour, gpu_count, capacity_cost_usd",
+                                                     [("dep", T, 4, Decimal("14.40"))]))
     run_model(con, "marts/mart_cache_savings_daily.sql")
     got = {r[0]: r[1:] for r in con.execute("SELECT mechanism, cached_tokens, gross_savings_usd, write_premium_usd, "
                                             "net_savings_usd, net_savings_effective_usd FROM mart_cache_savings_daily").fetchall()}
@@ -91,7 +85,7 @@ def test_cache_savings_provider_gateway_and_self_hosted(con):
 
 
 def test_batch_advisor_classes_and_savings(con):
-    given(con, "int_request_costs", COSTS_COLS, [
+    given_real(con, "int_request_costs", [
         # streaming chat: interactive; 1,000 in / 100 out at standard = 3,000 + 1,500 = 4,500 µ$
         request("i1", stream=True, uncached=1_000, out=100, list_usd=0.0045),
         # tagged offline: same tokens; batch list = 1,500 + 750 = 2,250 µ$ -> saving 2,250 µ$
@@ -101,7 +95,7 @@ def test_batch_advisor_classes_and_savings(con):
         # already batch: realised = standard 4,500 - batch 2,250 = 2,250 µ$
         request("b1", tier="batch", uncached=1_000, out=100, list_usd=0.00225),
         # slow non-streaming on a model without a batch card: a candidate, but no price to move to
-        request("s1", provider="openai", model="gpt-y", latency=45_000.0, uncached=1_000, out=100, list_usd=0.0028),
+        request("s1", provider="openai", model="gpt-y", latency=45_000, uncached=1_000, out=100, list_usd=0.0028),
     ])
     run_model(con, "intermediate/int_request_tier_prices.sql")
     run_model(con, "marts/mart_batch_daily.sql")
@@ -116,20 +110,20 @@ def test_batch_advisor_classes_and_savings(con):
 
 
 def test_ledger_puts_api_and_allocated_gpu_cost_side_by_side(con):
-    given(con, "mart_spend_daily", "day DATE, tenant VARCHAR, team VARCHAR, provider VARCHAR, model VARCHAR, "
-          "service_tier VARCHAR, pricing_status VARCHAR, requests BIGINT, uncached_input_tokens BIGINT, "
-          "cache_read_tokens BIGINT, cache_write_5m_tokens BIGINT, cache_write_1h_tokens BIGINT, output_tokens BIGINT, "
-          "reasoning_tokens BIGINT, list_cost_usd DECIMAL(38,12), effective_cost_usd DECIMAL(38,12)", [
+    given_real(con, "mart_spend_daily", named(
+        "day, tenant, team, provider, model, service_tier, pricing_status, requests, uncached_input_tokens, "
+        "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, "
+        "list_cost_usd, effective_cost_usd", [
               (D, "acme", "t", "openai", "gpt-y", "standard", "priced", 10, 1000, 0, 0, 0, 500, 0, Decimal("1.00"), Decimal("0.90")),
               (D, "acme", "t", "openai", "gpt-z", "standard", "unpriced", 2, 100, 0, 0, 0, 50, 0, None, None),
               (D, "acme", "t", "hosted", "llama", "standard", "self_hosted", 5, 100, 0, 0, 0, 100, 0, None, None),
-          ])
-    given(con, "mart_gpu_allocation_daily", "day DATE, deployment_id VARCHAR, model VARCHAR, driver VARCHAR, "
-          "idle_policy VARCHAR, tenant VARCHAR, team VARCHAR, requests BIGINT, prompt_tokens BIGINT, "
-          "completion_tokens BIGINT, allocated_usd DECIMAL(38,6)", [
-              (D, "dep", "llama", "tokens", "separate", "acme", "t", 5, 100, 100, Decimal("2.000000")),
-              (D, "dep", "llama", "tokens", "separate", "__idle__", "", 0, 0, 0, Decimal("6.800000")),
-          ])
+          ]))
+    given_real(con, "mart_gpu_allocation_daily", named(
+        "day, deployment_id, model, driver, idle_policy, tenant, team, requests, prompt_tokens, completion_tokens, "
+        "allocated_usd", [
+            (D, "dep", "llama", "tokens", "separate", "acme", "t", 5, 100, 100, Decimal("2.000000")),
+            (D, "dep", "llama", "tokens", "separate", "__idle__", "", 0, 0, 0, Decimal("6.800000")),
+        ]))
     run_model(con, "marts/mart_ledger_daily.sql")
     rows = con.execute("SELECT cost_source, model, unpriced_requests, input_tokens, output_tokens, effective_cost_usd "
                        "FROM mart_ledger_daily ORDER BY cost_source, model").fetchall()
@@ -149,11 +143,10 @@ def test_anomaly_flags_a_spike_but_not_a_new_tenant(con):
     rows = [(d, "acme", None, "openai", "gpt-y", "api", None, None, 1, 0, 0, 0, Decimal(v), Decimal(v))
             for d, v in zip(days, acme)]
     rows += [(days[18], "newco", None, "openai", "gpt-y", "api", None, None, 1, 0, 0, 0, Decimal(300), Decimal(300))]
-    given(con, "mart_ledger_daily", "day DATE, tenant VARCHAR, team VARCHAR, provider VARCHAR, model VARCHAR, "
-          "cost_source VARCHAR, driver VARCHAR, idle_policy VARCHAR, requests BIGINT, unpriced_requests BIGINT, "
-          "input_tokens BIGINT, output_tokens BIGINT, list_cost_usd DECIMAL(38,12), effective_cost_usd DECIMAL(38,12)",
-          rows)
-    given(con, "build_window", "earliest TIMESTAMPTZ, latest TIMESTAMPTZ", [("2015-01-01 00:00:00+00", "2100-01-01 00:00:00+00")])
+    given_real(con, "mart_ledger_daily", named(
+        "day, tenant, team, provider, model, cost_source, driver, idle_policy, requests, unpriced_requests, "
+        "input_tokens, output_tokens, list_cost_usd, effective_cost_usd", rows))
+    given_real(con, "build_window", named("earliest, latest", [("2015-01-01 00:00:00+00", "2100-01-01 00:00:00+00")]))
     run_model(con, "marts/mart_spend_tenant_daily.sql")
     flagged = con.execute("SELECT day, tenant FROM mart_spend_tenant_daily WHERE is_anomaly").fetchall()
     assert flagged == [(days[19], "acme")]
@@ -165,9 +158,9 @@ def test_anomaly_flags_a_spike_but_not_a_new_tenant(con):
 
 
 def test_budget_burn_and_forecast(con):
-    given(con, "stg_budgets", "tenant VARCHAR, month DATE, budget_usd DECIMAL(18,2)", [("acme", date(2026, 3, 1), Decimal("3100"))])
-    given(con, "mart_spend_tenant_daily", "day DATE, tenant VARCHAR, spend_usd DECIMAL(38,12)",
-          [(date(2026, 3, 1) + timedelta(days=i), "acme", Decimal(100 if i < 3 else 200)) for i in range(10)])
+    given_real(con, "stg_budgets", named("tenant, month, budget_usd", [("acme", date(2026, 3, 1), Decimal("3100"))]))
+    given_real(con, "mart_spend_tenant_daily", named("day, tenant, spend_usd", [
+        (date(2026, 3, 1) + timedelta(days=i), "acme", Decimal(100 if i < 3 else 200)) for i in range(10)]))
     run_model(con, "marts/mart_budget_daily.sql")
     day10 = con.execute("SELECT mtd_usd, planned_mtd_usd, forecast_usd, burn_pct FROM mart_budget_daily "
                         "WHERE day = DATE '2026-03-10'").fetchone()
@@ -177,7 +170,7 @@ def test_budget_burn_and_forecast(con):
 
 
 def test_reconciliation_compares_where_both_sides_exist(con):
-    given(con, "int_request_costs", COSTS_COLS, [
+    given_real(con, "int_request_costs", [
         request("a", uncached=1_000, out=100, list_usd=0.0045, reported=Decimal("0.0045")),
         request("b", uncached=1_000, out=200, list_usd=0.006, reported=Decimal("0.0050")),   # vendor says less
         request("c", uncached=1_000, out=100, list_usd=0.0045, reported=None),                # nothing to compare
@@ -191,15 +184,15 @@ def test_reconciliation_compares_where_both_sides_exist(con):
 
 
 def test_repricing_is_a_join_on_token_sums(con):
-    given(con, "int_request_costs", COSTS_COLS, [
+    given_real(con, "int_request_costs", [
         request("a", uncached=1_000_000, out=100_000, list_usd=4.5),
         request("b", provider="openai", model="gpt-y", uncached=1_000_000, out=0, list_usd=2.0),
         request("u", provider="openai", model="mystery", status="unpriced", uncached=10, out=10),
     ])
     run_model(con, "marts/mart_usage_for_repricing.sql")
     # a new card for claude-x from March 2026: input $2, output $10
-    con.execute("INSERT INTO stg_rate_cards VALUES ('anthropic', 'claude-x', 'standard', 0, NULL, "
-                "'2026-03-01', NULL, 2, 0.2, 2.5, 4, 10, 10)")
+    given_real(con, "stg_rate_cards", [card("anthropic", "claude-x", "standard", (2, 0.2, 2.5, 4, 10, 10),
+                                            valid_from=datetime(2026, 3, 1, tzinfo=timezone.utc))], replace=False)
     con.execute("UPDATE stg_rate_cards SET valid_to = '2026-03-01' WHERE model = 'claude-x' AND service_tier = "
                 "'standard' AND valid_from = '2026-01-01'")
     def run(**p):
@@ -223,14 +216,25 @@ def test_repricing_is_a_join_on_token_sums(con):
 
 
 def test_tag_spend_counts_a_request_under_each_tag(con):
-    given(con, "int_request_costs", COSTS_COLS.replace("tagged_offline BOOLEAN", "tagged_offline BOOLEAN, tags VARCHAR[]"),
-          [(*request("a", uncached=1_000, out=100, list_usd=0.0045)[:13], False, ["feature:rag", "env:prod"],
-            *request("a", uncached=1_000, out=100, list_usd=0.0045)[14:]),
-           (*request("b", uncached=1_000, out=100, list_usd=0.0045)[:13], False, [],
-            *request("b", uncached=1_000, out=100, list_usd=0.0045)[14:])])
+    given_real(con, "int_request_costs", [
+        request("a", tags=["feature:rag", "env:prod"], uncached=1_000, out=100, list_usd=0.0045),
+        request("b", uncached=1_000, out=100, list_usd=0.0045),
+    ])
     run_model(con, "marts/mart_tag_spend_daily.sql")
     got = dict(con.execute("SELECT tag, effective_cost_usd FROM mart_tag_spend_daily ORDER BY tag").fetchall())
     assert got == {"(untagged)": Decimal("0.0045"), "env:prod": Decimal("0.0045"), "feature:rag": Decimal("0.0045")}
+
+
+def test_given_tables_have_the_real_relations_columns():
+    """The inputs above name columns of the real int_request_costs: one it no longer has fails the test."""
+    con = memory()
+    with pytest.raises(AssertionError, match="int_request_costs has no column list_output_usd"):
+        given_real(con, "int_request_costs", [{**request("x"), "list_output_usd": Decimal("0.1")}])
+    given_real(con, "int_request_costs", [request("x")])
+    got = con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                      "WHERE table_name = 'int_request_costs' ORDER BY ordinal_position").fetchall()
+    assert tuple(got) == real_columns()["int_request_costs"]
+    assert con.execute("SELECT run_id, unpriced_reason FROM int_request_costs").fetchall() == [(None, None)]
 
 
 def test_money_never_passes_through_a_binary_float():

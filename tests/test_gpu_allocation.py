@@ -4,15 +4,16 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.sqlgiven import given, memory, run_model, settings
+from tests.sqlgiven import given_real, memory, named, run_model, settings
 
 H1 = datetime(2026, 3, 1, 10, tzinfo=timezone.utc)
 H2 = datetime(2026, 3, 1, 11, tzinfo=timezone.utc)
 H3 = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
 
-REQUEST_COLS = ("deployment VARCHAR, start_time TIMESTAMPTZ, tenant VARCHAR, team VARCHAR, prompt_tokens BIGINT, "
-                "completion_tokens BIGINT, latency_ms DOUBLE, pricing_status VARCHAR, gateway_cache VARCHAR")
-HOURLY_COLS = "deployment_id VARCHAR, hour TIMESTAMPTZ, model VARCHAR, gpu_count INTEGER, gpu_cost_usd DECIMAL(38,6), busy_fraction DOUBLE"
+# the columns the tests fill; the tables have the real relations' columns and types (sqlgiven.given_real)
+REQUEST_COLS = ("deployment, start_time, tenant, team, prompt_tokens, completion_tokens, latency_ms, pricing_status, "
+                "gateway_cache")
+HOURLY_COLS = "deployment_id, hour, model, gpu_count, gpu_cost_usd, busy_fraction"
 
 
 def at(hour, minute):
@@ -23,7 +24,7 @@ def at(hour, minute):
 def alloc():
     con = memory()
     settings(con, decode_weight=4)
-    given(con, "int_request_costs", REQUEST_COLS, [
+    given_real(con, "int_request_costs", named(REQUEST_COLS, [
         # H1: three tenants, identical usage -> a three-way tie on a $1.00 bill
         ("dep", at(H1, 1), "a", "t", 100, 0, 1000.0, "self_hosted", "miss"),
         ("dep", at(H1, 2), "b", "t", 100, 0, 1000.0, "self_hosted", "miss"),
@@ -34,12 +35,12 @@ def alloc():
         # an API request is never part of a GPU bill
         ("gpt", at(H2, 3), "a", "t", 999, 999, 10.0, "priced", "miss"),
         # H3: nobody
-    ])
-    given(con, "int_gpu_hourly", HOURLY_COLS, [
+    ]))
+    given_real(con, "int_gpu_hourly", named(HOURLY_COLS, [
         ("dep", H1, "llama", 4, 1.000000, 0.5),
         ("dep", H2, "llama", 4, 8.800000, 0.25),
         ("dep", H3, "llama", 4, 8.800000, 0.0),
-    ])
+    ]))
     run_model(con, "intermediate/int_self_hosted_hourly.sql")
     run_model(con, "intermediate/int_gpu_allocation_hourly.sql")
     run_model(con, "marts/mart_gpu_allocation_daily.sql")
@@ -102,11 +103,11 @@ def test_daily_mart_sums_to_the_daily_bill(alloc):
 def test_all_zero_weights_split_equally():
     con = memory()
     settings(con)
-    given(con, "int_request_costs", REQUEST_COLS, [
+    given_real(con, "int_request_costs", named(REQUEST_COLS, [
         ("dep", at(H1, 1), "a", "t", 0, 0, None, "self_hosted", "miss"),
         ("dep", at(H1, 2), "b", "t", 0, 0, None, "self_hosted", "miss"),
-    ])
-    given(con, "int_gpu_hourly", HOURLY_COLS, [("dep", H1, "llama", 1, 3.000001, 1.0)])
+    ]))
+    given_real(con, "int_gpu_hourly", named(HOURLY_COLS, [("dep", H1, "llama", 1, 3.000001, 1.0)]))
     run_model(con, "intermediate/int_self_hosted_hourly.sql")
     run_model(con, "intermediate/int_gpu_allocation_hourly.sql")
     # 3,000,001 µ$ / 2 = 1,500,000 r 1 -> a gets the odd micro-dollar

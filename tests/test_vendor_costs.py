@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ingest.runner import ingest_paths
-from tests.sqlgiven import given, memory, run_model
+from tests.sqlgiven import given_real, memory, named, run_model
 
 FIX = Path(__file__).parent / "fixtures" / "vendor_usage"
 
@@ -39,30 +39,28 @@ def test_bad_cost_rows_are_quarantined(warehouse, tmp_path):
     assert (r.counts.read, r.counts.loaded, r.counts.quarantined) == (3, 1, 2)
 
 
-RESOLUTION = ("provider VARCHAR, model VARCHAR, card_provider VARCHAR, card_model VARCHAR, rule VARCHAR, "
-              "model_family VARCHAR")
+RESOLUTION = "provider, model, card_provider, card_model, rule, model_family"
+VENDOR_COSTS = "provider, bucket_start, bucket_end, project, model, token_class, service_tier, amount_usd, run_id"
 
 
 def test_reconciliation_mart_by_token_class():
     con = memory()
-    given(con, "int_request_costs", "day DATE, tenant VARCHAR, model VARCHAR, rate_context_tier BIGINT, "
-          "rate_valid_from TIMESTAMPTZ, provider VARCHAR, service_tier VARCHAR, pricing_status VARCHAR, "
-          "discount_pct DECIMAL(9,4), uncached_input_tokens BIGINT, cache_read_tokens BIGINT, "
-          "cache_write_5m_tokens BIGINT, cache_write_1h_tokens BIGINT, output_tokens BIGINT, reasoning_tokens BIGINT, "
-          "price_uncached_input DECIMAL(18,6), price_cache_read DECIMAL(18,6), price_cache_write_5m DECIMAL(18,6), "
-          "price_cache_write_1h DECIMAL(18,6), price_output DECIMAL(18,6), price_reasoning DECIMAL(18,6)", [
+    given_real(con, "int_request_costs", named(
+        "day, tenant, model, rate_context_tier, rate_valid_from, provider, service_tier, pricing_status, discount_pct, "
+        "uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, "
+        "reasoning_tokens, price_uncached_input, price_cache_read, price_cache_write_5m, price_cache_write_1h, "
+        "price_output, price_reasoning", [
               # 2,000,000 uncached x $3 = $6.00 with a 10 % discount -> $5.40; 1,000,000 output x $15 = $15 -> $13.50
               (date(2026, 11, 1), "acme", "claude-x", 0, None, "anthropic", "standard", "priced", 10, 2_000_000, 0, 0, 0, 1_000_000, 0,
-               3, 0.3, 3.75, 6, 15, 15)])
-    given(con, "vendor_costs", "provider VARCHAR, bucket_start TIMESTAMPTZ, bucket_end TIMESTAMPTZ, project VARCHAR, "
-          "model VARCHAR, token_class VARCHAR, service_tier VARCHAR, amount_usd DECIMAL(38,12), run_id VARCHAR", [
+               3, 0.3, 3.75, 6, 15, 15)]))
+    given_real(con, "vendor_costs", named(VENDOR_COSTS, [
               ("anthropic", datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 2, tzinfo=timezone.utc),
                None, None, "uncached_input", "standard", Decimal("5.40"), "r"),
               ("anthropic", datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 2, tzinfo=timezone.utc),
                None, None, "output", "standard", Decimal("13.00"), "r"),
               ("anthropic", datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 2, tzinfo=timezone.utc),
-               None, None, "cache_read", "standard", Decimal("0.45"), "r")])
-    given(con, "int_model_resolution", RESOLUTION, [])  # the report is not split by model: compared per provider
+               None, None, "cache_read", "standard", Decimal("0.45"), "r")]))
+    given_real(con, "int_model_resolution", named(RESOLUTION, []))  # the report is not split by model: compared per provider
     run_model(con, "intermediate/int_request_meters.sql")
     run_model(con, "marts/mart_vendor_reconciliation_daily.sql")
     got = {r[0]: r[1:] for r in con.execute("SELECT token_class, computed_usd, vendor_usd, variance_usd "
@@ -75,21 +73,20 @@ def test_reconciliation_mart_by_token_class():
 def test_reconciliation_mart_per_model_family_through_the_resolver():
     """The vendor reports the dated snapshot, the gateway logged the alias: one resolver, one family."""
     con = memory()
-    given(con, "int_request_meters", "day DATE, tenant VARCHAR, provider VARCHAR, model VARCHAR, service_tier VARCHAR, "
-          "rate_context_tier BIGINT, rate_valid_from TIMESTAMPTZ, discount_pct DECIMAL(9,4), token_class VARCHAR, "
-          "meter VARCHAR, tokens BIGINT, price DECIMAL(18,6)", [
+    given_real(con, "int_request_meters", named(
+        "day, tenant, provider, model, service_tier, rate_context_tier, rate_valid_from, discount_pct, token_class, "
+        "meter, tokens, price", [
               # 1,000,000 output x $15 = $15.00 for claude-x; 1,000,000 x $5 = $5.00 for claude-y
               (date(2026, 11, 1), "acme", "anthropic", "claude-x", "standard", 0, None, 0, "output", "Output Tokens", 1_000_000, 15),
-              (date(2026, 11, 1), "acme", "anthropic", "claude-y", "standard", 0, None, 0, "output", "Output Tokens", 1_000_000, 5)])
-    given(con, "vendor_costs", "provider VARCHAR, bucket_start TIMESTAMPTZ, bucket_end TIMESTAMPTZ, project VARCHAR, "
-          "model VARCHAR, token_class VARCHAR, service_tier VARCHAR, amount_usd DECIMAL(38,12), run_id VARCHAR", [
+              (date(2026, 11, 1), "acme", "anthropic", "claude-y", "standard", 0, None, 0, "output", "Output Tokens", 1_000_000, 5)]))
+    given_real(con, "vendor_costs", named(VENDOR_COSTS, [
               ("anthropic", datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 2, tzinfo=timezone.utc),
                None, "claude-x-20261001", "output", "standard", Decimal("14.00"), "r"),
               ("anthropic", datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 2, tzinfo=timezone.utc),
-               None, "claude-y", "output", "standard", Decimal("5.00"), "r")])
-    given(con, "int_model_resolution", RESOLUTION, [
+               None, "claude-y", "output", "standard", Decimal("5.00"), "r")]))
+    given_real(con, "int_model_resolution", named(RESOLUTION, [
         ("anthropic", "claude-x-20261001", "anthropic", "claude-x-20261001", "exact", "claude-x"),
-        ("anthropic", "claude-y", "anthropic", "claude-y", "exact", "claude-y")])
+        ("anthropic", "claude-y", "anthropic", "claude-y", "exact", "claude-y")]))
     run_model(con, "marts/mart_vendor_reconciliation_daily.sql")
     got = {r[0]: r[1:] for r in con.execute("SELECT model_family, computed_usd, vendor_usd, variance_usd "
                                            "FROM mart_vendor_reconciliation_daily").fetchall()}
@@ -102,17 +99,17 @@ def test_reconciliation_queries_sum_the_period_and_skip_one_sided_days():
     from tokenomics.config import sql_dir
 
     con = memory()
-    given(con, "mart_vendor_reconciliation_daily", "day DATE, provider VARCHAR, model_family VARCHAR, token_class VARCHAR, "
-          "service_tier VARCHAR, computed_usd DECIMAL(38,12), vendor_usd DECIMAL(38,12), variance_usd DECIMAL(38,12)", [
+    given_real(con, "mart_vendor_reconciliation_daily", named(
+        "day, provider, model_family, token_class, service_tier, computed_usd, vendor_usd, variance_usd", [
               (date(2026, 11, 1), "anthropic", None, "output", "standard", Decimal("13.5"), Decimal("13"), Decimal("0.5")),
               (date(2026, 11, 2), "anthropic", None, "output", "standard", Decimal("6.5"), Decimal("7"), Decimal("-0.5")),
               (date(2026, 11, 3), "anthropic", None, "output", "standard", Decimal("9"), None, None),     # no export yet
-              (date(2026, 11, 1), "anthropic", None, "cache_read", "standard", None, Decimal("0.45"), None)])
-    given(con, "mart_reconciliation_daily", "day DATE, provider VARCHAR, model VARCHAR, service_tier VARCHAR, "
-          "requests BIGINT, compared_requests BIGINT, computed_list_usd DECIMAL(38,12), reported_usd DECIMAL(38,12)", [
+              (date(2026, 11, 1), "anthropic", None, "cache_read", "standard", None, Decimal("0.45"), None)]))
+    given_real(con, "mart_reconciliation_daily", named(
+        "day, provider, model, service_tier, requests, compared_requests, computed_list_usd, reported_usd", [
               (date(2026, 11, 1), "openai", "gpt-y", "standard", 10, 8, Decimal("1.05"), Decimal("1.00")),
               (date(2026, 11, 2), "openai", "gpt-y", "standard", 5, 5, Decimal("0.45"), Decimal("0.50")),
-              (date(2026, 12, 1), "openai", "gpt-y", "standard", 5, 5, Decimal("9"), Decimal("1"))])  # outside
+              (date(2026, 12, 1), "openai", "gpt-y", "standard", 5, 5, Decimal("9"), Decimal("1"))]))  # outside
     params = {"start": date(2026, 11, 1), "end": date(2026, 11, 30), "providers": None, "models": None}
     vendor = con.execute((sql_dir() / "queries/reconciliation_vendor.sql").read_text(),
                          {k: params[k] for k in ("start", "end", "providers")}).fetchall()

@@ -248,16 +248,19 @@ def cmd_schedule(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     runner = lambda argv: main([*(["--db", args.db] if args.db else []), *argv])  # noqa: E731
+    state = Path(args.state) if args.state else scheduler.state_path(db_path(args.db))
     if args.list:
-        now = datetime.now(timezone.utc)
+        now, known = datetime.now(timezone.utc), scheduler.State.load(state)
         for job in jobs:
-            print(f"{job.name:<24} next {job.cron.next_after(now):%Y-%m-%d %H:%M}Z  tokenomics {' '.join(job.run)}")
+            last = known.last_ok(job.name)
+            print(f"{job.name:<24} next {job.cron.next_after(now):%Y-%m-%d %H:%M}Z  "
+                  f"last ok {f'{last:%Y-%m-%d %H:%M}Z' if last else '-':<17}  tokenomics {' '.join(job.run)}")
         return 0
-    if args.at:
+    if args.at:  # a one-off run (backfills, testing): the state file is neither read nor written
         at = datetime.fromisoformat(args.at).astimezone(timezone.utc)
         results = scheduler.run_due(jobs, at, runner)
         return 1 if any(results.values()) else 0
-    scheduler.serve(jobs, runner)
+    scheduler.serve(jobs, runner, state=state)
     return 0
 
 
@@ -397,8 +400,10 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("schedule", help="run scheduled jobs (ingest, exports) at their cron times, forever")
     c.add_argument("--schedule", help="schedule YAML (default: the packaged tokenomics/data/schedule.yaml)")
-    c.add_argument("--list", action="store_true", help="print each job's next run and exit")
+    c.add_argument("--list", action="store_true", help="print each job's next run and last successful one, and exit")
     c.add_argument("--at", help="run the jobs due at this ISO time once and exit (backfills, testing)")
+    c.add_argument("--state", help="where the last successful run of each job is kept, for catch-up on start "
+                   "(default: next to the warehouse, <db>.schedule-state.json)")
     c.set_defaults(func=cmd_schedule)
 
     a = sub.add_parser("alert", help="send budget (50/80/100 %%, forecast overrun) and anomaly alerts not sent "

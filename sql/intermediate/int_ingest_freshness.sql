@@ -1,4 +1,4 @@
--- int_ingest_freshness — grain: one row per (ingest run, source) that loaded events: the newest event
+-- int_ingest_freshness — grain: one row per (run_id, source) that loaded events: the newest event
 -- the run loaded (request start for gateway logs, reading time for telemetry).  Data freshness is then a
 -- max over runs (mart_ingest_health), not a scan of every raw row; each build adds only the new runs.
 -- incremental: run_id by run

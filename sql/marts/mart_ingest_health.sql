@@ -1,4 +1,4 @@
--- mart_ingest_health — grain: one row per ingest source: last run, row accounting totals, and data
+-- mart_ingest_health — grain: one row per ingest source (source): last run, row accounting totals, and data
 -- freshness (the newest event loaded: request start for gateway logs, reading time for telemetry) with
 -- its age in hours, so a stalled feed is visible even when ingests "succeed" with nothing new.
 CREATE OR REPLACE VIEW mart_ingest_health AS
