@@ -151,3 +151,50 @@ def test_a_commitment_for_an_always_on_deployment_on_on_demand_rates():
     # 24 h × 2 GPUs = 48 GPU-hours at $4.00 on demand = $192; reserved: 48 × the catalogue's 1-year rate
     assert r.kind == "commitment" and r.today_usd == D("192.00")
     assert r.projected_usd == (48 * reserved).quantize(D("0.01")) and r.saving_usd == D("192.00") - r.projected_usd
+
+
+def test_a_route_that_never_reads_the_cache_at_the_share_other_routes_get():
+    con = memory()
+    given(con, "mart_usage_for_repricing", USAGE, [
+        # a caching route of the same provider: 3M cache reads of 12M input → read share 3 / 12 = 25 %
+        (date(2026, 11, 5), "a", "", "anthropic", "cached", "standard", 0, 10, 9_000_000, 3_000_000, 0, 0, 0, 0,
+         D(1), D(1), 0),
+        (date(2026, 11, 5), "b", "", "anthropic", "plain", "standard", 0, 40, 4_000_000, 0, 0, 0, 100, 0,
+         D(12), D(12), 0)])
+    given(con, "stg_rate_cards", CARDS, [("anthropic", "plain", "standard", 0, None, FROM, None, 3_000_000, 300_000,
+                                          3_750_000, 6_000_000, 15_000_000, 15_000_000, D("3.75"), D("6.00"))])
+    con.execute("ALTER TABLE stg_rate_cards ADD COLUMN uncached_input_usd_per_mtok DECIMAL(18,6) DEFAULT 3")
+    con.execute("ALTER TABLE stg_rate_cards ADD COLUMN cache_read_usd_per_mtok DECIMAL(18,6) DEFAULT 0.30")
+    [r] = recommend._cache_unused(con, NOV, recommend.Options())
+    # plain's 4M uncached input: today 4 × $3.00 = $12.00; all read from the cache 4 × $0.30 = $1.20
+    # at the 25 % share: 12.00 − (12.00 − 1.20) × 0.25 = 12.00 − 2.70 = $9.30 → saving $2.70; range $0 – $10.80
+    assert (r.today_usd, r.projected_usd, r.saving_usd) == (D("12.00"), D("9.30"), D("2.70"))
+    assert (r.low_usd, r.high_usd) == (D(0), D("10.80")) and r.scope == "anthropic/plain"
+
+
+def test_an_api_route_of_an_open_weights_model_priced_on_its_own_deployment():
+    con = memory()
+    given(con, "mart_usage_hourly", "hour TIMESTAMPTZ, tenant VARCHAR, provider VARCHAR, model VARCHAR, "
+          "deployment VARCHAR, pricing_status VARCHAR, gateway_cache VARCHAR, requests BIGINT, prompt_tokens BIGINT, "
+          "completion_tokens BIGINT", [
+              (datetime(2026, 11, 2, h, tzinfo=timezone.utc), "a", "together_ai", "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+               None, "priced", "miss", 3600, 3600 * 2000, 3600 * 400) for h in range(24)])  # 1 request/s all day
+    given(con, "mart_ledger_daily", "day DATE, tenant VARCHAR, provider VARCHAR, model VARCHAR, cost_source VARCHAR, "
+          "effective_cost_usd DECIMAL(38,12)",
+          [(date(2026, 11, 2), "a", "together_ai", "meta-llama/Llama-3.3-70B-Instruct-Turbo", "api", D("50000"))])
+    given(con, "stg_gpu_rates", "rate_ref VARCHAR, gpu_type VARCHAR, kind VARCHAR, usd_per_gpu_hour DECIMAL(18,6), "
+          "valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ", [])
+    [r] = recommend._api_to_self_host(con, NOV, recommend.Options())
+    # today = the route's effective cost; projected = the cheapest fleet for 1 req/s × 1.3 kept up 30 × 24 h
+    assert r.kind == "self_host" and r.today_usd == D("50000.00") and r.evidence["requests"] == 86_400
+    assert r.saving_usd == r.today_usd - r.projected_usd and r.low_usd <= r.saving_usd <= r.high_usd
+    assert "720 hours" in " ".join(r.assumptions)
+
+
+@pytest.mark.parametrize("name", ["meta-llama/Llama-3.3-70B-Instruct-Turbo", "meta.llama3-3-70b-instruct-v1:0",
+                                  "us.meta.llama3-3-70b-instruct-v1:0", "llama-3.3-70b"])
+def test_api_vendors_spellings_of_an_open_weights_model_resolve(name):
+    from pricing.perf.catalogue import resolve_model
+
+    assert resolve_model(name).id == "llama-3.3-70b"
+    assert resolve_model("gpt-4o") is None and resolve_model("claude-sonnet-4-5") is None

@@ -111,7 +111,7 @@ def _cache(con, p: dict, o: Options) -> list[Recommendation]:
             for r in rows.iter_rows(named=True) if r["today_usd"] > r["projected_usd"]]
 
 
-def _plan(model_id: str, precision: str, isl: int, osl: int, peak_rps: float, hours: float, o: Options,
+def _plan(model_id: str, precision: str | None, isl: int, osl: int, peak_rps: float, hours: float, o: Options,
           rates: dict) -> dict | None:
     """The cheapest GPU × TP × replicas at today's precision (no quality change) serving the peak with headroom
     within the SLO (the what-if model, with its 80 % range): one whose whole range meets the SLO when there is
@@ -121,7 +121,7 @@ def _plan(model_id: str, precision: str, isl: int, osl: int, peak_rps: float, ho
     for safe in (True, False):
         best = whatif.cheapest_plan(model_id, isl, osl, peak_rps, o.ttft_slo_ms, o.tpot_slo_ms,
                                     headroom=max(o.headroom - 1, 0), hours=hours, rates=rates or None,
-                                    precisions=[precision], upper_bound=safe)
+                                    precisions=[precision] if precision else None, upper_bound=safe)
         if best.get("feasible"):
             return best
     return None
@@ -227,8 +227,63 @@ def _self_host_vs_api(con, p: dict, o: Options) -> list[Recommendation]:
     return out
 
 
+def _cache_unused(con, p: dict, o: Options) -> list[Recommendation]:
+    """Routes that never read from the prompt cache, at the cache-read share the organisation's caching routes get."""
+    out = []
+    for r in _q(con, "recommend_cache_unused", **p).iter_rows(named=True):
+        today, best = _usd(r["today_usd"]), _usd(r["all_read_usd"])
+        projected = _usd(r["today_usd"] - (r["today_usd"] - r["all_read_usd"]) * r["read_share"])
+        out.append(Recommendation(
+            "cache_unused", f"Turn on prompt caching for {r['provider']}/{r['model']}", f"{r['provider']}/{r['model']}",
+            today, projected, Decimal(0), today - best,
+            "low: cached prefixes change no answer; the saving depends on how much of each prompt repeats",
+            "Put the stable part of each prompt (system prompt, tools, documents) first and mark it cacheable.",
+            {"requests": r["requests"], "uncached input tokens": r["uncached_input_tokens"],
+             "cache-read share of your caching routes": r["read_share"]},
+            ["Today = this route's uncached input tokens at the input price; cache writes' premium not included.",
+             f"Projected: {r['read_share']:.0%} of them read from the cache, the median share of your routes that "
+             "cache (same provider where it has one).",
+             "Range: from none to all of them read from the cache."]))
+    return out
+
+
+def _api_to_self_host(con, p: dict, o: Options) -> list[Recommendation]:
+    """An API route serving an open-weights model the what-if model knows, on a right-sized deployment of its own."""
+    from pricing.perf import whatif
+    from pricing.perf.catalogue import resolve_model
+
+    rates = whatif.contract_rates(_q(con, "gpu_contract_rates", day=p["end"]).to_dicts())
+    out = []
+    for r in _q(con, "recommend_api_routes", **p).iter_rows(named=True):
+        model = resolve_model(r["model"])
+        if model is None:
+            continue
+        isl = max(int(round(r["mean_input_tokens"] or 1)), 1)
+        osl = max(int(round(r["mean_output_tokens"] or 1)), 1)
+        best = _plan(model.id, None, isl, osl, r["peak_rps"] or 1e-9, r["hours"], o, rates)
+        if best is None:
+            continue
+        rec = _rec("self_host", f"Self-host {r['provider']}/{r['model']} on {best['gpus']} × {best['gpu']}",
+                   f"{r['provider']}/{r['model']}", r["today_usd"], Decimal(str(best["monthly_usd"])),
+                   "high: you run the service (on-call, upgrades); quantisation may change quality"
+                   if best["precision"] not in ("bf16", "fp16") else "high: you run the service (on-call, upgrades)",
+                   f"Serve {model.name} on {best['replicas']} replica(s) of {best['tp']} × {best['gpu']} at "
+                   f"{best['precision']} and route this traffic to it.",
+                   {"requests": r["requests"], "peak requests/s": round(r["peak_rps"], 3),
+                    "mean input tokens": isl, "mean output tokens": osl,
+                    "predicted TTFT ms (80 % range)": f"{best['ttft_ms']} ({best['ttft_ms_lo']}–{best['ttft_ms_hi']})",
+                    "$/GPU-hour": best["usd_per_gpu_hour"], "rate from": best["price_source"]},
+                   [f"Kept up all {r['hours']} hours of the period; SLO TTFT ≤ {o.ttft_slo_ms:g} ms, TPOT ≤ "
+                    f"{o.tpot_slo_ms:g} ms at the peak × {o.headroom:g}.", "Engineering and operations time not costed."])
+        rec.low_usd = rec.today_usd - _usd(best["monthly_usd_hi"])
+        rec.high_usd = rec.today_usd - _usd(best["monthly_usd_lo"])
+        out.append(rec)
+    return out
+
+
 KINDS: dict[str, Callable] = {"rightsize": _deployments, "batch": _batch, "model": _models, "cache": _cache,
-                              "api_instead": _self_host_vs_api}
+                              "api_instead": _self_host_vs_api, "cache_unused": _cache_unused,
+                              "self_host": _api_to_self_host}
 
 
 def recommend(db, period: str, options: Options | None = None, principal=None) -> list[Recommendation]:

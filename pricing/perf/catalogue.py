@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from functools import cache
 from pathlib import Path
 
@@ -141,9 +143,20 @@ def _aliases() -> dict[str, str]:
     return out
 
 
+# How API vendors spell open-weights models: Together's '…-Instruct-Turbo', Bedrock's 'meta.llama3-3-70b-instruct-v1:0'
+_VENDOR_SUFFIX = re.compile(r"(-instruct|-chat|-turbo|-it|-fp8|-v\d+(:\d+)?)+$")
+_BEDROCK_LLAMA = re.compile(r"^(?:[a-z]{2,7}\.)?meta\.llama(\d)-(\d)-(\d+)b")
+
+
 def resolve_model(name: str) -> Model | None:
-    """A catalogue model for an id, a Hugging Face path or a gateway model name; None if unknown."""
-    key = _aliases().get(_norm(name)) or _aliases().get(_norm(name.split("/")[-1]))
+    """A catalogue model for an id, a Hugging Face path or a gateway or API vendor's model name; None if unknown."""
+    tail = name.split("/")[-1]
+    key = _aliases().get(_norm(name)) or _aliases().get(_norm(tail))
+    if key is None:
+        bare = _VENDOR_SUFFIX.sub("", tail.lower())
+        bedrock = _BEDROCK_LLAMA.match(tail.lower())
+        candidates = [bare] + ([f"llama-{bedrock[1]}.{bedrock[2]}-{bedrock[3]}b"] if bedrock else [])
+        key = next((k for c in candidates if (k := _aliases().get(_norm(c)))), None)
     return catalogue().models.get(key) if key else None
 
 
