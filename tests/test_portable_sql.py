@@ -1,12 +1,14 @@
 """The marts are portable SQL: each model transpiled DuckDB → Trino → DuckDB (sqlglot) rebuilds tables
-identical to the original's on the demo warehouse, and the Trino text uses Trino's functions."""
+identical to the original's on the demo warehouse, and the Trino text uses Trino's functions (the pricing
+macros of sql/macros inlined: the round trip rebuilding identical tables checks the inlining too)."""
 
+import re
 import shutil
 from collections import Counter
 
 import pytest
 
-from tokenomics.portable import model_sql, transpile
+from tokenomics.portable import macros, model_sql, transpile
 from tokenomics.warehouse import connect, model_files
 
 
@@ -21,13 +23,19 @@ def test_every_model_transpiles_to_trino(trino_sql):
     assert "CONTAINS(c.tags, 'batch')" in joined and "&&" not in joined  # list_contains → CONTAINS
     assert "GROUP BY ALL" not in joined and "GROUP BY\n    1," in joined  # patched: Trino has no GROUP BY ALL
     assert "SEQUENCE(" in joined and "CROSS JOIN UNNEST(" in joined  # generate_series, set-returning in FROM
+    # the SQL macros (sql/macros) are DuckDB's: inlined, none is called (Trino has no HUGEINT either)
+    assert not [m for m in macros() if re.search(rf"\b{m}\s*\(", joined, re.I)] and "INT128" not in joined
 
 
 def test_known_sqlglot_gaps_are_patched():
-    """sqlglot 30 writes list_has_any() as the `&&` operator, which Trino lacks."""
+    """sqlglot 30 writes list_has_any() as the `&&` operator, which Trino lacks, and a // b through a DOUBLE."""
     assert transpile("SELECT list_has_any(a, b) FROM t", "trino").split() == ["SELECT", "ARRAYS_OVERLAP(a,", "b)",
                                                                                "FROM", "t"]
     assert "a && b" in transpile("SELECT ARRAYS_OVERLAP(a, b) FROM t", "duckdb", read="trino")
+    # DuckDB's integer division: sqlglot goes through a DOUBLE (inexact past 2^53 — pico-dollar sums are larger)
+    trino = transpile("SELECT l // 1000000 FROM t", "trino")
+    assert trino.split() == ["SELECT", "(", "l", "-", "l", "%", "1000000", ")", "/", "1000000", "FROM", "t"]
+    assert transpile(trino, "duckdb", read="trino").split() == ["SELECT", "l", "//", "1000000", "FROM", "t"]
 
 
 def _bag(con, query: str) -> Counter:

@@ -60,7 +60,7 @@ priced AS (
     FROM hours h
     JOIN gpu_deployments dep USING (deployment_id)
     LEFT JOIN stg_gpu_rates r
-        ON r.rate_ref = dep.gpu_rate_ref AND h.hour >= r.valid_from AND (r.valid_to IS NULL OR h.hour < r.valid_to)
+        ON r.rate_ref = dep.gpu_rate_ref AND in_force(h.hour, r.valid_from, r.valid_to)
 )
 SELECT
     p.deployment_id, p.hour, dep.cluster, dep.gpu_type, dep.gpu_count, dep.model, dep."precision", dep.engine,

@@ -2,6 +2,8 @@
 -- list cost  = Σ bucket tokens × bucket price of the one rate-card row in force at start_time for the
 --              request's provider, model, service tier and prompt size (long-context tier);
 -- effective  = list − contract discount (the largest discount in force for provider/model, if any).
+-- The rules are the macros of sql/macros (bucket_pico, unpriced_bucket, in_force, in_tier, discount_pico, …):
+-- every other model and query that prices calls the same ones.
 -- pricing_status: priced | unpriced (no card, or a bucket with tokens has no price) |
 --                 self_hosted (served by a GPU deployment: costed per GPU-hour, not per token) |
 --                 gateway_cache_hit (answered by the gateway's cache: no vendor call, $0).
@@ -35,18 +37,22 @@ priced AS (
         rc.cache_write_1h_usd_per_mtok, rc.output_usd_per_mtok, rc.reasoning_usd_per_mtok,
         rc.uncached_input_micro_per_mtok, rc.cache_read_micro_per_mtok, rc.cache_write_5m_micro_per_mtok,
         rc.cache_write_1h_micro_per_mtok, rc.output_micro_per_mtok, rc.reasoning_micro_per_mtok,
-        rc.provider IS NOT NULL AS has_card
+        rc.provider IS NOT NULL AS has_card,
+        -- a card, and a price on it for every bucket that has tokens (sql/macros/pricing.sql: the one check)
+        rc.provider IS NOT NULL AND NOT unpriced_bucket(
+            req.uncached_input_tokens, req.cache_read_tokens, req.cache_write_5m_tokens, req.cache_write_1h_tokens,
+            req.output_tokens, req.reasoning_tokens,
+            rc.uncached_input_micro_per_mtok, rc.cache_read_micro_per_mtok, rc.cache_write_5m_micro_per_mtok,
+            rc.cache_write_1h_micro_per_mtok, rc.output_micro_per_mtok, rc.reasoning_micro_per_mtok) AS all_buckets_priced
     FROM req
-    -- equality keys + ranges without OR, so DuckDB hash-joins on the keys (an OR turns it into a nested loop);
-    -- a self-hosted request's NULL provider key matches no card
+    -- equality keys + ranges without OR (in_force, in_tier: sql/macros/rate_card.sql), so DuckDB hash-joins on
+    -- the keys (an OR turns it into a nested loop); a self-hosted request's NULL provider key matches no card
     LEFT JOIN stg_rate_cards rc
         ON rc.provider = CASE WHEN NOT req.self_hosted THEN req.provider END
         AND rc.model = req.resolved_model
         AND rc.service_tier = req.service_tier
-        AND req.start_time >= rc.valid_from
-        AND req.start_time < coalesce(rc.valid_to, 'infinity'::TIMESTAMPTZ)
-        AND req.prompt_tokens >= rc.min_input_tokens
-        AND req.prompt_tokens < coalesce(rc.max_input_tokens, 9223372036854775807)
+        AND in_force(req.start_time, rc.valid_from, rc.valid_to)
+        AND in_tier(req.prompt_tokens, rc.min_input_tokens, rc.max_input_tokens)
 ),
 -- discounts: each (provider, model)'s time line cut at every edge of the discounts matching it, with the
 -- largest discount in force on each segment; segments do not overlap, so a request joins at most one
@@ -57,9 +63,7 @@ model_discounts AS (
     SELECT m.provider, m.resolved_model, cd.discount_pct, cd.valid_from, cd.valid_to
     FROM (SELECT DISTINCT coalesce(card_provider, provider) AS provider, coalesce(card_model, model) AS resolved_model
           FROM int_model_resolution) m
-    JOIN stg_contract_discounts cd
-        ON (cd.provider = m.provider OR starts_with(m.provider, cd.provider || '_') OR starts_with(m.provider, cd.provider || '-'))
-        AND m.resolved_model GLOB cd.model_pattern
+    JOIN stg_contract_discounts cd ON contract_covers(cd.provider, cd.model_pattern, m.provider, m.resolved_model)
 ),
 edges AS (
     SELECT provider, resolved_model, valid_from AS edge FROM model_discounts
@@ -75,7 +79,7 @@ discounts AS (
     SELECT s.provider, s.resolved_model, s.seg_from, s.seg_to, max(md.discount_pct) AS discount_pct
     FROM segments s
     JOIN model_discounts md USING (provider, resolved_model)
-    WHERE md.valid_from <= s.seg_from AND (md.valid_to IS NULL OR s.seg_from < md.valid_to)
+    WHERE in_force(s.seg_from, md.valid_from, md.valid_to)
     GROUP BY ALL
 ),
 classified AS (
@@ -83,33 +87,16 @@ classified AS (
         CASE
             WHEN self_hosted THEN 'self_hosted'
             WHEN gateway_cache <> 'miss' THEN 'gateway_cache_hit'
-            WHEN NOT has_card THEN 'unpriced'
-            WHEN (uncached_input_tokens > 0 AND uncached_input_usd_per_mtok IS NULL)
-              OR (cache_read_tokens > 0 AND cache_read_usd_per_mtok IS NULL)
-              OR (cache_write_5m_tokens > 0 AND cache_write_5m_usd_per_mtok IS NULL)
-              OR (cache_write_1h_tokens > 0 AND cache_write_1h_usd_per_mtok IS NULL)
-              OR (output_tokens > 0 AND output_usd_per_mtok IS NULL)
-              OR (reasoning_tokens > 0 AND reasoning_usd_per_mtok IS NULL) THEN 'unpriced'
+            WHEN NOT all_buckets_priced THEN 'unpriced'
             ELSE 'priced'
         END AS pricing_status,
-        has_card
-            AND NOT (uncached_input_tokens > 0 AND uncached_input_usd_per_mtok IS NULL)
-            AND NOT (cache_read_tokens > 0 AND cache_read_usd_per_mtok IS NULL)
-            AND NOT (cache_write_5m_tokens > 0 AND cache_write_5m_usd_per_mtok IS NULL)
-            AND NOT (cache_write_1h_tokens > 0 AND cache_write_1h_usd_per_mtok IS NULL)
-            AND NOT (output_tokens > 0 AND output_usd_per_mtok IS NULL)
-            AND NOT (reasoning_tokens > 0 AND reasoning_usd_per_mtok IS NULL) AS all_buckets_priced,
         CASE
             WHEN self_hosted OR gateway_cache <> 'miss' THEN NULL
             WHEN NOT has_card THEN 'no rate card for ' || provider || '/' || resolved_model || ' (' || service_tier || ')'
-            ELSE nullif(concat_ws(', ',
-                CASE WHEN uncached_input_tokens > 0 AND uncached_input_usd_per_mtok IS NULL THEN 'no input price' END,
-                CASE WHEN cache_read_tokens > 0 AND cache_read_usd_per_mtok IS NULL THEN 'no cache-read price' END,
-                CASE WHEN cache_write_5m_tokens > 0 AND cache_write_5m_usd_per_mtok IS NULL THEN 'no 5m cache-write price' END,
-                CASE WHEN cache_write_1h_tokens > 0 AND cache_write_1h_usd_per_mtok IS NULL THEN 'no 1h cache-write price' END,
-                CASE WHEN output_tokens > 0 AND output_usd_per_mtok IS NULL THEN 'no output price' END,
-                CASE WHEN reasoning_tokens > 0 AND reasoning_usd_per_mtok IS NULL THEN 'no reasoning price' END
-            ), '')
+            ELSE unpriced_buckets(uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
+                                  output_tokens, reasoning_tokens,
+                                  uncached_input_micro_per_mtok, cache_read_micro_per_mtok, cache_write_5m_micro_per_mtok,
+                                  cache_write_1h_micro_per_mtok, output_micro_per_mtok, reasoning_micro_per_mtok)
         END AS unpriced_reason
     FROM priced p
 ),
@@ -119,32 +106,27 @@ classified AS (
 -- $/1M × 1e6 = µ$/1M; tokens × µ$/1M = p$.
 costed AS (
     SELECT c.*,
-        CASE WHEN pricing_status = 'priced' OR all_buckets_priced THEN
-            uncached_input_tokens * coalesce(uncached_input_micro_per_mtok, 0)
-            + cache_read_tokens * coalesce(cache_read_micro_per_mtok, 0)
-            + cache_write_5m_tokens * coalesce(cache_write_5m_micro_per_mtok, 0)
-            + cache_write_1h_tokens * coalesce(cache_write_1h_micro_per_mtok, 0)
-            + output_tokens * coalesce(output_micro_per_mtok, 0)
-            + reasoning_tokens * coalesce(reasoning_micro_per_mtok, 0)
+        CASE WHEN pricing_status = 'priced' OR all_buckets_priced THEN  -- (a gateway cache hit: what it avoided)
+            bucket_pico(uncached_input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
+                        output_tokens, reasoning_tokens,
+                        uncached_input_micro_per_mtok, cache_read_micro_per_mtok, cache_write_5m_micro_per_mtok,
+                        cache_write_1h_micro_per_mtok, output_micro_per_mtok, reasoning_micro_per_mtok)
         END AS bucket_pico
     FROM classified c
 ),
 totalled AS (
     SELECT c.*,
         CASE WHEN pricing_status = 'gateway_cache_hit' THEN 0 ELSE bucket_pico END AS list_pico,
-        (coalesce(d.discount_pct, 0) * 10000)::BIGINT AS discount_units,  -- percent × 1e4: DECIMAL(7,4) exactly
+        discount_units(d.discount_pct) AS discount_units,  -- percent × 1e4: DECIMAL(7,4) exactly
         coalesce(d.discount_pct, 0) AS discount_pct
     FROM costed c
     LEFT JOIN discounts d
         ON d.provider = CASE WHEN NOT c.self_hosted THEN c.provider END AND d.resolved_model = c.resolved_model
-        AND c.start_time >= d.seg_from AND c.start_time < coalesce(d.seg_to, 'infinity'::TIMESTAMPTZ)
+        AND in_force(c.start_time, d.seg_from, d.seg_to)
 ),
--- discount = list × pct / 100, rounded half up to the pico-dollar: list_pico × units / 1e6, split as
--- (q × 1e6 + r) × units / 1e6 = q × units + r × units / 1e6 so every product stays in BIGINT.
+-- discount = list × pct / 100, rounded half up to the pico-dollar (discount_pico: BIGINT arithmetic throughout)
 discounted AS (
-    SELECT *,
-        (list_pico // 1000000) * discount_units + ((list_pico % 1000000) * discount_units + 500000) // 1000000
-            AS discount_pico
+    SELECT *, discount_pico(list_pico, discount_units) AS discount_pico
     FROM totalled
 )
 SELECT

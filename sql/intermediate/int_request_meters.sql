@@ -1,5 +1,5 @@
--- int_request_meters — grain: one row per (day, tenant, provider, model, service_tier, context tier, price
--- valid_from, discount %, token class) for priced API requests with tokens in that class: the disjoint
+-- int_request_meters — grain: one row per (day, tenant, provider, model, service_tier, rate_context_tier,
+-- rate_valid_from, discount_pct, token_class) for priced API requests with tokens in that class: the disjoint
 -- buckets unpivoted with the price they were billed at, so per-class readers (FOCUS meters, vendor
 -- reconciliation) share one definition.  Prices are constant within a row (one rate-card row per
 -- provider, model, tier, context tier and valid_from), so Σ tokens × price is the list cost exactly.

@@ -12,7 +12,7 @@ WITH req AS (
     WHERE pricing_status = 'priced'
 )
 -- one card per tier matches (valid windows and context tiers do not overlap): two equality + range
--- LEFT JOINs, written without OR so they run as hash joins
+-- LEFT JOINs (in_force, in_tier: sql/macros/rate_card.sql), without OR so they run as hash joins
 SELECT req.*,
     extract('hour' FROM req.start_time) AS hour_utc,
     -- a standard request's standard price is its own list cost: only look up what is missing
@@ -32,11 +32,9 @@ FROM req
 LEFT JOIN stg_rate_cards st
     ON st.provider = req.provider AND st.model = req.model AND st.service_tier = 'standard'
     AND req.service_tier <> 'standard'
-    AND req.start_time >= st.valid_from AND req.start_time < coalesce(st.valid_to, 'infinity'::TIMESTAMPTZ)
-    AND req.prompt_tokens >= st.min_input_tokens
-    AND req.prompt_tokens < coalesce(st.max_input_tokens, 9223372036854775807)
+    AND in_force(req.start_time, st.valid_from, st.valid_to)
+    AND in_tier(req.prompt_tokens, st.min_input_tokens, st.max_input_tokens)
 LEFT JOIN stg_rate_cards bt
     ON bt.provider = req.provider AND bt.model = req.model AND bt.service_tier = 'batch'
-    AND req.start_time >= bt.valid_from AND req.start_time < coalesce(bt.valid_to, 'infinity'::TIMESTAMPTZ)
-    AND req.prompt_tokens >= bt.min_input_tokens
-    AND req.prompt_tokens < coalesce(bt.max_input_tokens, 9223372036854775807);
+    AND in_force(req.start_time, bt.valid_from, bt.valid_to)
+    AND in_tier(req.prompt_tokens, bt.min_input_tokens, bt.max_input_tokens);

@@ -22,8 +22,8 @@ WITH classified AS (
         END AS latency_class
     FROM int_request_tier_prices
 ),
--- summed per discount rate first, so the rate multiplies a sum rather than every request (exact either
--- way: decimal products are exact until the final cast)
+-- summed per discount rate first, so the discount (net_of_discount, sql/macros/pricing.sql) applies to a sum
+-- rather than to every request
 by_discount AS (
     SELECT day, tenant, provider, model, service_tier, latency_class, discount_pct,
         count(*) AS requests,
@@ -47,8 +47,8 @@ SELECT day, tenant, provider, model, service_tier, latency_class,
     sum(effective_cost_usd)::DECIMAL(38, 12) AS effective_cost_usd,
     sum(standard_list_usd)::DECIMAL(38, 12) AS standard_list_usd,
     sum(batch_list_usd)::DECIMAL(38, 12) AS batch_list_usd,
-    sum(batch_tier_gap_usd * (100 - discount_pct) * 0.01)::DECIMAL(38, 12) AS realised_batch_savings_usd,
-    sum(movable_effective_usd - movable_batch_list_usd * (100 - discount_pct) * 0.01)::DECIMAL(38, 12)
+    sum(net_of_discount(batch_tier_gap_usd, discount_pct))::DECIMAL(38, 12) AS realised_batch_savings_usd,
+    sum(movable_effective_usd - net_of_discount(movable_batch_list_usd, discount_pct))::DECIMAL(38, 12)
         AS move_to_batch_savings_usd
 FROM by_discount
 GROUP BY day, tenant, provider, model, service_tier, latency_class;

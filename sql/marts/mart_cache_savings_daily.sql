@@ -9,29 +9,38 @@
 --                          model's estimate of prefill time for the deployment's GPU, model and precision)
 -- incremental: day by day, summing requests, cached_tokens, cache_write_tokens, gross_savings_usd, write_premium_usd, net_savings_usd, net_savings_effective_usd
 CREATE OR REPLACE TABLE mart_cache_savings_daily AS
-WITH provider AS (
-    SELECT day, tenant, provider, model, 'provider_prompt_cache' AS mechanism,
+-- the API mechanisms summed per discount rate first, so the discount (net_of_discount, sql/macros/pricing.sql:
+-- the ledger's rounding) applies to a sum rather than to every request
+WITH provider_by_discount AS (
+    SELECT day, tenant, provider, model, discount_pct,
         count(*) FILTER (WHERE cache_read_tokens > 0) AS requests,
         sum(cache_read_tokens) AS cached_tokens,
         sum(cache_write_5m_tokens + cache_write_1h_tokens) AS cache_write_tokens,
         sum(cache_read_tokens * (price_uncached_input - price_cache_read)) * 0.000001 AS gross_usd,
         sum(cache_write_5m_tokens * coalesce(price_cache_write_5m - price_uncached_input, 0)
-            + cache_write_1h_tokens * coalesce(price_cache_write_1h - price_uncached_input, 0)) * 0.000001 AS premium_usd,
-        sum((cache_read_tokens * (price_uncached_input - price_cache_read)
-             - cache_write_5m_tokens * coalesce(price_cache_write_5m - price_uncached_input, 0)
-             - cache_write_1h_tokens * coalesce(price_cache_write_1h - price_uncached_input, 0))
-            * (100 - discount_pct)) * 0.00000001 AS net_effective_usd
+            + cache_write_1h_tokens * coalesce(price_cache_write_1h - price_uncached_input, 0)) * 0.000001 AS premium_usd
     FROM int_request_costs
     WHERE pricing_status = 'priced' AND (cache_read_tokens > 0 OR cache_write_5m_tokens > 0 OR cache_write_1h_tokens > 0)
     GROUP BY ALL
 ),
+provider AS (
+    SELECT day, tenant, provider, model, 'provider_prompt_cache' AS mechanism,
+        sum(requests)::BIGINT AS requests, sum(cached_tokens) AS cached_tokens,
+        sum(cache_write_tokens) AS cache_write_tokens, sum(gross_usd) AS gross_usd, sum(premium_usd) AS premium_usd,
+        sum(net_of_discount(gross_usd - premium_usd, discount_pct)) AS net_effective_usd
+    FROM provider_by_discount
+    GROUP BY ALL
+),
 gateway AS (
-    SELECT day, tenant, provider, model, 'gateway_cache' AS mechanism, count(*) AS requests,
-        sum(prompt_tokens) AS cached_tokens, 0 AS cache_write_tokens,
-        sum(avoided_list_usd) AS gross_usd, 0 AS premium_usd,
-        sum(avoided_list_usd * (100 - discount_pct)) * 0.01 AS net_effective_usd
-    FROM int_request_costs
-    WHERE pricing_status = 'gateway_cache_hit' AND avoided_list_usd IS NOT NULL
+    SELECT day, tenant, provider, model, 'gateway_cache' AS mechanism, sum(requests)::BIGINT AS requests,
+        sum(cached_tokens) AS cached_tokens, 0 AS cache_write_tokens,
+        sum(gross_usd) AS gross_usd, 0 AS premium_usd,
+        sum(net_of_discount(gross_usd, discount_pct)) AS net_effective_usd
+    FROM (SELECT day, tenant, provider, model, discount_pct, count(*) AS requests, sum(prompt_tokens) AS cached_tokens,
+              sum(avoided_list_usd) AS gross_usd
+          FROM int_request_costs
+          WHERE pricing_status = 'gateway_cache_hit' AND avoided_list_usd IS NOT NULL
+          GROUP BY ALL)
     GROUP BY ALL
 ),
 self_hosted AS (

@@ -1,9 +1,10 @@
--- mart_focus_daily — grain: one row per (charge day, tenant, provider, model, service tier, context tier,
--- price valid_from, discount %, meter) for API tokens, and per (charge day, tenant, deployment, driver,
--- idle policy, $/GPU-hour) for allocated self-hosted GPU hours: the rows of a FOCUS 1.3 export before
--- renaming.  Unit prices are constant within a row, so ListCost = ListUnitPrice × PricingQuantity
+-- mart_focus_daily — grain: one row per (day, tenant, provider, model, service_tier, context_tier, price_from,
+-- discount_pct, meter) for API tokens, and per (day, tenant, deployment_id, driver, idle_policy, list_unit_price)
+-- for allocated self-hosted GPU hours (day: the charge day; list_unit_price: $/GPU-hour): the rows of a FOCUS
+-- 1.3 export before renaming.  Unit prices are constant within a row, so ListCost = ListUnitPrice × PricingQuantity
 -- holds exactly; tokens are priced per 1M (PricingUnit '1000000 Tokens', FOCUS unit format: a number, then the unit), GPUs per hour (capacity + energy
--- for owned GPUs).  A table (refreshed by day), so an export reads rows, not every request.
+-- for owned GPUs).  A table (refreshed by day), so an export reads rows, not every request.  Contracted =
+-- list net of the contract discount (net_of_discount, sql/macros/pricing.sql: the ledger's rounding).
 -- incremental: day by day
 CREATE OR REPLACE TABLE mart_focus_daily AS
 WITH api AS (
@@ -13,9 +14,9 @@ WITH api AS (
         sum(tokens)::DECIMAL(38, 6) AS consumed_quantity, 'Tokens' AS consumed_unit,
         (sum(tokens) * 0.000001)::DECIMAL(38, 12) AS pricing_quantity, '1000000 Tokens' AS pricing_unit,
         price::DECIMAL(38, 12) AS list_unit_price,
-        (price * (100 - discount_pct) * 0.01)::DECIMAL(38, 12) AS contracted_unit_price,
+        net_of_discount(price, discount_pct) AS contracted_unit_price,
         (sum(tokens) * price * 0.000001)::DECIMAL(38, 12) AS list_cost,
-        (sum(tokens) * price * (100 - discount_pct) * 0.00000001)::DECIMAL(38, 12) AS contracted_cost,
+        net_of_discount(sum(tokens) * price * 0.000001, discount_pct) AS contracted_cost,
         NULL::DOUBLE AS allocated_ratio, NULL::DOUBLE AS usage_quantity
     FROM int_request_meters
     GROUP BY day, tenant, provider, model, service_tier, rate_context_tier, rate_valid_from, discount_pct, meter, price

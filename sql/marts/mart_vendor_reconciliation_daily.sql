@@ -25,7 +25,7 @@ ours AS (
     SELECT m.day, m.provider,
         CASE WHEN s.by_model THEN regexp_replace(m.model, '(-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8})$', '') END AS model_family,
         CASE m.token_class WHEN 'reasoning' THEN 'output' ELSE m.token_class END AS token_class,
-        m.service_tier, sum(m.tokens * m.price * (100 - m.discount_pct)) * 0.00000001 AS computed_usd
+        m.service_tier, sum(net_of_discount(m.tokens * m.price * 0.000001, m.discount_pct)) AS computed_usd
     FROM int_request_meters m
     LEFT JOIN split s ON s.day = m.day AND s.provider = m.provider
     WHERE m.provider IN (SELECT DISTINCT provider FROM vendor_costs)

@@ -13,7 +13,6 @@ SELECT
         AS usd_for_traffic
 FROM stg_rate_cards
 WHERE service_tier IN ('standard', 'batch')
-  AND valid_from <= $day AND (valid_to IS NULL OR $day < valid_to)
-  AND min_input_tokens <= $isl AND (max_input_tokens IS NULL OR $isl < max_input_tokens)
+  AND in_force($day, valid_from, valid_to) AND in_tier($isl, min_input_tokens, max_input_tokens)
   AND uncached_input_usd_per_mtok IS NOT NULL AND output_usd_per_mtok IS NOT NULL
 ORDER BY usd_per_mtok_blended, provider, model, service_tier

@@ -20,6 +20,6 @@ SELECT c.provider, c.model, c.uncached_input_usd_per_mtok AS input_usd_per_mtok,
 FROM stg_rate_cards c
 LEFT JOIN observed o USING (provider, model)
 WHERE c.service_tier = 'standard' AND c.min_input_tokens = 0
-  AND c.valid_from <= $day AND (c.valid_to IS NULL OR $day < c.valid_to)
+  AND in_force($day, c.valid_from, c.valid_to)
   AND c.cache_read_usd_per_mtok IS NOT NULL AND c.uncached_input_usd_per_mtok > c.cache_read_usd_per_mtok
 ORDER BY c.provider, c.model

@@ -2,5 +2,5 @@
 -- (committed, on-demand, owned) from ingested contract files, for the what-if page's "contract" tier.
 SELECT rate_ref, gpu_type, kind, usd_per_gpu_hour
 FROM stg_gpu_rates
-WHERE valid_from <= $day AND (valid_to IS NULL OR $day < valid_to)
+WHERE in_force($day, valid_from, valid_to)
 ORDER BY gpu_type, usd_per_gpu_hour

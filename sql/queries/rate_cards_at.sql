@@ -4,6 +4,6 @@ SELECT provider, model, service_tier, min_input_tokens, valid_from, valid_to,
     uncached_input_usd_per_mtok, cache_read_usd_per_mtok, cache_write_5m_usd_per_mtok, cache_write_1h_usd_per_mtok,
     output_usd_per_mtok, reasoning_usd_per_mtok, source
 FROM stg_rate_cards
-WHERE valid_from <= $day AND (valid_to IS NULL OR $day < valid_to)
+WHERE in_force($day, valid_from, valid_to)
   AND in_scope($providers, provider) AND in_scope($models, model)
 ORDER BY provider, model, service_tier, min_input_tokens

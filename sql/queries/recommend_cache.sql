@@ -11,10 +11,15 @@ WITH usage AS (
 )
 SELECT u.provider, u.model, u.write_1h_tokens::BIGINT AS write_1h_tokens,
     (u.read_tokens / nullif(u.write_tokens, 0))::DECIMAL(10, 3) AS observed_reads_per_write,
-    (u.write_1h_tokens * c.cache_write_1h_usd_per_mtok * 0.000001)::DECIMAL(38, 12) AS today_usd,
-    (u.write_1h_tokens * c.cache_write_5m_usd_per_mtok * 0.000001)::DECIMAL(38, 12) AS projected_usd
+    -- the same tokens as 1h writes (today) and as 5m writes (projected): token_cost's buckets 4 and 3
+    token_cost(0, 0, 0, u.write_1h_tokens, 0, 0, c.uncached_input_micro_per_mtok, c.cache_read_micro_per_mtok,
+               c.cache_write_5m_micro_per_mtok, c.cache_write_1h_micro_per_mtok, c.output_micro_per_mtok,
+               c.reasoning_micro_per_mtok) AS today_usd,
+    token_cost(0, 0, u.write_1h_tokens, 0, 0, 0, c.uncached_input_micro_per_mtok, c.cache_read_micro_per_mtok,
+               c.cache_write_5m_micro_per_mtok, c.cache_write_1h_micro_per_mtok, c.output_micro_per_mtok,
+               c.reasoning_micro_per_mtok) AS projected_usd
 FROM usage u
 JOIN stg_rate_cards c ON c.provider = u.provider AND c.model = u.model AND c.service_tier = 'standard'
-    AND c.min_input_tokens = 0 AND c.valid_from <= $price_at AND (c.valid_to IS NULL OR $price_at < c.valid_to)
+    AND c.min_input_tokens = 0 AND in_force($price_at, c.valid_from, c.valid_to)
 WHERE c.cache_write_1h_usd_per_mtok > c.cache_write_5m_usd_per_mtok
 ORDER BY today_usd - projected_usd DESC

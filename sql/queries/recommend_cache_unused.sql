@@ -24,7 +24,7 @@ FROM usage u
 CROSS JOIN overall o
 LEFT JOIN by_provider p USING (provider)
 JOIN stg_rate_cards c ON c.provider = u.provider AND c.model = u.model AND c.service_tier = 'standard'
-    AND c.min_input_tokens = 0 AND c.valid_from <= $price_at AND (c.valid_to IS NULL OR $price_at < c.valid_to)
+    AND c.min_input_tokens = 0 AND in_force($price_at, c.valid_from, c.valid_to)
 WHERE u.reads = 0 AND u.uncached > 0 AND coalesce(p.read_share, o.read_share) IS NOT NULL
   AND c.cache_read_usd_per_mtok < c.uncached_input_usd_per_mtok
 ORDER BY today_usd DESC, provider, model

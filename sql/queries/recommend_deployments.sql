@@ -28,7 +28,7 @@ rate AS (
         r.usd_per_gpu_hour
     FROM gpu_deployments d
     LEFT JOIN stg_gpu_rates r ON r.rate_ref = d.gpu_rate_ref
-        AND r.valid_from <= $end::TIMESTAMPTZ AND (r.valid_to IS NULL OR $end::TIMESTAMPTZ < r.valid_to)
+        AND in_force($end::TIMESTAMPTZ, r.valid_from, r.valid_to)
 )
 SELECT b.deployment_id, b.gpu_type, b.gpu_count, r.model, r."precision", r.engine, r.tensor_parallel,
     r.rate_kind, r.usd_per_gpu_hour, b.hours::BIGINT AS hours, b.idle_hours::BIGINT AS idle_hours,
