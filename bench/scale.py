@@ -211,7 +211,7 @@ def ours_tenant_spend(db: Path, month_start: date, repeat: int) -> dict:
 
     month_end = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     f = queries.Filters(month_start, month_end)
-    return timed(lambda: queries.run(db, "spend_by_tenant", **f.params(LOCAL)), repeat)
+    return timed(lambda: queries.tenant_spend(db, LOCAL, f), repeat)
 
 
 def reference(db: Path, raw: Path) -> None:

@@ -29,6 +29,24 @@ def demo(tmp_path_factory):
 
 
 @pytest.fixture()
+def books(demo, tmp_path):
+    """A writable copy of the demo warehouse (closing a month writes to it), its first month (always over) and
+    its largest tenant."""
+    import shutil
+
+    import duckdb
+
+    db = tmp_path / "books.duckdb"
+    shutil.copy(demo["db"], db)
+    con = duckdb.connect(str(db), read_only=True)
+    first = con.execute("SELECT min(day) FROM mart_ledger_daily").fetchone()[0]
+    top = con.execute("SELECT tenant FROM mart_ledger_daily WHERE tenant <> '__idle__' GROUP BY 1 "
+                      "ORDER BY sum(effective_cost_usd) DESC LIMIT 1").fetchone()[0]
+    con.close()
+    return {"db": db, "month": first.strftime("%Y-%m"), "top": top, "raw": demo["raw"], "tmp": tmp_path}
+
+
+@pytest.fixture()
 def demo_env(demo, monkeypatch):
     monkeypatch.setenv("TOKENOMICS_DB", str(demo["db"]))
     return demo

@@ -3,7 +3,6 @@ what it is billed, and one month's figures are equal on the page, its CSV, the s
 
 import csv
 import io
-import shutil
 import subprocess
 import sys
 from datetime import timedelta
@@ -16,19 +15,6 @@ import yaml
 
 from tests.test_browser import PROXY_SECRET, _AuthProxy, _open, _serve, _settled, browser  # noqa: F401 (fixture)
 from tokenomics import chargeback
-
-
-@pytest.fixture()
-def books(demo, tmp_path):
-    """A copy of the demo warehouse (closing writes to it) and its first month, which is over."""
-    db = tmp_path / "books.duckdb"
-    shutil.copy(demo["db"], db)
-    con = duckdb.connect(str(db), read_only=True)
-    first = con.execute("SELECT min(day) FROM mart_ledger_daily").fetchone()[0]
-    top = con.execute("SELECT tenant FROM mart_ledger_daily WHERE tenant <> '__idle__' GROUP BY 1 "
-                      "ORDER BY sum(effective_cost_usd) DESC LIMIT 1").fetchone()[0]
-    con.close()
-    return {"db": db, "month": first.strftime("%Y-%m"), "top": top, "tmp": tmp_path}
 
 
 def _as(books, user: str, role: dict):

@@ -4,14 +4,12 @@ import csv
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -73,17 +71,6 @@ def test_unpriced_lines_stay_unpriced():
 
 
 # --- on a copy of the demo warehouse ---------------------------------------------------------------
-
-@pytest.fixture()
-def books(demo, tmp_path):
-    """A writable copy of the demo warehouse and its first month (always over)."""
-    db = tmp_path / "books.duckdb"
-    shutil.copy(demo["db"], db)
-    con = duckdb.connect(str(db), read_only=True)
-    first = con.execute("SELECT min(day) FROM mart_ledger_daily").fetchone()[0]
-    con.close()
-    return {"db": db, "month": first.strftime("%Y-%m"), "raw": demo["raw"], "tmp": tmp_path}
-
 
 def _cli(db, *args):
     return subprocess.run([sys.executable, "-m", "tokenomics.cli", "--db", str(db), *args], capture_output=True,

@@ -8,7 +8,6 @@ import hashlib
 import io
 import json
 import os
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal

@@ -125,6 +125,15 @@ def _chargeback(con, principal: Principal, f: Filters, queries: dict[str, str], 
     return out
 
 
+def tenant_spend(db, principal: Principal, f: Filters) -> pl.DataFrame:
+    """Spend per tenant for the period: the statement lines' cents (what the Overview's table shows)."""
+    con = connect(db, read_only=True)
+    try:
+        return _chargeback(con, principal, f, {"by_tenant": "chargeback_by_tenant"})["by_tenant"]
+    finally:
+        con.close()
+
+
 def previous_periods(f: Filters) -> dict[str, Filters]:
     """The periods a figure is compared with: the one just before (whole months for whole months, else as many
     days) and the same dates a year earlier."""
