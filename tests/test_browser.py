@@ -22,7 +22,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync"]
 PAGES = [("", "Overview"), ("tenant", "Tenant spend"), ("fleet", "GPU fleet"), ("savings", "Cache savings"),
          ("batch", "Batch vs realtime"), ("whatif", "What-if: GPUs, precision and batch size"),
-         ("rate-cards", "Rate cards"), ("exports", "Exports"), ("data-health", "Data health")]
+         ("rate-cards", "Rate cards"), ("exports", "Exports"), ("data-health", "Data health"),
+         ("statements", "Month close & statements"), ("recommendations", "Recommendations")]
 PROXY_SECRET = "browser-test-proxy-secret-0123456789"
 
 

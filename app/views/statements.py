@@ -73,7 +73,7 @@ if who.can("close"):
         ui.table(data.statement_diff(month, old, new))
 
 st.subheader("Statements")
-tenants = sorted(t for t in stmt.lines["tenant"].unique().to_list())
+tenants = sorted(stmt.lines["tenant"].unique().to_list(), key=lambda t: (t == "__idle__", t))  # idle GPU time last
 if not tenants:
     st.info("No statement lines you can see for this month.")
 else:
