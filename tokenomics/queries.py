@@ -153,6 +153,15 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
+def _compare(con, principal: Principal, f: Filters) -> dict[str, pl.DataFrame]:
+    """The comparison periods' figures; an empty frame where that period has no data (shown as —, never $0)."""
+    out = {}
+    for label, other in previous_periods(f).items():
+        kpis = _chargeback(con, principal, other, {"kpis": "chargeback_kpis"})["kpis"]
+        out[label] = kpis if kpis["requests"][0] or kpis["total_usd"][0] else kpis.clear()
+    return out
+
+
 def overview(db, principal: Principal, f: Filters) -> dict:
     """Everything the overview page shows: chargeback figures from the statement lines (the same cents as the
     statements and exports), the exact daily series, unpriced models, and the comparison periods' totals."""
@@ -163,8 +172,7 @@ def overview(db, principal: Principal, f: Filters) -> dict:
         params = f.params(principal, out["policy"])
         for key, name in {"by_day": "spend_by_day", "unpriced": "unpriced"}.items():
             out[key] = con.execute(_text(name), _bound(_text(name), params)).pl()
-        out["compare"] = {label: _chargeback(con, principal, other, {"kpis": "chargeback_kpis"})["kpis"]
-                          for label, other in previous_periods(f).items() if other.end >= other.start}
+        out["compare"] = _compare(con, principal, f)
         out["data_through"] = chargeback.data_through(con)
         return out
     finally:
@@ -184,8 +192,7 @@ def tenant(db, principal: Principal, name: str, f: Filters) -> dict:
         for key, q in {"daily": "tenant_daily", "by_team": "tenant_breakdown", "budget": "tenant_budget",
                        "anomalies": "tenant_anomalies", "tags": "tenant_tags"}.items():
             out[key] = con.execute(_text(q), _bound(_text(q), p)).pl()
-        out["compare"] = {label: _chargeback(con, principal, other, {"kpis": "chargeback_kpis"})["kpis"]
-                          for label, other in previous_periods(scoped).items() if other.end >= other.start}
+        out["compare"] = _compare(con, principal, scoped)
         return out
     finally:
         con.close()
