@@ -15,15 +15,18 @@ Roles and tenants come from the access file ($TOKENOMICS_ACCESS_FILE); anyone no
 
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 
 from tokenomics.access import LOCAL, Principal, ProxyConfigError, ProxyRefused, ProxySettings, load_access
+from tokenomics.settings import SettingsError, settings
 
 
 def _mode() -> str:
-    return os.environ.get("TOKENOMICS_AUTH", "local").lower()
+    try:
+        return settings().auth
+    except SettingsError as e:  # e.g. TOKENOMICS_AUTH must be one of local, proxy, oidc
+        st.error(f"Tokenomics is misconfigured: {e}")
+        st.stop()
 
 
 def _proxy_identity() -> tuple[str | None, list[str]]:

@@ -23,12 +23,13 @@ from pricing.perf.catalogue import catalogue, resolve_model
 from pricing.perf.costs import TIERS
 from tokenomics import exports, queries
 from tokenomics.config import db_path, read_path
+from tokenomics.settings import settings
 
 Filters = queries.Filters
 
 
 def warehouse() -> str:
-    return str(db_path(os.environ.get("TOKENOMICS_DB")))
+    return str(db_path())
 
 
 def _mtime(db: str) -> float:
@@ -185,7 +186,7 @@ def calibration_report() -> pl.DataFrame:
 # --- exports ---------------------------------------------------------------------------------------
 
 def export_dir() -> Path:
-    return Path(os.environ.get("TOKENOMICS_EXPORT_DIR", Path(warehouse()).parent / "exports"))
+    return settings().export_dir or Path(warehouse()).parent / "exports"
 
 
 def run_export(period_text: str, fmt: str, scenario: tuple[str, str] | None = None) -> dict:

@@ -22,12 +22,13 @@ through, first hit wins (the rule that hit is stored as ``tenant_rule``):
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
 import yaml
+
+from tokenomics.settings import settings
 
 ENV_TENANT_MAP = "TOKENOMICS_TENANT_MAP"
 UNATTRIBUTED = "unattributed"
@@ -36,7 +37,7 @@ KINDS = ("org_id", "team_alias", "team_id", "key_alias", "end_user", "tag", "arn
 
 def tenant_map(options: dict) -> dict[str, dict[str, str]]:
     """kind → {identifier: tenant} from the ingest's --tenant-map, else $TOKENOMICS_TENANT_MAP; {} without."""
-    path = options.get("tenant_map") or os.environ.get(ENV_TENANT_MAP)
+    path = options.get("tenant_map") or settings().tenant_map
     if not path:
         return {}
     doc = yaml.safe_load(Path(path).read_text()) or {}

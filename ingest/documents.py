@@ -9,7 +9,6 @@ downloaded again."""
 from __future__ import annotations
 
 import hashlib
-import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,8 +16,9 @@ from typing import Iterator
 
 from ingest import s3
 from ingest.runner import FileResult, LoadContext, Source, objects_loaded_by, record_run
+from tokenomics.settings import settings
 
-BUNDLE = int(os.environ.get("TOKENOMICS_DOCUMENT_BUNDLE", 2000))
+BUNDLE = settings().document_bundle
 DOWNLOADERS = 8
 LOOKUP = 50_000  # listed objects checked against the manifest per query
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -22,10 +21,11 @@ from ingest import known, redact
 from ingest.runner import Counts, LoadContext, Resume
 from ingest.sqlscript import run_script
 from tokenomics.config import hash_salt, plausible_window
+from tokenomics.settings import settings
 
-CHUNK_BYTES = int(os.environ.get("TOKENOMICS_CHUNK_BYTES", 64 << 20))
+CHUNK_BYTES = settings().chunk_bytes or 64 << 20
 # one record longer than this is quarantined by its size (a 48 MB line exhausted DuckDB's JSON parser)
-MAX_LINE_BYTES = int(os.environ.get("TOKENOMICS_MAX_LINE_BYTES", 16 << 20))
+MAX_LINE_BYTES = settings().max_line_bytes
 NEWLINE = 10
 
 

@@ -10,7 +10,6 @@ joins _known."""
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from itertools import islice
 from typing import Callable, Iterable, Iterator
@@ -18,10 +17,11 @@ from typing import Callable, Iterable, Iterator
 import duckdb
 
 from ingest.sqlscript import run_script
+from tokenomics.settings import settings
 
 # stored requests from which one up-front lookup per input beats one per piece (a scan of 12M ids ≈ 0.35 s,
 # about what the ids-only pass costs per 64 MiB piece)
-PREPASS_ROWS = int(os.environ.get("TOKENOMICS_KNOWN_PREPASS_ROWS", 12_000_000))
+PREPASS_ROWS = settings().known_prepass_rows
 _TABLES = ("_known", "_repeated", "_input_ids")
 
 

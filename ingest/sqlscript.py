@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import time
@@ -10,6 +9,7 @@ from functools import lru_cache
 import duckdb
 
 from tokenomics.config import sql_dir
+from tokenomics.settings import settings
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
@@ -32,6 +32,6 @@ def run_script(con: duckdb.DuckDBPyConnection, relative: str, params: dict) -> N
             raise KeyError(f"{relative}: parameters not supplied: {sorted(missing)}")
         started = time.perf_counter()
         con.execute(statement, {name: params[name] for name in names} or None)
-        if os.environ.get("TOKENOMICS_SQL_TIMING"):
+        if settings().sql_timing:
             head = " ".join(_COMMENT.sub("", statement).split())[:70]
             print(f"{time.perf_counter() - started:7.2f}s  {relative}: {head}", file=sys.stderr)

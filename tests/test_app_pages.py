@@ -214,7 +214,7 @@ def _as_tenant_viewer(monkeypatch, tmp_path):
     monkeypatch.setitem(auth._IDENTITY, "proxy", lambda: ("viewer@example.com", []))
 
 
-@pytest.mark.parametrize("page, what", [("exports", "exports"), ("data_health", "Data health"),
+@pytest.mark.parametrize("page, what", [("exports", "Exports"), ("data_health", "Data health"),
                                         ("fleet", "the fleet-wide GPU figures")])
 def test_a_page_the_role_may_not_open_says_not_permitted(demo_env, tmp_path, monkeypatch, page, what):
     _as_tenant_viewer(monkeypatch, tmp_path)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from tokenomics.settings import settings
+
 ENV_ACCESS_FILE = "TOKENOMICS_ACCESS_FILE"
 NOBODY = "\x00no-tenant"  # a tenant name no row has: an empty scope must match nothing, not everything
 
@@ -116,7 +118,7 @@ class AccessConfig:
 
 def load_access(path: str | Path | None = None) -> AccessConfig:
     """Read the access file ($TOKENOMICS_ACCESS_FILE); a missing file grants nobody anything."""
-    path = path or os.environ.get(ENV_ACCESS_FILE)
+    path = path or settings().access_file
     if not path or not Path(path).exists():
         return AccessConfig({}, {})
     doc = yaml.safe_load(Path(path).read_text()) or {}
@@ -160,13 +162,14 @@ class ProxySettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ProxySettings:
-        env = os.environ if env is None else env
-        secret = env.get(ENV_PROXY_SECRET) or None
+        """From the environment (or `env`, a mapping of variables), read through tokenomics.settings."""
+        s = settings(env)
+        secret = s.proxy_secret.get_secret_value() if s.proxy_secret else None
         if secret is not None and len(secret) < 16:
             raise ProxyConfigError(f"{ENV_PROXY_SECRET} is too short: use at least 16 random characters "
                                    "(e.g. `openssl rand -hex 32`)")
         trusted = []
-        for cidr in (env.get(ENV_TRUSTED_PROXIES) or "").replace(",", " ").split():
+        for cidr in s.trusted_proxies.replace(",", " ").split():
             try:
                 trusted.append(ipaddress.ip_network(cidr, strict=False))
             except ValueError:
@@ -174,13 +177,10 @@ class ProxySettings:
         if secret is None and not trusted:
             raise ProxyConfigError(
                 f"TOKENOMICS_AUTH=proxy needs {ENV_PROXY_SECRET} (a shared secret the proxy sends in the "
-                f"{env.get(ENV_PROXY_SECRET_HEADER) or cls.secret_header} header) and/or {ENV_TRUSTED_PROXIES} "
+                f"{s.proxy_secret_header} header) and/or {ENV_TRUSTED_PROXIES} "
                 "(the proxy's addresses, CIDRs): otherwise anyone who reaches the server can claim to be anyone "
                 "(see docs/deploy.md)")
-        return cls(secret, tuple(trusted),
-                   env.get(ENV_PROXY_SECRET_HEADER) or cls.secret_header,
-                   env.get(ENV_USER_HEADER) or cls.user_header,
-                   env.get(ENV_GROUPS_HEADER) or cls.groups_header)
+        return cls(secret, tuple(trusted), s.proxy_secret_header, s.auth_header, s.auth_groups_header)
 
     def trusts_peer(self, peer: str | None) -> bool:
         if not self.trusted:

@@ -27,6 +27,7 @@ import duckdb
 import yaml
 
 from tokenomics.config import db_path, sql_dir
+from tokenomics.settings import settings
 
 ENV_FILE = "TOKENOMICS_ALERTS_FILE"
 THRESHOLDS = (100, 80, 50)  # % of the budget, highest first: one run reports the highest one reached
@@ -185,11 +186,11 @@ def config_path(explicit: str | os.PathLike | None = None) -> Path | None:
     named by --config must exist."""
     if explicit:
         return Path(explicit)
-    chosen = os.environ.get(ENV_FILE)
-    if chosen and not Path(chosen).exists():
+    chosen = settings().alerts_file
+    if chosen and not chosen.exists():
         print(f"note: ${ENV_FILE} names {chosen}, which does not exist: no alert channels", file=sys.stderr)
         return None
-    return Path(chosen) if chosen else None
+    return chosen
 
 
 def load_channels(path: Path | None) -> Channels:

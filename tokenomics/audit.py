@@ -7,6 +7,8 @@ import json
 import os
 from datetime import datetime, timezone
 
+from tokenomics.settings import settings
+
 ENV_ACTOR = "TOKENOMICS_USER"
 
 
@@ -15,7 +17,7 @@ def actor(explicit: str | None = None) -> str:
     if explicit:
         return explicit
     try:
-        return os.environ.get(ENV_ACTOR) or getpass.getuser()
+        return settings().user or getpass.getuser()
     except (KeyError, OSError):  # a container user without a passwd entry
         return f"uid:{os.getuid()}"
 

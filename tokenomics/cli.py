@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tokenomics.config import ENV_DB, db_path
 from tokenomics.progress import ProgressBar
+from tokenomics.settings import SettingsError, settings
 
 
 def _table(rows: list[list], headers: list[str]) -> str:
@@ -148,7 +149,7 @@ def serve(db: Path, port: int, address: str = "127.0.0.1") -> int:
     import app
     from tokenomics.access import ENV_FORWARDED_ALLOW_IPS, ProxyConfigError, ProxySettings
 
-    mode = os.environ.get("TOKENOMICS_AUTH", "local").lower()
+    mode = settings().auth
     if mode == "proxy":
         try:
             ProxySettings.from_env()
@@ -338,9 +339,14 @@ def _cell(value) -> object:
     return "" if value is None else value
 
 
+# Options of every command, accepted before or after its name: `tokenomics --db X build` = `tokenomics build --db X`
+GLOBAL_OPTIONS = {"--db": {"help": "warehouse file (default $TOKENOMICS_DB or ./data/tokenomics.duckdb)"}}
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tokenomics", description=__doc__)
-    p.add_argument("--db", help="warehouse file (default $TOKENOMICS_DB or ./data/tokenomics.duckdb)")
+    for flag, spec in GLOBAL_OPTIONS.items():
+        p.add_argument(flag, **spec)
     sub = p.add_subparsers(dest="command", required=True)
 
     d = sub.add_parser("demo", help="generate demo data, ingest it, and serve the dashboard")
@@ -419,8 +425,9 @@ def parser() -> argparse.ArgumentParser:
     cli_whatif.add_parsers(sub)
     cli_chargeback.add_parsers(sub)
     cli_recommend.add_parsers(sub)
-    for child in sub.choices.values():  # `tokenomics demo --db X` works as `tokenomics --db X demo` does
-        child.add_argument("--db", default=argparse.SUPPRESS, help="warehouse file (as before the command)")
+    for child in sub.choices.values():  # after the command too; SUPPRESS: absent there, the value before stays
+        for flag, spec in GLOBAL_OPTIONS.items():
+            child.add_argument(flag, **{**spec, "default": argparse.SUPPRESS})
     return p
 
 
@@ -446,6 +453,8 @@ def _run(args) -> int:
 
 def explain(exc: BaseException, args) -> str | None:
     """Known failures of the machine or the setup, as sentences; None for anything else (a bug: traceback)."""
+    if isinstance(exc, SettingsError):  # a TOKENOMICS_* variable with a bad value (tokenomics/settings.py)
+        return str(exc)
     text = str(exc)
     db = getattr(args, "db", None) or db_path(None)
     if "Could not set lock" in text or "Conflicting lock" in text:

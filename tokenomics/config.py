@@ -9,7 +9,9 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-DEFAULT_DB = Path("data") / "tokenomics.duckdb"
+from tokenomics.settings import Settings, settings
+
+DEFAULT_DB = Settings.model_fields["db"].default  # data/tokenomics.duckdb
 ENV_DB = "TOKENOMICS_DB"
 ENV_SALT = "TOKENOMICS_HASH_SALT"
 
@@ -18,7 +20,7 @@ def db_path(explicit: str | os.PathLike | None = None) -> Path:
     """--db wins, then $TOKENOMICS_DB, then ./data/tokenomics.duckdb."""
     if explicit:
         return Path(explicit)
-    return Path(os.environ.get(ENV_DB) or DEFAULT_DB)
+    return settings().db
 
 
 def serving_path(db: str | os.PathLike) -> Path:
@@ -36,8 +38,16 @@ def read_path(db: str | os.PathLike) -> Path:
     return snapshot if snapshot.exists() else Path(db)
 
 
+ENV_SQL_DIR = "TOKENOMICS_SQL_DIR"
+
+
 def sql_dir() -> Path:
-    """The repo's sql/ in a checkout or editable install, tokenomics/_sql in a wheel."""
+    """The repo's sql/ in a checkout or editable install, tokenomics/_sql in a wheel.
+
+    $TOKENOMICS_SQL_DIR points at another copy instead — for testing edits to the SQL without touching the
+    packaged files (bench/mutations.py runs the tests against mutated copies)."""
+    if override := settings().sql_dir:
+        return override
     here = Path(__file__).resolve().parent
     for candidate in (here.parent / "sql", here / "_sql"):
         if (candidate / "migrations").is_dir():
@@ -54,10 +64,8 @@ ENV_EARLIEST, ENV_AHEAD = "TOKENOMICS_EARLIEST", "TOKENOMICS_AHEAD_HOURS"
 
 def plausible_window(now: datetime | None = None) -> tuple[datetime, datetime]:
     """[earliest, latest] a timestamp of the data may be, both UTC."""
-    earliest = datetime.fromisoformat(os.environ.get(ENV_EARLIEST, "2015-01-01"))
-    earliest = earliest if earliest.tzinfo else earliest.replace(tzinfo=timezone.utc)
-    latest = (now or datetime.now(timezone.utc)) + timedelta(hours=float(os.environ.get(ENV_AHEAD, "24")))
-    return earliest.astimezone(timezone.utc), latest
+    s = settings()
+    return s.earliest, (now or datetime.now(timezone.utc)) + timedelta(hours=s.ahead_hours)
 
 
 def implausible(value: datetime, field: str = "timestamp") -> str | None:
@@ -66,18 +74,18 @@ def implausible(value: datetime, field: str = "timestamp") -> str | None:
     if value < earliest:
         return f"{field} {value.isoformat()} is before {earliest.date()} ({ENV_EARLIEST})"
     if value > latest:
-        return f"{field} {value.isoformat()} is after now + {os.environ.get(ENV_AHEAD, '24')} h ({ENV_AHEAD})"
+        return f"{field} {value.isoformat()} is after now + {settings().ahead_hours:.10g} h ({ENV_AHEAD})"
     return None
 
 
 def hash_salt() -> str:
     """Salt for pseudonymising user ids; set it per deployment so hashes are not guessable."""
-    return os.environ.get(ENV_SALT, "tokenomics")
+    return settings().hash_salt
 
 
 # DuckDB's memory cap while a job runs (beyond it DuckDB spills to <warehouse>.tmp): without one, it may take
 # 80 % of the machine — a full build of 110M requests peaked at 20 GB next to the dashboard it feeds.
-MEMORY_SETTINGS = {"ingest": ("TOKENOMICS_INGEST_MEMORY", "1GB"), "build": ("TOKENOMICS_BUILD_MEMORY", "6GB")}
+MEMORY_SETTINGS = {"ingest": "ingest_memory", "build": "build_memory"}  # TOKENOMICS_INGEST_MEMORY (1GB), _BUILD_ (6GB)
 # WAL a commit may leave before DuckDB checkpoints the file (its default is 16 MB): every 64 MiB piece of an
 # ingest commits, and checkpointing after each one cost a third of a second; a build's checkpoint would
 # come before its snapshot is published.  The job checkpoints once when it is done.
@@ -88,8 +96,7 @@ CHECKPOINT_AFTER = {"ingest": "256MB", "build": "4GB"}
 def job_limits(con, job: str):
     """DuckDB's memory cap and checkpoint threshold for one job ("ingest" or "build"), then DuckDB's
     defaults again; one checkpoint when the job succeeds."""
-    variable, default = MEMORY_SETTINGS[job]
-    con.execute("SET memory_limit = ?", [os.environ.get(variable, default)])
+    con.execute("SET memory_limit = ?", [getattr(settings(), MEMORY_SETTINGS[job])])
     con.execute("SET checkpoint_threshold = ?", [CHECKPOINT_AFTER[job]])
     try:
         yield
@@ -105,5 +112,5 @@ def timed(label: str):
     """With TOKENOMICS_SQL_TIMING set, print how long a step took (what docs/scale.md quotes)."""
     started = time.perf_counter()
     yield
-    if os.environ.get("TOKENOMICS_SQL_TIMING"):
+    if settings().sql_timing:
         print(f"{time.perf_counter() - started:7.2f}s  {label}", file=sys.stderr)

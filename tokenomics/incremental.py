@@ -19,14 +19,14 @@ Everything else is rebuilt whole: views, and tables computed from small inputs o
 shadowed by TEMP views of the new runs' rows or affected days, so the work scales with the new data, not
 the warehouse; the key filter on the output keeps it exact.
 
-Any change to the model SQL or to reference data (rate cards, discounts, GPU rates, deployments,
-settings, budgets, vendor usage/costs) changes the fingerprint and forces a full build, because those
-re-price history.  tests/test_incremental.py proves incremental == full, table by table."""
+Any change to the model SQL, to the SQL macros they call (sql/macros) or to reference data (rate cards,
+discounts, GPU rates, deployments, settings, budgets, vendor usage/costs) changes the fingerprint and
+forces a full build, because those re-price history.  tests/test_incremental.py proves incremental == full,
+table by table."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +37,7 @@ from typing import Iterator
 import duckdb
 
 from tokenomics.config import timed
+from tokenomics.settings import settings
 
 _COLUMNS = r"(\w+(?:\s*,\s*\w+)*)"
 _ANNOTATION = re.compile(rf"^--\s*incremental:\s*(\w+)\s+by\s+(run|day|month)(?:\s*,\s*summing\s+{_COLUMNS})?"
@@ -69,7 +70,6 @@ SHADOW = {"run": (("raw_requests", "run_id"), ("raw_gpu_samples", "run_id")),
 # what every summing model aggregates (they read the ledger's name, shadowed by the batch)
 LEDGER, BATCH_ROWS = "int_request_costs", "_inc_new_int_request_costs"
 # requests per batch: a batch's priced rows are held in memory (spilling beyond the build's memory cap)
-BATCH_SIZE = ("TOKENOMICS_BUILD_BATCH_ROWS", 5_000_000)
 
 
 @dataclass(frozen=True)
@@ -110,8 +110,12 @@ def annotation(text: str) -> How | None:
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, model_paths: list[Path]) -> str:
+    """What the built models are a function of: their SQL, the SQL macros they call (sql/macros: the
+    pricing rules — editing one re-prices history), and the reference data."""
+    from tokenomics.warehouse import macro_files
+
     digest = hashlib.sha256()
-    for path in model_paths:
+    for path in [*model_paths, *macro_files()]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for table in REFERENCE_TABLES:
         count, total = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} t").fetchone()
@@ -261,7 +265,7 @@ def spans(con: duckdb.DuckDBPyConnection, p: Plan) -> list[tuple[date, date] | N
     every row the build prices — an incremental build whose runs loaded no more than that (the run ledger
     says, without a scan).  A full build of no requests still gets one (empty) batch: the summing tables are
     created from it."""
-    limit = int(os.environ.get(BATCH_SIZE[0], BATCH_SIZE[1]))
+    limit = settings().build_batch_rows
     if not p.full and con.execute("SELECT coalesce(sum(rows_loaded), 0) FROM ingest_runs"
                                   " WHERE run_id IN (SELECT key FROM _inc_keys_run)").fetchone()[0] <= limit:
         return [None]

@@ -17,7 +17,8 @@ class ProgressBar:
     (the total is never exceeded), finish() to clear the line before the file's status line is printed.
     """
 
-    def __init__(self, stream: TextIO = sys.stderr, width: int = 28, force: bool = False, min_interval: float = 0.2):
+    def __init__(self, stream: TextIO | None = None, width: int = 28, force: bool = False, min_interval: float = 0.2):
+        stream = sys.stderr if stream is None else stream  # at call time: a default bound at import goes stale
         self.stream, self.width, self.min_interval = stream, width, min_interval
         self.enabled = force or (hasattr(stream, "isatty") and stream.isatty())
         self.name, self.total, self.done, self.started = "", 0, 0, 0.0

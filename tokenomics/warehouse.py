@@ -44,6 +44,18 @@ def migrations(directory: Path | None = None) -> list[Migration]:
     return found
 
 
+def macro_files() -> list[Path]:
+    """The SQL macro files (sql/macros), in load order; part of the build fingerprint."""
+    return sorted((sql_dir() / "macros").glob("*.sql"))
+
+
+def persist_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """The macros also as the warehouse file's own (not TEMP): its views call them, so a plain DuckDB session on
+    the file (the duckdb CLI, a notebook) can query stg_rate_cards or int_request_costs too."""
+    for path in macro_files():
+        con.execute(path.read_text().replace("CREATE OR REPLACE TEMP MACRO", "CREATE OR REPLACE MACRO"))
+
+
 def connect(path: str | Path | None = None, *, read_only: bool = False,
             snapshot: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file (creating its folder); ':memory:' gives a scratch warehouse.
@@ -60,22 +72,10 @@ def connect(path: str | Path | None = None, *, read_only: bool = False,
     con = duckdb.connect(str(target), read_only=read_only)
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
-    # in_scope(list, value): a NULL list means "no restriction" — how every query applies filters and access
-    con.execute("CREATE TEMP MACRO in_scope(allowed, value) AS (allowed IS NULL OR list_contains(allowed, value))")
-    # token_cost(tokens…, prices…): USD for six token buckets at prices in integer micro-dollars per 1M tokens
-    # (stg_rate_cards' *_micro_per_mtok); NULL (unpriced, never $0) when a bucket that has tokens has no price.
-    # Buckets: uncached input, cache read, 5m write, 1h write, output, reasoning.  tokens × µ$/1M is an exact
-    # integer number of pico-dollars (128-bit: token sums over a period fit too), scaled once at the end.
-    con.execute("""CREATE TEMP MACRO token_cost(t_in, t_read, t_w5, t_w1h, t_out, t_reason,
-                                               p_in, p_read, p_w5, p_w1h, p_out, p_reason) AS
-        CASE WHEN (t_in > 0 AND p_in IS NULL) OR (t_read > 0 AND p_read IS NULL) OR (t_w5 > 0 AND p_w5 IS NULL)
-              OR (t_w1h > 0 AND p_w1h IS NULL) OR (t_out > 0 AND p_out IS NULL) OR (t_reason > 0 AND p_reason IS NULL)
-             THEN NULL
-        ELSE ((t_in::HUGEINT * coalesce(p_in, 0) + t_read::HUGEINT * coalesce(p_read, 0)
-               + t_w5::HUGEINT * coalesce(p_w5, 0) + t_w1h::HUGEINT * coalesce(p_w1h, 0)
-               + t_out::HUGEINT * coalesce(p_out, 0) + t_reason::HUGEINT * coalesce(p_reason, 0))
-              * 0.000000000001)::DECIMAL(38, 12)
-        END""")
+    # SQL macros (sql/macros/*.sql, in name order): in_scope, and the pricing rules every model and query
+    # shares — token_cost, discounts, the rate card in force (docs/cost_model.md).  TEMP: per connection.
+    for path in macro_files():
+        con.execute(path.read_text())
     return con
 
 
@@ -224,6 +224,7 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
         con.execute("BEGIN TRANSACTION")
         # the window the models that fill in zero days and hours stay within
         con.execute("DELETE FROM build_window; INSERT INTO build_window VALUES (?, ?)", list(plausible_window()))
+        persist_macros(con)
         try:
             with timed("plan"):
                 refresh_reference_tables(con)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import fnmatch
 import gzip
 import json
-import os
 import zlib
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,10 +17,11 @@ from ingest.records import Candidate, validate
 from ingest.requests import land, pseudonym
 from ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
 from tokenomics.records import GatewayRequest, RequestStatus, TokenBuckets
+from tokenomics.settings import settings
 
 BATCH_LINES = 20_000  # bounded memory: validate and land this many lines at a time
 # a record longer than this is quarantined by its size, never held whole (a 2 GiB line took 5 GB of memory)
-MAX_LINE_BYTES = int(os.environ.get("TOKENOMICS_MAX_LINE_BYTES", 16 << 20))
+MAX_LINE_BYTES = settings().max_line_bytes
 
 
 class _Identity(BaseModel):

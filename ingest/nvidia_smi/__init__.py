@@ -20,7 +20,6 @@ skipped over, never held."""
 from __future__ import annotations
 
 import codecs
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -35,6 +34,7 @@ from ingest.jsonl import skip_line
 from ingest.runner import Counts, LoadContext, Resume, Source, register
 from ingest.sqlscript import run_script
 from tokenomics.config import plausible_window
+from tokenomics.settings import settings
 
 # nvidia-smi header field (units stripped) → canonical column; other fields are read and ignored.
 FIELDS: dict[str, str] = {
@@ -60,7 +60,7 @@ NEWLINE = 10
 
 def piece_bytes() -> int:
     """Bytes per piece (TOKENOMICS_CHUNK_BYTES, default 16 MiB; never under 4 × MAX_LINE_BYTES)."""
-    return max(int(os.environ.get("TOKENOMICS_CHUNK_BYTES", 16 << 20)), 4 * MAX_LINE_BYTES)
+    return max(settings().chunk_bytes or 16 << 20, 4 * MAX_LINE_BYTES)
 
 
 def header_names(header: str) -> list[str]:
