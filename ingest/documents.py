@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ingest import s3
-from ingest.runner import FileResult, LoadContext, Source, objects_loaded_by, record_run
+from ingest.runner import DOCUMENT_INGEST, FileResult, LoadContext, Source, objects_loaded_by, record_run
 from tokenomics.settings import settings
 
 BUNDLE = settings().document_bundle
@@ -108,3 +108,6 @@ def _load_bundle(con, source: Source, bundle: list, options: dict, run_id: str, 
     if progress:
         progress.advance(total)
     return result
+
+
+DOCUMENT_INGEST["bundles"] = ingest_documents

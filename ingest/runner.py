@@ -110,6 +110,10 @@ class Source:
 REGISTRY: dict[str, Source] = {}
 
 
+# How a source's small per-request documents are loaded (in bundles): ingest/documents.py puts its loader here
+DOCUMENT_INGEST: dict[str, Callable] = {}
+
+
 def register(source: Source) -> Source:
     """Sources add themselves here; the CLI and the demo dispatch through this table."""
     REGISTRY[source.name] = source
@@ -288,8 +292,7 @@ def _ingest_paths(con, source: Source, paths, options, on_file, progress) -> lis
         jobs += [(None, obj) for obj in s3.list_objects(prefix, source.patterns, since,
                                                          int((options or {}).get("page_size", 1000)))]
     if source.documents is not None:
-        from ingest.documents import ingest_documents
-
+        ingest_documents = DOCUMENT_INGEST["bundles"]  # ingest/documents.py registers it: it builds on this module
         is_doc = [source.is_document(obj.key if obj else path.name) for path, obj in jobs]
         documents = [obj or path for (path, obj), doc in zip(jobs, is_doc) if doc]
         jobs = [job for job, doc in zip(jobs, is_doc) if not doc]

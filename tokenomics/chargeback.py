@@ -190,6 +190,14 @@ class Statement:
         return sum((v for v in self.lines["effective_usd"].to_list() if v is not None), Decimal(0))
 
     @property
+    def tag(self) -> str:
+        """v1, v2… for closed versions; provisional/scenario figures carry their inputs' fingerprint instead (a
+        file named with it is never overwritten by another version's or policy's)."""
+        if self.status == "closed":
+            return f"v{self.version}"
+        return f"{'scenario' if not self.policy.official else 'provisional'}-{self.fingerprint[:8]}"
+
+    @property
     def label(self) -> str:
         if self.status == "closed":
             return f"{self.period} closed, v{self.version} ({self.closed_at:%Y-%m-%d} by {self.closed_by})"

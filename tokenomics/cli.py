@@ -144,9 +144,9 @@ def serve(db: Path, port: int, address: str = "127.0.0.1") -> int:
     The default, loopback, keeps Streamlit's own routes (e.g. `/media/<hash>.csv` downloads, which no app code
     guards) away from the network: expose it only through the authenticating proxy (docs/deploy.md).
     """
+    import importlib.util
     import ipaddress
 
-    import app
     from tokenomics.access import ENV_FORWARDED_ALLOW_IPS, ProxyConfigError, ProxySettings
 
     mode = settings().auth
@@ -163,7 +163,7 @@ def serve(db: Path, port: int, address: str = "127.0.0.1") -> int:
     if mode == "local" and not loopback:
         print(f"warning: TOKENOMICS_AUTH=local on {address}: everyone who can reach this port is an admin; "
               "put it behind an authenticating proxy (docs/deploy.md)", file=sys.stderr, flush=True)
-    entry = Path(app.__file__).resolve().parent / "main.py"
+    entry = Path(importlib.util.find_spec("app").origin).resolve().parent / "main.py"  # located, not imported
     # FORWARDED_ALLOW_IPS="": uvicorn must never replace the TCP peer with an X-Forwarded-For value (a client
     # could otherwise pose as a trusted proxy); Tokenomics uses the client address for nothing else
     env = {**os.environ, ENV_DB: str(Path(db).resolve()), ENV_FORWARDED_ALLOW_IPS: ""}

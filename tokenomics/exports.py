@@ -102,13 +102,7 @@ def tenant_spend(st: chargeback.Statement) -> tuple[ExportFile, dict]:
     data = csv_bytes(list(TENANT_COLUMNS), [[r.get(c) for c in TENANT_COLUMNS] for r in rows])
     totals = {"effective_usd": fmt(sum((r["effective_usd"] for r in rows if r["effective_usd"] is not None), Decimal(0))),
               "list_usd": fmt(sum((r["list_usd"] for r in rows if r["list_usd"] is not None), Decimal(0)))}
-    return ExportFile(f"tenant-spend-{st.period}-{st.policy.slug}-{_tag(st)}.csv", data, len(rows)), totals
-
-
-def _tag(st: chargeback.Statement) -> str:
-    from tokenomics.statements import tag
-
-    return tag(st)
+    return ExportFile(f"tenant-spend-{st.period}-{st.policy.slug}-{st.tag}.csv", data, len(rows)), totals
 
 
 def focus(db, st: chargeback.Statement) -> tuple[ExportFile, dict]:
@@ -124,7 +118,7 @@ def focus(db, st: chargeback.Statement) -> tuple[ExportFile, dict]:
         raise ExportError("FOCUS 1.3 conformance failed: " + "; ".join(problems[:10]))
     totals = {"EffectiveCost": fmt(sum((r[idx[0]] for r in rows), Decimal(0))),
               "ListCost": fmt(sum((r[idx[1]] for r in rows), Decimal(0)))}
-    return ExportFile(f"focus-{st.period}-{st.policy.slug}-{_tag(st)}.csv", data, len(rows)), totals
+    return ExportFile(f"focus-{st.period}-{st.policy.slug}-{st.tag}.csv", data, len(rows)), totals
 
 
 def _rounding_rows(header: list[str], rows: list, st: chargeback.Statement, start: date, end: date) -> list[list]:
@@ -154,7 +148,7 @@ def _rounding_rows(header: list[str], rows: list, st: chargeback.Statement, star
                    BillingCurrency="USD", PricingCurrency="USD", BillingPeriodStart=_midnight(start),
                    BillingPeriodEnd=_midnight(end), ChargePeriodStart=_midnight(start), ChargePeriodEnd=_midnight(end),
                    ChargeCategory="Adjustment", ChargeFrequency="One-Time",
-                   ChargeDescription=f"Rounding to the cents of statement {st.period} ({_tag(st)})",
+                   ChargeDescription=f"Rounding to the cents of statement {st.period} ({st.tag})",
                    InvoiceIssuerName="Tokenomics", ProviderName="Tokenomics", PublisherName="Tokenomics",
                    ServiceProviderName="Tokenomics", HostProviderName="Tokenomics",
                    ServiceCategory="AI and Machine Learning", ServiceName="Tokenomics chargeback",
@@ -198,7 +192,7 @@ def render(db, period: str, fmt_name: str, scenario: chargeback.Policy | None = 
     manifest = {"tokenomics_export": 1, "tool_version": TOOL_VERSION, "period": period, "format": fmt_name,
                 "gpu_allocation": {"driver": st.policy.driver, "idle_policy": st.policy.idle_policy,
                                    "source": st.policy.source},
-                "statement": {"status": st.status, "version": st.version, "tag": _tag(st), "fingerprint": st.fingerprint},
+                "statement": {"status": st.status, "version": st.version, "tag": st.tag, "fingerprint": st.fingerprint},
                 "totals": totals,
                 "files": [{"name": f.name, "sha256": hashlib.sha256(f.data).hexdigest(), "bytes": len(f.data),
                            "rows": f.rows} for f in (data, ExportFile("SHA256SUMS", sums, 1))]}

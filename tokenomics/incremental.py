@@ -112,7 +112,7 @@ def annotation(text: str) -> How | None:
 def fingerprint(con: duckdb.DuckDBPyConnection, model_paths: list[Path]) -> str:
     """What the built models are a function of: their SQL, the SQL macros they call (sql/macros: the
     pricing rules — editing one re-prices history), and the reference data."""
-    from tokenomics.warehouse import macro_files
+    from tokenomics.models import macro_files
 
     digest = hashlib.sha256()
     for path in [*model_paths, *macro_files()]:
@@ -229,7 +229,7 @@ def stages(paths: list[tuple[str, Path]]) -> Stages:
     """Split the build order (dependencies found by name: warehouse.references) into the three steps;
     a summing model that reads another summing model or anything downstream of one could not be fed batch by
     batch, nor one that does not read the ledger (adding it up per batch would count it again)."""
-    from tokenomics.warehouse import references
+    from tokenomics.models import references
 
     models = [Model(layer, path, text, annotation(text)) for layer, path in paths for text in [path.read_text()]]
     reads = references({m.name: m.text for m in models})

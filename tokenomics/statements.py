@@ -20,13 +20,6 @@ COLUMNS = ("period", "tenant", "section", "provider", "model", "requests", "unpr
            "output_tokens", "list_usd", "discount_usd", "effective_usd", "policy", "status", "version")
 
 
-def tag(st: chargeback.Statement) -> str:
-    """v1, v2… for closed versions; provisional/scenario figures carry their inputs' fingerprint instead."""
-    if st.status == "closed":
-        return f"v{st.version}"
-    return f"{'scenario' if not st.policy.official else 'provisional'}-{st.fingerprint[:8]}"
-
-
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "tenant"
 
@@ -42,8 +35,8 @@ def tenant_rows(st: chargeback.Statement, tenant: str) -> list[dict]:
 def csv_file(st: chargeback.Statement, tenant: str) -> ExportFile:
     rows = tenant_rows(st, tenant)
     body = csv_bytes(list(COLUMNS), [[st.period if c == "period" else st.policy.slug if c == "policy"
-                                      else tag(st) if c == "version" else r.get(c) for c in COLUMNS] for r in rows])
-    return ExportFile(f"statement-{st.period}-{_safe(tenant)}-{st.policy.slug}-{tag(st)}.csv", body, len(rows))
+                                      else st.tag if c == "version" else r.get(c) for c in COLUMNS] for r in rows])
+    return ExportFile(f"statement-{st.period}-{_safe(tenant)}-{st.policy.slug}-{st.tag}.csv", body, len(rows))
 
 
 def pdf_file(st: chargeback.Statement, tenant: str) -> ExportFile:
@@ -64,7 +57,7 @@ def pdf_file(st: chargeback.Statement, tenant: str) -> ExportFile:
     status = (f"Closed version {st.version}, {st.closed_at:%Y-%m-%d %H:%M} UTC by {st.closed_by}" if st.status == "closed"
               else "PROVISIONAL — the month is not closed; figures may change")
     for text in (f"Period: {st.period}", f"Allocation: {st.policy.label()}", status,
-                 f"Reference: {st.period}-{_safe(tenant)}-{st.policy.slug}-{tag(st)} · fingerprint {st.fingerprint[:16]}"):
+                 f"Reference: {st.period}-{_safe(tenant)}-{st.policy.slug}-{st.tag} · fingerprint {st.fingerprint[:16]}"):
         pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     for section, title in chargeback.SECTIONS.items():
@@ -95,7 +88,7 @@ def pdf_file(st: chargeback.Statement, tenant: str) -> ExportFile:
         notes.append(f"{unpriced:,} requests had no rate card and are not included (never counted as $0).")
     for text in notes:
         pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
-    return ExportFile(f"statement-{st.period}-{_safe(tenant)}-{st.policy.slug}-{tag(st)}.pdf", bytes(pdf.output()), len(rows))
+    return ExportFile(f"statement-{st.period}-{_safe(tenant)}-{st.policy.slug}-{st.tag}.pdf", bytes(pdf.output()), len(rows))
 
 
 def _total(rows: list[dict]) -> Decimal:
@@ -113,7 +106,7 @@ def render(st: chargeback.Statement, tenants: list[str] | None = None) -> list[E
         files += [csv_file(st, tenant), pdf_file(st, tenant)]
     sums = "".join(f"{hashlib.sha256(f.data).hexdigest()}  {f.name}\n" for f in files).encode()
     manifest = {"tokenomics_statements": 1, "tool_version": TOOL_VERSION, "period": st.period, "status": st.status,
-                "version": st.version, "tag": tag(st), "fingerprint": st.fingerprint,
+                "version": st.version, "tag": st.tag, "fingerprint": st.fingerprint,
                 "allocation": {"driver": st.policy.driver, "idle_policy": st.policy.idle_policy,
                                "source": st.policy.source},
                 "closed_at": st.closed_at.isoformat() if st.closed_at else None, "closed_by": st.closed_by,
@@ -125,7 +118,7 @@ def render(st: chargeback.Statement, tenants: list[str] | None = None) -> list[E
 
 
 def folder(st: chargeback.Statement) -> str:
-    return f"statements/{st.period}-{st.policy.slug}-{tag(st)}"
+    return f"statements/{st.period}-{st.policy.slug}-{st.tag}"
 
 
 def write(db, period: str, dest: str, tenants: list[str] | None = None, version: int | None = None) -> dict:

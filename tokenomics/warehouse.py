@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from tokenomics.config import db_path, job_limits, plausible_window, read_path, serving_path, sql_dir, timed
+from tokenomics.models import macro_files, model_files, references  # noqa: F401  (re-exported: callers' import path)
 
 if TYPE_CHECKING:
     from tokenomics.incremental import How, Model, Plan
@@ -42,11 +43,6 @@ def migrations(directory: Path | None = None) -> list[Migration]:
     if versions != list(range(1, len(found) + 1)):
         raise ValueError(f"migration versions must be 1..N without gaps: {versions}")
     return found
-
-
-def macro_files() -> list[Path]:
-    """The SQL macro files (sql/macros), in load order; part of the build fingerprint."""
-    return sorted((sql_dir() / "macros").glob("*.sql"))
 
 
 def persist_macros(con: duckdb.DuckDBPyConnection) -> None:
@@ -112,38 +108,6 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
             raise
         applied = migration.version
     return applied
-
-
-def model_files(layer: str) -> list[Path]:
-    """SQL model files of one layer in build order: a relation after the relations of its layer it reads.
-
-    Dependencies are found by name (a file's stem is its relation), so adding a model needs no registry.
-    """
-    files = {p.stem: p for p in sorted((sql_dir() / layer).glob("*.sql"))}
-    deps = references({name: path.read_text() for name, path in files.items()})
-    ordered: list[Path] = []
-    done: set[str] = set()
-
-    def visit(name: str, trail: tuple[str, ...] = ()) -> None:
-        if name in done:
-            return
-        if name in trail:
-            raise ValueError(f"circular model dependency: {' -> '.join((*trail, name))}")
-        for dep in sorted(deps[name]):
-            visit(dep, (*trail, name))
-        done.add(name)
-        ordered.append(files[name])
-
-    for name in files:
-        visit(name)
-    return ordered
-
-
-def references(texts: dict[str, str]) -> dict[str, set[str]]:
-    """Which of these relations each one's SQL (comments aside) names: a model's dependencies, by name."""
-    bare = {name: re.sub(r"--[^\n]*", "", text) for name, text in texts.items()}
-    return {name: {o for o in texts if o != name and re.search(rf"\b{re.escape(o)}\b", bare[name])}
-            for name in texts}
 
 
 def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -202,5 +202,3 @@ register(Source("openai-usage", window_loader("vendor_usage", "openai", "start_t
 register(Source("anthropic-usage", window_loader("vendor_usage", "anthropic", "starting_at", "ending_at",
                                                  AnthropicUsageResult), ("anthropic-usage*.json",),
                 "Anthropic usage report pages (JSON)"))
-
-from ingest.vendor_usage import costs  # noqa: E402,F401  (registers the cost sources)

@@ -16,9 +16,9 @@ import numpy as np
 import polars as pl
 
 from pricing.perf import physics
+from pricing.perf.coefficients import COEFFICIENTS, lookup  # noqa: F401  (re-exported)
 from pricing.perf.catalogue import catalogue, resolve_gpu, resolve_model
 
-COEFFICIENTS = Path(__file__).parent / "data" / "coefficients.json"
 HOLDOUT_MODULUS = 5
 _QUANT = {"fp8": "fp8", "fp8_block": "fp8", "nvfp4": "nvfp4", "int4_wo": "int4-awq", "mxfp4": "mxfp4"}
 
@@ -166,15 +166,6 @@ def fit(rows: pl.DataFrame) -> dict:
     out["ttft"] = fit_sets(physics.design(ttft, physics.TTFT_FEATURES), rows["silicon_ttft_ms"].to_numpy() / 1e3,
                            physics.TTFT_FEATURES)
     return out
-
-
-def lookup(sets: dict, key: str) -> list[float]:
-    """The most specific fitted set for a key: engine-specific, else pooled over engines, else agg."""
-    engine, klass, mode = key.split("/")
-    for candidate in (key, f"*/{klass}/{mode}", f"*/{klass}/agg"):
-        if candidate in sets:
-            return sets[candidate]
-    raise KeyError(key)
 
 
 def _regimes(rows: pl.DataFrame) -> pl.Series:

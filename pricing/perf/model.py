@@ -8,7 +8,7 @@ from functools import cache
 import numpy as np
 
 from pricing.perf import physics
-from pricing.perf.fit import COEFFICIENTS, lookup
+from pricing.perf.coefficients import COEFFICIENTS, lookup
 
 
 @cache
