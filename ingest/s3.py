@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-RETRIES = {"max_attempts": 8, "mode": "standard"}
-
+from tokenomics.objectstore import client, is_s3, split  # noqa: F401  (one S3 client; re-exported)
 
 @dataclass(frozen=True)
 class S3Object:
@@ -29,24 +28,6 @@ class S3Object:
     @property
     def uri(self) -> str:
         return f"s3://{self.bucket}/{self.key}"
-
-
-def is_s3(path) -> bool:
-    return str(path).startswith("s3://")
-
-
-def client():
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client("s3", config=Config(retries=RETRIES, connect_timeout=10, read_timeout=60))
-
-
-def split(uri: str) -> tuple[str, str]:
-    bucket, _, prefix = uri[len("s3://"):].partition("/")
-    if not bucket:
-        raise ValueError(f"S3 location needs a bucket: {uri!r}")
-    return bucket, prefix
 
 
 def list_objects(uri: str, patterns: tuple[str, ...], since: datetime | None = None, page_size: int = 1000,

@@ -7,7 +7,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,8 +14,9 @@ from pathlib import Path
 from typing import Callable
 
 from tokenomics import __version__ as TOOL_VERSION
-from tokenomics import chargeback
+from tokenomics import chargeback, objectstore
 from tokenomics.config import sql_dir
+from tokenomics.objectstore import atomic_write
 from tokenomics.focus_conformance import check_csv
 from tokenomics.warehouse import connect
 
@@ -221,16 +221,7 @@ def _write_local(files: list[ExportFile], dest: str, folder: str) -> str:
                 continue
             if f.name not in _REWRITABLE:
                 raise _conflict(f.name, str(target))
-        tmp = target / f".{f.name}.tmp-{os.getpid()}"
-        try:
-            with open(tmp, "wb") as handle:
-                handle.write(f.data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, final)
-        except BaseException:
-            tmp.unlink(missing_ok=True)  # a full or failing destination keeps no half-written file
-            raise
+        atomic_write(final, f.data)
     return str(target)
 
 
@@ -240,14 +231,13 @@ _TYPES = {".json": "application/json", ".pdf": "application/pdf", ".csv": "text/
 def _write_s3(files: list[ExportFile], dest: str, folder: str) -> str:
     """PUT each object (atomic per object), manifest last; skip objects whose stored SHA-256 matches and refuse
     a data object whose stored SHA-256 differs."""
-    import boto3
-    from botocore.config import Config
     from botocore.exceptions import ClientError
 
-    bucket, _, prefix = dest[len("s3://"):].partition("/")
-    if not bucket:
-        raise ExportError(f"S3 destination needs a bucket: {dest!r}")
-    s3 = boto3.client("s3", config=Config(retries={"max_attempts": 5, "mode": "standard"}))
+    try:
+        bucket, prefix = objectstore.split(dest)
+    except ValueError as exc:
+        raise ExportError(str(exc)) from None
+    s3 = objectstore.client()
     base = "/".join(p for p in (prefix.strip("/"), folder) if p)
     for f in files:
         key = f"{base}/{f.name}"

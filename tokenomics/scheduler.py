@@ -20,7 +20,6 @@ import os
 import re
 import shlex
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -28,6 +27,8 @@ from pathlib import Path
 
 import yaml
 from croniter import CroniterError, croniter
+
+from tokenomics.objectstore import atomic_write
 
 DEFAULT_SCHEDULE = Path(__file__).parent / "data" / "schedule.yaml"
 STATE_SUFFIX = ".schedule-state.json"
@@ -189,18 +190,7 @@ class State:
     def save(self) -> None:
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump({"version": 1, "jobs": self.jobs}, handle, indent=2, sort_keys=True)
-                handle.write("\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(self.path, (json.dumps({"version": 1, "jobs": self.jobs}, indent=2, sort_keys=True) + "\n").encode())
 
 
 def _run_latest(jobs: list[Job], after: dict[str, datetime], upto: datetime, runner, state: State,
