@@ -19,7 +19,7 @@ EXAMPLES = 3  # quarantined lines shown per reason
 
 def dry_run(source: str, paths: list, options: dict, warehouse: Path | None, prices: list[Path] = ()) -> dict:
     """The report of ingesting ``paths`` as ``source`` into ``warehouse`` (or an empty one), nothing written."""
-    from tokenomics.incremental import REFERENCE_TABLES, table_exists
+    from tokenomics.incremental import reference_tables, table_exists
     from tokenomics.warehouse import _literal, build_models, open_warehouse
 
     snapshot = read_path(warehouse) if warehouse else None
@@ -30,7 +30,7 @@ def dry_run(source: str, paths: list, options: dict, warehouse: Path | None, pri
             if live:  # attached only while read: the build must see one database
                 # DuckDB cannot bind ATTACH's path: the warehouse's own file name, quoted as a SQL string literal
                 con.execute(f"ATTACH {live} AS live (READ_ONLY)")
-                for table in (*REFERENCE_TABLES, "model_names"):  # the warehouse's, not the migrations' defaults
+                for table in (*reference_tables(con), "model_names"):  # the warehouse's, not the migrations' defaults
                     if not table_exists(con, table, "live"):
                         continue
                     if table_exists(con, table):

@@ -44,8 +44,6 @@ _ANNOTATION = re.compile(rf"^--\s*incremental:\s*(\w+)\s+by\s+(run|day|month)(?:
                          rf"(?:\s*;\s*min\s+{_COLUMNS})?(?:\s*;\s*max\s+{_COLUMNS})?\s*$", re.M)
 _CREATE = re.compile(r"CREATE\s+OR\s+REPLACE\s+(?:TABLE|VIEW)\s+(\w+)\s+AS\s", re.I)
 _VIEW = re.compile(r"CREATE\s+OR\s+REPLACE\s+VIEW\s", re.I)
-REFERENCE_TABLES = ("rate_cards", "contract_discounts", "gpu_rates", "gpu_deployments", "cost_settings", "budgets",
-                    "vendor_usage", "vendor_costs", "ref_deployment_perf", "model_overrides")
 KEY_EXPR = {"day": "{col}::DATE", "month": "date_trunc('month', {col})::DATE", "run": "{col}"}
 # the key filter, with the keys' bounds on the column itself first: DuckDB prunes row groups by a column's
 # min/max, which a cast such as hour::DATE hides (a full scan of an hourly mart per merge and per patch)
@@ -109,6 +107,22 @@ def annotation(text: str) -> How | None:
     return How(match.group(1), match.group(2), *(columns(match.group(i)) for i in (3, 4, 5)))
 
 
+NOT_REFERENCE = ("fact", "bookkeeping", "engine")  # table comments (migration 019) of what is not reference data
+
+
+def reference_tables(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """Reference data, found from the model graph: the tables the models read that no model builds, minus those
+    whose comment declares them facts (built incrementally), bookkeeping or the engine's own.  A change to one
+    re-prices history (a full build); a new reference table is picked up without touching this code."""
+    from tokenomics.models import external_tables
+
+    declared = {name for name, comment in con.execute(
+        "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'"
+        " AND database_name = current_database()").fetchall()
+        if comment and comment.split(":", 1)[0].strip() in NOT_REFERENCE}
+    return tuple(sorted(external_tables() - declared))
+
+
 def fingerprint(con: duckdb.DuckDBPyConnection, model_paths: list[Path]) -> str:
     """What the built models are a function of: their SQL, the SQL macros they call (sql/macros: the
     pricing rules — editing one re-prices history), and the reference data."""
@@ -117,7 +131,7 @@ def fingerprint(con: duckdb.DuckDBPyConnection, model_paths: list[Path]) -> str:
     digest = hashlib.sha256()
     for path in [*model_paths, *macro_files()]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for table in REFERENCE_TABLES:
+    for table in reference_tables(con):
         count, total = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} t").fetchone()
         digest.update(f"{table}:{count}:{total}".encode())
     return digest.hexdigest()

@@ -3,7 +3,7 @@ dialect printer alike (one module below all of them, so none imports another to 
 
 from __future__ import annotations
 
-import re
+from functools import lru_cache
 from pathlib import Path
 
 from tokenomics.config import sql_dir
@@ -40,7 +40,25 @@ def model_files(layer: str) -> list[Path]:
 
 
 def references(texts: dict[str, str]) -> dict[str, set[str]]:
-    """Which of these relations each one's SQL (comments aside) names: a model's dependencies, by name."""
-    bare = {name: re.sub(r"--[^\n]*", "", text) for name, text in texts.items()}
-    return {name: {o for o in texts if o != name and re.search(rf"\b{re.escape(o)}\b", bare[name])}
-            for name in texts}
+    """Which of these relations each one's SQL reads (its FROM/JOIN tables, CTEs aside): its dependencies."""
+    return {name: (_tables(text) & set(texts)) - {name} for name, text in texts.items()}
+
+
+def external_tables() -> set[str]:
+    """Tables the models read that no model builds: raw facts, reference data and the engine's own."""
+    texts = {p.stem: p.read_text() for layer in LAYERS for p in model_files(layer)}
+    return set().union(*(_tables(t) for t in texts.values())) - set(texts)
+
+
+LAYERS = ("staging", "intermediate", "marts")
+
+
+@lru_cache(maxsize=1024)
+def _tables(text: str) -> frozenset[str]:
+    """Tables a model's SQL reads, parsed with sqlglot (DuckDB dialect): not a name that merely appears in it."""
+    import sqlglot
+    from sqlglot import exp
+
+    trees = [t for t in sqlglot.parse(text, read="duckdb") if t is not None]
+    ctes = {c.alias for t in trees for c in t.find_all(exp.CTE)}
+    return frozenset(t.name for tree in trees for t in tree.find_all(exp.Table)) - ctes

@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from tokenomics.config import db_path, job_limits, plausible_window, read_path, serving_path, sql_dir, timed
-from tokenomics.models import macro_files, model_files, references  # noqa: F401  (re-exported: callers' import path)
+from tokenomics.models import LAYERS, macro_files, model_files, references  # noqa: F401  (re-exported: callers' import path)
 
 if TYPE_CHECKING:
     from tokenomics.incremental import How, Model, Plan
 
 # Model layers are built in this order; within a layer, files run in name order.
-LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts")
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
 
@@ -328,7 +327,7 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = N
 
 def _write_snapshot(con, tmp: Path, patch: bool, refreshed: dict[str, How] | None, target: Path) -> None:
     """The snapshot's contents into tmp: a copy of the last one patched by key, or every relation copied."""
-    from tokenomics.incremental import REFERENCE_TABLES, replace_keys, table_exists
+    from tokenomics.incremental import reference_tables, replace_keys, table_exists
 
     if patch:
         with timed("publish/copy snapshot"):
@@ -343,7 +342,7 @@ def _write_snapshot(con, tmp: Path, patch: bool, refreshed: dict[str, How] | Non
     con.execute(f"ATTACH {_literal(str(tmp))} AS serving_snapshot")
     try:
         # after an incremental build the reference tables are unchanged: keep the snapshot's copies
-        kept = {t for t in REFERENCE_TABLES if patch and table_exists(con, t, "serving_snapshot")}
+        kept = {t for t in reference_tables(con) if patch and table_exists(con, t, "serving_snapshot")}
         for name in relations:
             if name in kept:
                 continue

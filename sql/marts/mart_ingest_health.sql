@@ -1,6 +1,6 @@
 -- mart_ingest_health — grain: one row per ingest source (source): last run, row accounting totals, and data
--- freshness (the newest event loaded: request start for gateway logs, reading time for telemetry) with
--- its age in hours, so a stalled feed is visible even when ingests "succeed" with nothing new.
+-- freshness (the newest event loaded: request start for gateway logs, reading time for telemetry).  Its age is
+-- computed when read (sql/queries/ingest_health.sql), not here: the read snapshot would freeze it at publish.
 CREATE OR REPLACE VIEW mart_ingest_health AS
 WITH freshness AS (
     SELECT source, max(newest_event) AS newest_event FROM int_ingest_freshness GROUP BY source
@@ -8,7 +8,6 @@ WITH freshness AS (
 SELECT r.source,
     max(r.finished_at) AS last_ingest,
     any_value(f.newest_event) AS newest_event,
-    round(date_diff('minute', any_value(f.newest_event), now()) / 60.0, 1) AS hours_since_newest_event,
     count(*) FILTER (WHERE r.status = 'loaded') AS files_loaded,
     count(*) FILTER (WHERE r.status = 'skipped_already_ingested') AS files_skipped,
     count(*) FILTER (WHERE r.status = 'failed') AS files_failed,

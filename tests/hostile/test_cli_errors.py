@@ -79,11 +79,11 @@ def test_a_full_disk_during_ingest_reports_its_cause_not_a_rollback_error(tmp_pa
 
 
 def test_a_failed_export_write_leaves_no_temp_file(tmp_path, monkeypatch):
-    from tokenomics import exports
+    from tokenomics import exports, objectstore
 
     def full(*args):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(exports.os, "fsync", full)
+    monkeypatch.setattr(objectstore.os, "fsync", full)  # every atomic write goes through objectstore
     files = [exports.ExportFile("a.csv", b"x,y\n", 1)]
     with pytest.raises(OSError, match="No space left"):
         exports._write_local(files, str(tmp_path), "out")
