@@ -101,7 +101,7 @@ def test_tenant_viewer_cannot_change_the_policy(books, browser):  # noqa: F811
 
 
 def _download(page, button) -> bytes:
-    with page.expect_download() as info:
+    with page.expect_download(timeout=60_000) as info:
         button.click()
     return Path(info.value.path()).read_bytes()
 
@@ -122,8 +122,10 @@ def test_a_months_totals_are_equal_on_the_page_its_csv_the_statement_and_focus(b
         overview_total = _usd(_metric(page, "Total spend"))
         table = page.locator("[data-testid='stExpander']").filter(has_text="Spend by tenant — table")
         table.get_by_text("Spend by tenant — table").click()
-        rows = list(csv.DictReader(io.StringIO(_download(
-            page, table.get_by_role("button", name="Download CSV")).decode())))
+        button = table.get_by_role("button", name="Download CSV")
+        button.wait_for(state="visible", timeout=30_000)
+        _settled(page)
+        rows = list(csv.DictReader(io.StringIO(_download(page, button).decode())))
         page_csv = {r["tenant"]: Decimal(r["total_usd"]) for r in rows}
 
         page.goto(f"{url}/tenant?{span}&show_tenant={top}", wait_until="domcontentloaded")

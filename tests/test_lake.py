@@ -57,6 +57,34 @@ def test_lake_layout_and_incremental_runs(gateway, tmp_path):
     assert files_before < set((lake / "requests").rglob("*.parquet"))  # added beside, nothing rewritten
 
 
+def test_lake_holds_every_table_the_models_read(gateway, tmp_path):
+    """Every table the model SQL reads that no model builds (derived from the SQL, not a list kept by hand) is in
+    the lake, with the table's rows, and manifest.json says where and with which columns."""
+    from tokenomics.lake import read_manifest
+    from tokenomics.portable import model_inputs
+
+    lake = tmp_path / "lake"
+    publish(gateway, str(lake))
+    inputs = model_inputs()
+    assert {"raw_requests", "raw_gpu_samples", "rate_cards", "contract_discounts", "gpu_rates",
+            "gpu_deployments", "cost_settings", "budgets", "ref_deployment_perf"} <= set(inputs)
+    manifest = read_manifest(str(lake))
+    assert sorted(manifest["relations"]) == sorted(inputs)
+    reader = duckdb.connect()
+    for table, spec in manifest["relations"].items():
+        expected = gateway.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        if not (lake / spec["path"]).exists():  # facts with no run yet (no GPU samples here): no folder
+            assert expected == 0 and spec["partitioned_by"], table
+            continue
+        files = str(lake / spec["path"] / "**" / "*.parquet")
+        got = reader.execute(f"SELECT count(*) FROM read_parquet('{files}')").fetchone()[0]
+        assert got == expected, table
+        assert [c for c, _ in spec["columns"]] == [d[0] for d in gateway.execute(f"DESCRIBE {table}").fetchall()]
+    assert manifest["relations"]["raw_requests"]["partitioned_by"] == ["date", "source"]
+    publish(gateway, str(lake))  # the snapshots are replaced, never duplicated
+    assert [p.name for p in (lake / "rate_cards").iterdir()] == ["rate_cards.parquet"]
+
+
 def test_lake_round_trip_into_a_new_warehouse_is_exact(gateway, tmp_path):
     lake = tmp_path / "lake"
     publish(gateway, str(lake))
@@ -75,7 +103,8 @@ def test_lake_on_s3(gateway, s3_endpoint):
     publish(gateway, "s3://lake/tokenomics")
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="lake")["Contents"])
     assert any(k.startswith("tokenomics/requests/date=2026-03-01/source=litellm/") for k in keys)
-    assert all(k.endswith(".parquet") for k in keys)
+    assert all(k.endswith(".parquet") for k in keys if k != "tokenomics/manifest.json")
+    assert "tokenomics/manifest.json" in keys and "tokenomics/rate_cards/rate_cards.parquet" in keys
     assert all(r.runs == 0 for r in publish(gateway, "s3://lake/tokenomics"))
 
 

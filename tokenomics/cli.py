@@ -233,6 +233,15 @@ def cmd_lake(args) -> int:
 def cmd_sql(args) -> int:
     from tokenomics.portable import model_sql
 
+    if args.dialect == "spark":  # one script that runs as printed: settings, views over the lake, the models
+        from tokenomics.lake import read_manifest
+        from tokenomics.portable import spark_script
+
+        if not args.lake:
+            print("error: --dialect spark needs --lake DIR|s3://… (written by `tokenomics lake`)", file=sys.stderr)
+            return 2
+        print(spark_script(args.lake, read_manifest(args.lake)), end="")
+        return 0
     for name, text in model_sql(args.dialect).items():
         print(f"-- {name}\n{text};\n")
     return 0
@@ -396,12 +405,15 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--idle-policy", choices=("proportional", "separate"), help="a SCENARIO idle policy (see --driver)")
     e.set_defaults(func=cmd_export)
 
-    k = sub.add_parser("lake", help="write raw facts not yet there as Hive-partitioned Parquet (date/source)")
+    k = sub.add_parser("lake", help="write raw facts not yet there as Hive-partitioned Parquet (date/source), a "
+                       "snapshot of every reference table the models read, and manifest.json")
     k.add_argument("--dest", required=True, help="a folder, or s3://bucket/prefix")
     k.set_defaults(func=cmd_lake)
 
     q = sub.add_parser("sql", help="print the staging/intermediate/mart SQL in another engine's dialect (sqlglot)")
-    q.add_argument("--dialect", default="trino", help="sqlglot dialect name (tested: trino)")
+    q.add_argument("--dialect", default="trino", help="sqlglot dialect name (executed in tests: spark; parse-checked: "
+                   "trino — see docs/scale.md)")
+    q.add_argument("--lake", help="with --dialect spark: the lake (folder or s3://…) the printed views read")
     q.set_defaults(func=cmd_sql)
 
     c = sub.add_parser("schedule", help="run scheduled jobs (ingest, exports) at their cron times, forever")

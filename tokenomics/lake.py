@@ -1,5 +1,9 @@
 """Raw facts as Hive-partitioned Parquet — <dest>/<relation>/date=YYYY-MM-DD/source=NAME/<run>-<n>.parquet —
-so Trino, Athena or Spark can query the same data when one machine is not enough.
+so Trino, Athena or Spark can query the same data when one machine is not enough.  Beside them, every other
+table the models read (rate cards, contract discounts, GPU rates and deployments, … — derived from the model SQL,
+tokenomics.portable.model_inputs) as one snapshot file each, <dest>/<table>/<table>.parquet, rewritten on every
+publish, and <dest>/manifest.json: each relation's table, folder, partition columns and column types, which
+`tokenomics sql --dialect spark` turns into DDL over the lake.
 
 Incremental and idempotent: each ingest run is written once per destination (lake_exports records it),
 its files are named after the run, so a re-run after a crash rewrites the same names instead of adding
@@ -8,6 +12,7 @@ half-written file.  Destinations: a folder, or s3://bucket/prefix (boto3)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -19,6 +24,16 @@ import pyarrow.parquet as pq
 
 # relation name in the lake → (table, timestamp column that gives the date partition)
 RELATIONS = {"requests": ("raw_requests", "start_time"), "gpu_samples": ("raw_gpu_samples", "ts")}
+PARTITION_COLUMNS = ("date", "source")
+MANIFEST = "manifest.json"
+
+
+def reference_tables() -> list[str]:
+    """The tables the models read besides the partitioned facts: a snapshot of each goes in the lake."""
+    from tokenomics.portable import model_inputs
+
+    facts = {table for table, _ in RELATIONS.values()}
+    return [t for t in model_inputs() if t not in facts]
 
 
 @dataclass
@@ -38,8 +53,11 @@ def pending_runs(con: duckdb.DuckDBPyConnection, dest: str, relation: str) -> li
 
 def publish(con: duckdb.DuckDBPyConnection, dest: str) -> list[LakeResult]:
     """Write every run not yet in the lake at dest; returns what was written per relation."""
+    from tokenomics.warehouse import refresh_reference_tables
+
     dest = dest.rstrip("/")
     results = []
+    refresh_reference_tables(con)  # the tables computed in Python (ref_deployment_perf), as a build has them
     con.execute("BEGIN TRANSACTION")
     try:
         for relation, (table, ts_column) in RELATIONS.items():
@@ -52,6 +70,9 @@ def publish(con: duckdb.DuckDBPyConnection, dest: str) -> list[LakeResult]:
                 result.rows += rows
                 result.files += files
             results.append(result)
+        for table in reference_tables():
+            results.append(LakeResult(table, 0, _write_reference(con, dest, table), 1))
+        _write_manifest(con, dest)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")  # files already moved are rewritten under the same names next time
@@ -79,6 +100,61 @@ def _write_run(con, dest: str, relation: str, table: str, ts_column: str, run_id
     return rows, len(named)
 
 
+def _write_reference(con, dest: str, table: str) -> int:
+    """The whole table as <dest>/<table>/<table>.parquet (small: rate cards, deployments, …), replaced whole."""
+    with tempfile.TemporaryDirectory(prefix="tokenomics-lake-") as staging:
+        out = Path(staging) / table
+        out.mkdir()
+        path = out / f"{table}.parquet"
+        con.sql(f"SELECT * FROM {table}").to_parquet(str(path), compression="zstd")
+        rows = pq.ParquetFile(path).metadata.num_rows
+        if dest.startswith("s3://"):
+            _upload([path], Path(staging), dest, "")
+        else:
+            _move([path], Path(staging), Path(dest))
+    return rows
+
+
+def manifest(con: duckdb.DuckDBPyConnection) -> dict:
+    """relation (the table name the models use) → its folder in the lake, partition columns and columns (name,
+    DuckDB type, in the table's order; partition columns come back as strings from the folder names)."""
+    def columns(table: str) -> list[list[str]]:
+        return [[name, kind] for name, kind, *_ in con.execute(f"DESCRIBE {table}").fetchall()]
+
+    relations = {table: {"path": relation, "partitioned_by": list(PARTITION_COLUMNS), "columns": columns(table)}
+                 for relation, (table, _) in RELATIONS.items()}
+    relations.update({table: {"path": table, "partitioned_by": [], "columns": columns(table)}
+                      for table in reference_tables()})
+    return {"format": 1, "written_at": datetime.now(timezone.utc).isoformat(), "relations": relations}
+
+
+def read_manifest(dest: str) -> dict:
+    dest = dest.rstrip("/")
+    if dest.startswith("s3://"):
+        from tokenomics import objectstore as s3
+
+        bucket, prefix = s3.split(dest)
+        key = "/".join(p for p in (prefix.strip("/"), MANIFEST) if p)
+        return json.loads(s3.client().get_object(Bucket=bucket, Key=key)["Body"].read())
+    return json.loads((Path(dest) / MANIFEST).read_text())
+
+
+def _write_manifest(con, dest: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="tokenomics-lake-") as staging:
+        path = Path(staging) / MANIFEST
+        path.write_text(json.dumps(manifest(con), indent=2) + "\n")
+        if dest.startswith("s3://"):
+            from tokenomics import objectstore as s3
+
+            bucket, prefix = s3.split(dest)
+            s3.client().upload_file(str(path), bucket, "/".join(p for p in (prefix.strip("/"), MANIFEST) if p))
+        else:
+            Path(dest).mkdir(parents=True, exist_ok=True)
+            tmp = Path(dest) / (MANIFEST + ".tmp")
+            shutil.copyfile(path, tmp)
+            tmp.replace(Path(dest) / MANIFEST)
+
+
 def _move(files: list[Path], root: Path, target: Path) -> None:
     for path in files:
         final = target / path.relative_to(root)
@@ -89,7 +165,7 @@ def _move(files: list[Path], root: Path, target: Path) -> None:
 
 
 def _upload(files: list[Path], root: Path, dest: str, relation: str) -> None:
-    from ingest import s3
+    from tokenomics import objectstore as s3
 
     bucket, prefix = s3.split(dest)
     client = s3.client()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.spark import Spark
 from sqlglot.dialects.trino import Trino
 from sqlglot.errors import ErrorLevel
 
@@ -89,7 +90,133 @@ class TokenomicsTrino(Trino):
         TYPE_MAPPING = {**Trino.Generator.TYPE_MAPPING, exp.DataType.Type.INT128: "DECIMAL(38, 0)"}
 
 
-DIALECTS = {"trino": TokenomicsTrino, "duckdb": "duckdb"}
+_MEDIAN_SORTED = "ARRAY_SORT(FILTER({a}, median_x -> median_x IS NOT NULL))"
+
+
+def _spark_median(arr: exp.Expression) -> exp.Expression:
+    """DuckDB's list_aggregate(l, 'median') (quantile_cont 0.5, NULLs ignored, lo + (hi − lo) × 0.5 — the same
+    bits as DuckDB's interpolation) from the sorted array; Spark has no array median.  The sorted array is bound
+    once, as the variable of a lambda over a one-element array (written out at each use, a median of medians
+    grows quadratically)."""
+    s = "median_s"
+    body = (f"CASE WHEN SIZE({s}) = 0 THEN NULL WHEN SIZE({s}) % 2 = 1 THEN ELEMENT_AT({s}, CAST((SIZE({s}) + 1) / 2 AS INT))"
+            f" ELSE ELEMENT_AT({s}, CAST(SIZE({s}) / 2 AS INT)) + (ELEMENT_AT({s}, CAST(SIZE({s}) / 2 AS INT) + 1)"
+            f" - ELEMENT_AT({s}, CAST(SIZE({s}) / 2 AS INT))) * 0.5 END")
+    sorted_ = _MEDIAN_SORTED.format(a=arr.transform(_spark_rewrite).sql(dialect=TokenomicsSpark))
+    return sqlglot.parse_one(f"ELEMENT_AT(TRANSFORM(ARRAY({sorted_}), {s} -> {body}), 1)", read="spark")
+
+
+def _glob_like(pattern: exp.Expression) -> exp.Expression:
+    """A GLOB pattern as the LIKE pattern (escape '\\') that matches the same strings: * → %, ? → _, and a literal
+    \\, % or _ escaped.  Exact for patterns without a [...] class, which _spark_glob refuses at run time."""
+    like = pattern
+    for old, new in (("\\", "\\\\"), ("%", "\\%"), ("_", "\\_"), ("*", "%"), ("?", "_")):
+        like = exp.Anonymous(this="REPLACE", expressions=[like, exp.Literal.string(old), exp.Literal.string(new)])
+    return like
+
+
+def _spark_glob(node: exp.Glob) -> exp.Expression:
+    """value GLOB pattern (DuckDB) → value LIKE <translated pattern>: exact for *, ? and literal characters; a
+    pattern with a [...] class raises (raise_error) instead of matching differently."""
+    value, pattern = node.this, node.expression
+    if isinstance(pattern, exp.Literal):
+        if "[" in pattern.this:
+            raise ValueError(f"GLOB pattern {pattern.this!r}: character classes have no exact LIKE spelling")
+        like = pattern.this.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%").replace("?", "_")
+        return exp.Like(this=value.copy(), expression=exp.Literal.string(like))
+    guard = exp.GT(this=exp.Anonymous(this="INSTR", expressions=[pattern.copy(), exp.Literal.string("[")]),
+                   expression=exp.Literal.number(0))
+    error = exp.Anonymous(this="RAISE_ERROR", expressions=[exp.Literal.string(
+        "contract model_pattern with a [...] class: no exact LIKE spelling in Spark (tokenomics.portable)")])
+    return exp.Case(ifs=[exp.If(this=guard, true=exp.Cast(this=error, to=exp.DataType.build("BOOLEAN")))],
+                    default=exp.Like(this=value.copy(), expression=_glob_like(pattern.copy())))
+
+
+def _is_infinity(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string \
+        and node.this.this.lower() in ("infinity", "+infinity")
+
+
+def _spark_rewrite(node: exp.Expression) -> exp.Expression:
+    """DuckDB constructs with no (exact) Spark spelling, rewritten to ones with the same results."""
+    # ts < coalesce(valid_to, 'infinity') (in_force): Spark has no infinite timestamp — under ANSI the cast fails,
+    # without it is NULL and nothing matches an open-ended card.  Same rows: valid_to IS NULL OR ts < valid_to.
+    if isinstance(node, exp.LT) and isinstance(node.expression, exp.Coalesce) \
+            and len(node.expression.expressions) == 1 and _is_infinity(node.expression.expressions[0]):
+        bound = node.expression.this
+        return exp.Paren(this=exp.Or(this=exp.Is(this=bound.copy(), expression=exp.Null()),
+                                     expression=exp.LT(this=node.this.copy(), expression=bound.copy())))
+    if _is_infinity(node):
+        raise ValueError("an 'infinity' timestamp outside ts < coalesce(valid_to, 'infinity'): no Spark spelling")
+    if isinstance(node, exp.Glob):
+        return _spark_glob(node)
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "list_aggregate":
+        arr, fn = node.expressions
+        if not (isinstance(fn, exp.Literal) and fn.this.lower() == "median"):
+            raise ValueError(f"list_aggregate(…, {fn.sql()}): only 'median' is translated")
+        return _spark_median(arr)
+    # len(list) → SIZE (sqlglot writes LENGTH, a string function in Spark); the models take len() of lists only
+    if isinstance(node, exp.Length):
+        return exp.ArraySize(this=node.this)
+    # DuckDB's / is always a DOUBLE division (integers and DECIMALs alike); Spark divides DECIMALs exactly, so
+    # the digits would differ from the 13th on: divide DOUBLEs as DuckDB does
+    if isinstance(node, exp.Div) and not node.args.get("typed"):
+        return exp.Div(this=exp.Cast(this=node.this, to=exp.DataType.build("DOUBLE")),
+                       expression=exp.Cast(this=node.expression, to=exp.DataType.build("DOUBLE")), typed=True)
+    # a cast to an integer type rounds in DuckDB (half away from zero), truncates in Spark
+    if isinstance(node, exp.Cast) and node.to.this in _INTEGER_TYPES and not isinstance(node.this, exp.Literal):
+        return exp.Cast(this=exp.Round(this=node.this), to=node.to)
+    # CROSS JOIN LATERAL (VALUES (…outer columns…), …) AS m(cols) → LATERAL VIEW INLINE(ARRAY(STRUCT(…), …)) m AS cols
+    if isinstance(node, exp.Join) and isinstance(node.this, exp.Lateral) \
+            and isinstance(node.this.this, exp.Subquery) and isinstance(node.this.this.this, exp.Values):
+        lateral = node.this
+        alias = lateral.args.get("alias") or lateral.this.args.get("alias")
+        names = [c.name for c in alias.columns]
+        rows = [exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(n), expression=v.copy())
+                                        for n, v in zip(names, row.expressions)])
+                for row in lateral.this.this.expressions]
+        return exp.Lateral(this=exp.Inline(this=exp.Array(expressions=rows)), view=True, alias=exp.TableAlias(this=exp.to_identifier(alias.name),
+                                             columns=[exp.to_identifier(n) for n in names]))
+    return node
+
+
+_INTEGER_TYPES = {exp.DataType.Type.BIGINT, exp.DataType.Type.INT, exp.DataType.Type.SMALLINT,
+                  exp.DataType.Type.TINYINT, exp.DataType.Type.INT128}
+
+
+def _spark_int_div(node: exp.IntDiv) -> exp.Expression:
+    """a // b exactly, as a DECIMAL(38, 0): Spark's DIV returns a BIGINT (overflows past 2^63: pico-dollar sums are
+    larger) and its / of two BIGINTs is a DOUBLE; (a − a % b) / b of DECIMAL(38, 0)s is exact (toward zero, as
+    DuckDB's //)."""
+    dec = exp.DataType.build("DECIMAL(38, 0)")
+    a = exp.Cast(this=node.this.copy(), to=dec)
+    div = _exact_int_div(exp.IntDiv(this=a, expression=node.expression.copy()))
+    return exp.Cast(this=div, to=dec.copy())
+
+
+class TokenomicsSpark(Spark):
+    """Spark SQL (4.x), with the fixes the model SQL needs; run it with the session settings of SPARK_SETTINGS."""
+
+    class Generator(Spark.Generator):
+        TRANSFORMS = {**Spark.Generator.TRANSFORMS,
+                      exp.IntDiv: lambda self, e: self.sql(_spark_int_div(e))}
+        # HUGEINT: Spark has no 128-bit integer; DECIMAL(38, 0) is exact (allowPrecisionLoss=false keeps it so)
+        TYPE_MAPPING = {**Spark.Generator.TYPE_MAPPING, exp.DataType.Type.INT128: "DECIMAL(38, 0)"}
+
+
+# the session settings the printed Spark SQL starts with: results must not depend on the cluster's defaults
+SPARK_SETTINGS = {
+    "spark.sql.session.timeZone": "UTC",  # DuckDB's connections are UTC: days and hours cut the same way
+    "spark.sql.decimalOperations.allowPrecisionLoss": "false",  # else products are rounded to 6 decimals
+    "spark.sql.legacy.sizeOfNull": "false",  # SIZE(NULL) is NULL (DuckDB's len), not -1, with ANSI off too
+    "spark.sql.sources.partitionColumnTypeInference.enabled": "false",  # date=/source= folders stay strings
+    "spark.sql.legacy.timeParserPolicy": "CORRECTED",
+    # a temporary view keeps its analysed plan: else each reference re-analyses the SQL of every view below it
+    # (minutes and gigabytes for the marts' chains)
+    "spark.sql.legacy.storeAnalyzedPlanForView": "true",
+}
+
+DIALECTS = {"trino": TokenomicsTrino, "duckdb": "duckdb", "spark": TokenomicsSpark}
 
 
 @dataclass(frozen=True)
@@ -160,12 +287,121 @@ def transpile(sql: str, dialect: str, read: str = "duckdb") -> str:
     if dialect != "duckdb":
         tree = inline_macros(tree, macros())
         tree = tree.transform(_explicit_group_by_all)
+    if dialect == "spark":
+        tree = tree.transform(_spark_rewrite)
     return tree.sql(dialect=DIALECTS.get(dialect, dialect), unsupported_level=ErrorLevel.RAISE, pretty=True)
 
 
 def model_sql(dialect: str) -> dict[str, str]:
-    """relation name → its model SQL in the dialect, in build order."""
+    """relation name → its model SQL in the dialect, in build order.  For Spark each is one or two statements
+    that run as they are (see spark_statements)."""
     from tokenomics.warehouse import model_files
 
+    if dialect == "spark":
+        return {name: ";\n".join(statements) for name, statements in spark_models().items()}
     return {path.stem: transpile(Path(path).read_text(), dialect)
             for layer in MODEL_LAYERS for path in model_files(layer)}
+
+
+def model_inputs() -> list[str]:
+    """The tables the models read that no model builds (raw facts and reference tables), from the model SQL
+    itself: every table reference minus the models and the CTEs."""
+    from tokenomics.warehouse import model_files
+
+    paths = [path for layer in MODEL_LAYERS for path in model_files(layer)]
+    models = {path.stem for path in paths}
+    found: dict[str, None] = {}
+    for path in paths:
+        tree = sqlglot.parse_one(Path(path).read_text(), read="duckdb")
+        ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+        for table in tree.find_all(exp.Table):
+            if table.name and table.name not in models and table.name not in ctes:
+                found[table.name] = None
+    return sorted(found)
+
+
+def _expand_star_replace(tree: exp.Expression, outputs: dict[str, list[str]]) -> exp.Expression:
+    """DuckDB's alias.* REPLACE (expr AS col, …) → every column of the aliased model, in order, the replaced ones
+    swapped in (Spark has no star REPLACE).  The columns come from that model's own select list."""
+    for select in list(tree.find_all(exp.Select)):
+        items = []
+        for item in select.expressions:
+            star = item.this if isinstance(item, exp.Column) and isinstance(item.this, exp.Star) else None
+            if star is None or not star.args.get("replace"):
+                items.append(item)
+                continue
+            if star.args.get("except") or star.args.get("rename"):
+                raise ValueError("alias.* EXCLUDE/RENAME: not translated")
+            alias = item.table
+            source = next((t.name for t in select.find_all(exp.Table) if t.alias_or_name == alias), None)
+            if source not in outputs:
+                raise ValueError(f"{alias}.* REPLACE: the columns of {source!r} are not known")
+            replaced = {a.alias.lower(): a for a in star.args["replace"]}
+            items += [replaced[c.lower()].copy() if c.lower() in replaced else exp.column(c, table=alias)
+                      for c in outputs[source]]
+        select.set("expressions", items)
+    return tree
+
+
+def _model_outputs(trees: dict[str, exp.Expression]) -> dict[str, list[str]]:
+    """model → its column names, where its outermost select lists them (no star)."""
+    out = {}
+    for name, tree in trees.items():
+        query = tree.expression
+        if isinstance(query, exp.Select) and not any(isinstance(e, exp.Star) or
+                                                     (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
+                                                     for e in query.expressions):
+            out[name] = query.named_selects
+    return out
+
+
+def spark_models() -> dict[str, list[str]]:
+    """relation → the Spark statements that build it: a temporary view each (Spark's built-in catalog has no
+    REPLACE TABLE AS SELECT, and a managed table's folder outlives an in-memory catalog), each cached (CACHE
+    TABLE: computed once, now, as DuckDB materialises its tables; re-running the script replaces them).  Session-scoped, needing no catalog: `tokenomics
+    build --engine spark` writes the marts to Parquet."""
+    from tokenomics.warehouse import model_files
+
+    trees = {}
+    for layer in MODEL_LAYERS:
+        for path in model_files(layer):
+            tree = sqlglot.parse_one(Path(path).read_text(), read="duckdb")
+            if not isinstance(tree, exp.Create) or tree.kind not in ("TABLE", "VIEW"):
+                raise ValueError(f"{path.name}: a model is one CREATE OR REPLACE TABLE/VIEW … AS")
+            trees[tree.this.name] = tree
+    outputs = _model_outputs(trees)
+    out = {}
+    for name, tree in trees.items():
+            query = transpile(_expand_star_replace(tree.expression.copy(), outputs).sql(dialect="duckdb"), "spark")
+            # cached, views too: a view read by several models would be recomputed, and its plan inlined, in each
+            out[name] = [f"CREATE OR REPLACE TEMPORARY VIEW {name} AS\n{query}", f"CACHE TABLE {name}"]
+    return out
+
+
+def spark_lake_views(lake: str, manifest: dict) -> list[str]:
+    """A temporary view per lake relation (manifest.json of `tokenomics lake`) over its Parquet folder, with the
+    table's own columns in its order (the date= partition column dropped, source= kept as a column)."""
+    lake = lake.rstrip("/")
+    views = []
+    for table, spec in manifest["relations"].items():
+        columns = ", ".join(f"`{name}`" for name, _ in spec["columns"])
+        views.append(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS SELECT {columns} FROM parquet.`{lake}/{spec['path']}`")
+    return views
+
+
+def spark_statements(lake: str, manifest: dict) -> list[str]:
+    """The whole Spark script, statement by statement: session settings, the lake's views, every model in
+    dependency (build) order."""
+    settings = [f"SET {key}={value}" for key, value in SPARK_SETTINGS.items()]
+    return settings + spark_lake_views(lake, manifest) + [s for stmts in spark_models().values() for s in stmts]
+
+
+def spark_script(lake: str, manifest: dict) -> str:
+    """spark_statements as one script (statements end with ';' and a blank line), as `tokenomics sql --dialect spark`
+    prints it: runs as it is in spark-sql or statement by statement through spark.sql()."""
+    return "".join(f"{statement};\n\n" for statement in spark_statements(lake, manifest))
+
+
+def split_script(script: str) -> list[str]:
+    """spark_script's text back into statements (no statement contains ';' + blank line)."""
+    return [s.strip() for s in script.split(";\n\n") if s.strip() and not s.strip().startswith("--")]
