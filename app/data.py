@@ -207,7 +207,7 @@ months = _cached("months", queries.months)
 _statement = _cached("month_statement", queries.month_statement)
 statement_diff = _cached("statement_diff", queries.statement_diff)
 audit_log = _cached("audit_log", queries.audit_log, ttl=10)
-_through = _cached("data_through", lambda db: queries.data_through(db), scoped=False)
+_through = _cached("data_through", queries.data_through, scoped=False)
 
 
 def data_through():

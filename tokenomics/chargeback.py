@@ -110,10 +110,11 @@ def to_cents(values: list[Decimal | None], total: Decimal | None = None) -> list
         total = sum((v for _, v in present), Decimal(0)).quantize(CENT, ROUND_HALF_UP)
     floors = {i: (v / CENT).to_integral_value(rounding=ROUND_FLOOR) * CENT for i, v in present}
     leftover = int(((total - sum(floors.values(), Decimal(0))) / CENT).to_integral_value())
+    # 0 ≤ leftover ≤ rows: the floors lose < 1 ¢ each, and the total is the exact sum rounded half up, or (from
+    # fix_cents) a total that is itself the floor or the ceiling of the rows' exact sum
     order = sorted(present, key=lambda iv: (-(iv[1] - floors[iv[0]]), iv[0]))
-    for k in range(abs(leftover)):  # |leftover| < number of rows whenever total is the rounded exact sum
-        i = order[k % len(order)][0] if leftover > 0 else order[len(order) - 1 - k % len(order)][0]
-        floors[i] += CENT if leftover > 0 else -CENT
+    for i, _ in order[:leftover]:
+        floors[i] += CENT
     return [floors.get(i) for i in range(len(values))]
 
 
@@ -121,8 +122,10 @@ def fix_cents(rows: list[dict]) -> list[dict]:
     """Cents fixed once per line, top down: the month's exact total rounded half up; tenants' totals by largest
     remainder to it (so tenants sum to the bill); each tenant's lines by largest remainder to the tenant's
     total.  discount = list − effective on every line, so list − discount = effective holds in cents."""
-    tenants = sorted({r["tenant"] for r in rows})
-    lines = {t: [r for r in rows if r["tenant"] == t] for t in tenants}
+    lines: dict[str, list[dict]] = {}
+    for row in rows:
+        lines.setdefault(row["tenant"], []).append(row)
+    tenants = sorted(lines)
     for money in ("list", "effective"):
         col = f"exact_{money}_usd"
         exact = [_sum([r[col] for r in lines[t]]) for t in tenants]
@@ -341,15 +344,15 @@ def diff(con, period: str, old: int, new: int | None = None) -> pl.DataFrame:
 
     new=None compares version `old` with the provisional figures computed now."""
     before = {_key(r): r for r in _frozen(con, period, old)}
+    versions = {x["version"]: x for x in _versions(con, period)}
     if new is None:
         fresh = provisional(con, period)
         after_rows, new_policy = fresh.lines.to_dicts(), fresh.policy
     else:
         after_rows = _frozen(con, period, new)
-        v = {x["version"]: x for x in _versions(con, period)}[new]
-        new_policy = Policy(v["driver"], v["idle_policy"], v["policy_source"])
+        new_policy = Policy(versions[new]["driver"], versions[new]["idle_policy"], versions[new]["policy_source"])
     after = {_key(r): r for r in after_rows}
-    old_v = {x["version"]: x for x in _versions(con, period)}[old]
+    old_v = versions[old]
     policy_changed = (old_v["driver"], old_v["idle_policy"]) != (new_policy.driver, new_policy.idle_policy)
     tenants: dict[str, dict] = {}
     for key in sorted(set(before) | set(after)):

@@ -168,10 +168,10 @@ FORMATS: dict[str, Callable] = {"csv": lambda db, st: tenant_spend(st), "focus":
 def statement_for(db, period: str, scenario: chargeback.Policy | None = None) -> chargeback.Statement:
     """What an export of the month shows: its latest closed statement, else provisional figures, under the
     official policy — or, explicitly asked for, a scenario (labelled as such in every file name)."""
-    chargeback.month_bounds(period)
+    start = chargeback.month_bounds(period)[0]  # a bad period is refused before the warehouse is opened
     con = connect(db, read_only=True)
     try:
-        official = chargeback.official_policy(con, chargeback.month_bounds(period)[0])
+        official = chargeback.official_policy(con, start)
         if scenario is None or (scenario.driver, scenario.idle_policy) == (official.driver, official.idle_policy):
             return chargeback.statement(con, period)
         return chargeback.provisional(con, period, scenario.as_scenario())

@@ -127,104 +127,116 @@ def _plan(model_id: str, precision: str | None, isl: int, osl: int, peak_rps: fl
     return None
 
 
-def _deployments(con, p: dict, o: Options) -> list[Recommendation]:
-    from pricing.perf import fleet as perf_fleet
-    from pricing.perf import whatif
-    from pricing.perf.catalogue import resolve_gpu
+def _lengths(r: dict) -> tuple[int, int]:
+    """Mean input and output tokens per request, at least 1 each (what the what-if model sizes for)."""
+    return (max(int(round(r["mean_input_tokens"] or 1)), 1), max(int(round(r["mean_output_tokens"] or 1)), 1))
 
-    rows = _q(con, "recommend_deployments", **p)
+
+def _deployments(con, p: dict, o: Options) -> list[Recommendation]:
+    """Per self-hosted deployment with a bill: scale to zero, commit, rightsize, or send its traffic to an API."""
+    from pricing.perf import whatif
+
     rates = whatif.contract_rates(_q(con, "gpu_contract_rates", day=p["end"]).to_dicts())
     out = []
-    for r in rows.iter_rows(named=True):
-        bill = r["bill_usd"]
-        if not bill:
-            continue
-        dep = r["deployment_id"]
-        if r["idle_hours"]:
-            out.append(_rec("scale_to_zero", f"Scale {dep} to zero in hours without traffic", dep, bill,
-                            bill - r["idle_hours_usd"], "medium: the first request after a pause waits for a cold start",
-                            "Autoscale the deployment to zero replicas when no request arrives (e.g. nights).",
-                            {"hours": r["hours"], "hours without traffic": r["idle_hours"],
-                             "bill of those hours": _usd(r["idle_hours_usd"])},
-                            ["Hours without any request in the period cost nothing when scaled down.",
-                             "Cold starts (model load) are not costed."]))
-        gpu = resolve_gpu(r["gpu_type"])
-        if r["rate_kind"] == "on_demand" and gpu is not None:
-            from pricing.perf.costs import usd_per_gpu_hour
-
-            reserved = usd_per_gpu_hour(gpu.id, "reserved_1y")
-            if reserved < r["usd_per_gpu_hour"]:
-                gpu_hours = Decimal(r["hours"] * r["gpu_count"])
-                out.append(_rec("commitment", f"Reserve {r['gpu_count']} × {r['gpu_type']} for {dep} (1 year)", dep,
-                                bill, bill - gpu_hours * (r["usd_per_gpu_hour"] - reserved),
-                                "low if the deployment stays: a commitment is paid whether used or not",
-                                "Buy a 1-year reservation for the deployment's always-on GPUs.",
-                                {"GPU-hours": int(gpu_hours), "on-demand $/GPU-hour": r["usd_per_gpu_hour"],
-                                 "reserved $/GPU-hour": reserved},
-                                ["The deployment keeps its GPUs for a year (its baseline load).",
-                                 "The catalogue's public 1-year reserved rate."]))
-        setup, problem = perf_fleet._resolve({**r, "tensor_parallel": r["tensor_parallel"]})
-        if setup is None or not r["requests"]:
-            continue
-        isl = max(int(round(r["mean_input_tokens"] or 1)), 1)
-        osl = max(int(round(r["mean_output_tokens"] or 1)), 1)
-        best = _plan(setup["model"], setup["precision"], isl, osl, r["peak_rps"] or 1e-9, r["hours"], o, rates)
-        if best is None or (best["gpu"], best["gpus"]) == (setup["gpu"], r["gpu_count"]):
-            continue
-        rec = _rec("rightsize", f"Rightsize {dep}: {best['gpus']} × {best['gpu']} (TP {best['tp']}) instead of "
-                   f"{r['gpu_count']} × {r['gpu_type']}", dep, bill, Decimal(str(best["monthly_usd"])),
-                   "high: at the top of the model's range the plan misses the SLO" if best["slo_at_risk"]
-                   else "medium: a new setup needs a load test before the switch",
-                   f"Serve {setup['model']} on {best['replicas']} replica(s) of {best['tp']} × {best['gpu']} at "
-                   f"{best['precision']}, concurrency {best['concurrency_per_replica']} per replica.",
-                   {"peak requests/s": round(r["peak_rps"], 3), "p95 requests/s": round(r["p95_rps"], 3),
-                    "mean input tokens": isl, "mean output tokens": osl,
-                    "predicted TTFT ms (80 % range)": f"{best['ttft_ms']} ({best['ttft_ms_lo']}–{best['ttft_ms_hi']})",
-                    "predicted TPOT ms (80 % range)": f"{best['tpot_ms']} ({best['tpot_ms_lo']}–{best['tpot_ms_hi']})",
-                    "$/GPU-hour": best["usd_per_gpu_hour"], "rate from": best["price_source"],
-                    "measured on this GPU": best["measured"]},
-                   [f"SLO: TTFT ≤ {o.ttft_slo_ms:g} ms, TPOT ≤ {o.tpot_slo_ms:g} ms at the peak × {o.headroom:g} headroom.",
-                    f"Same precision as today ({setup['precision']}): no quality change.",
-                    f"Kept up for the same {r['hours']} hours; your contract rate where you have one, else the "
-                    "catalogue's on-demand rate.",
-                    "The range is the what-if model's 80 % range of the fleet's cost (more replicas if throughput "
-                    "comes in low)."])
-        rec.low_usd = rec.today_usd - _usd(best["monthly_usd_hi"])
-        rec.high_usd = rec.today_usd - _usd(best["monthly_usd_lo"])
-        out.append(rec)
+    for r in _q(con, "recommend_deployments", **p).iter_rows(named=True):
+        if r["bill_usd"]:
+            out += [rec for rec in (_scale_to_zero(r), _commitment(r), _rightsize(r, o, rates), _api_instead(con, p, r))
+                    if rec is not None]
     return out
 
 
-def _self_host_vs_api(con, p: dict, o: Options) -> list[Recommendation]:
+def _scale_to_zero(r: dict) -> Recommendation | None:
+    if not r["idle_hours"]:
+        return None
+    dep, bill = r["deployment_id"], r["bill_usd"]
+    return _rec("scale_to_zero", f"Scale {dep} to zero in hours without traffic", dep, bill,
+                bill - r["idle_hours_usd"], "medium: the first request after a pause waits for a cold start",
+                "Autoscale the deployment to zero replicas when no request arrives (e.g. nights).",
+                {"hours": r["hours"], "hours without traffic": r["idle_hours"],
+                 "bill of those hours": _usd(r["idle_hours_usd"])},
+                ["Hours without any request in the period cost nothing when scaled down.",
+                 "Cold starts (model load) are not costed."])
+
+
+def _commitment(r: dict) -> Recommendation | None:
+    from pricing.perf.catalogue import resolve_gpu
+    from pricing.perf.costs import usd_per_gpu_hour
+
+    gpu = resolve_gpu(r["gpu_type"])
+    if r["rate_kind"] != "on_demand" or gpu is None:
+        return None
+    reserved = usd_per_gpu_hour(gpu.id, "reserved_1y")
+    if reserved >= r["usd_per_gpu_hour"]:
+        return None
+    dep, gpu_hours = r["deployment_id"], Decimal(r["hours"] * r["gpu_count"])
+    return _rec("commitment", f"Reserve {r['gpu_count']} × {r['gpu_type']} for {dep} (1 year)", dep,
+                r["bill_usd"], r["bill_usd"] - gpu_hours * (r["usd_per_gpu_hour"] - reserved),
+                "low if the deployment stays: a commitment is paid whether used or not",
+                "Buy a 1-year reservation for the deployment's always-on GPUs.",
+                {"GPU-hours": int(gpu_hours), "on-demand $/GPU-hour": r["usd_per_gpu_hour"],
+                 "reserved $/GPU-hour": reserved},
+                ["The deployment keeps its GPUs for a year (its baseline load).",
+                 "The catalogue's public 1-year reserved rate."])
+
+
+def _rightsize(r: dict, o: Options, rates: dict) -> Recommendation | None:
+    from pricing.perf import fleet as perf_fleet
+
+    setup, _ = perf_fleet._resolve(r)
+    if setup is None or not r["requests"]:
+        return None
+    isl, osl = _lengths(r)
+    best = _plan(setup["model"], setup["precision"], isl, osl, r["peak_rps"] or 1e-9, r["hours"], o, rates)
+    if best is None or (best["gpu"], best["gpus"]) == (setup["gpu"], r["gpu_count"]):
+        return None
+    dep = r["deployment_id"]
+    rec = _rec("rightsize", f"Rightsize {dep}: {best['gpus']} × {best['gpu']} (TP {best['tp']}) instead of "
+               f"{r['gpu_count']} × {r['gpu_type']}", dep, r["bill_usd"], Decimal(str(best["monthly_usd"])),
+               "high: at the top of the model's range the plan misses the SLO" if best["slo_at_risk"]
+               else "medium: a new setup needs a load test before the switch",
+               f"Serve {setup['model']} on {best['replicas']} replica(s) of {best['tp']} × {best['gpu']} at "
+               f"{best['precision']}, concurrency {best['concurrency_per_replica']} per replica.",
+               {"peak requests/s": round(r["peak_rps"], 3), "p95 requests/s": round(r["p95_rps"], 3),
+                "mean input tokens": isl, "mean output tokens": osl,
+                "predicted TTFT ms (80 % range)": f"{best['ttft_ms']} ({best['ttft_ms_lo']}–{best['ttft_ms_hi']})",
+                "predicted TPOT ms (80 % range)": f"{best['tpot_ms']} ({best['tpot_ms_lo']}–{best['tpot_ms_hi']})",
+                "$/GPU-hour": best["usd_per_gpu_hour"], "rate from": best["price_source"],
+                "measured on this GPU": best["measured"]},
+               [f"SLO: TTFT ≤ {o.ttft_slo_ms:g} ms, TPOT ≤ {o.tpot_slo_ms:g} ms at the peak × {o.headroom:g} headroom.",
+                f"Same precision as today ({setup['precision']}): no quality change.",
+                f"Kept up for the same {r['hours']} hours; your contract rate where you have one, else the "
+                "catalogue's on-demand rate.",
+                "The range is the what-if model's 80 % range of the fleet's cost (more replicas if throughput "
+                "comes in low)."])
+    rec.low_usd = rec.today_usd - _usd(best["monthly_usd_hi"])
+    rec.high_usd = rec.today_usd - _usd(best["monthly_usd_lo"])
+    return rec
+
+
+def _api_instead(con, p: dict, r: dict) -> Recommendation | None:
     """A self-hosted deployment's traffic priced on API cards for the same open-weights model."""
     from pricing.perf.catalogue import resolve_model
 
-    rows = _q(con, "recommend_deployments", **p)
-    out = []
-    for r in rows.iter_rows(named=True):
-        model = resolve_model(r["model"] or "")
-        if model is None or not r["requests"] or not r["bill_usd"]:
-            continue
-        isl = max(int(round(r["mean_input_tokens"] or 1)), 1)
-        osl = max(int(round(r["mean_output_tokens"] or 1)), 1)
-        cards = _q(con, "api_prices", day=p["price_at"], isl=isl, osl=osl, requests=r["requests"])
-        same = [c for c in cards.iter_rows(named=True) if c["service_tier"] == "standard"
-                and (m := resolve_model(c["model"])) is not None and m.id == model.id]
-        if not same:
-            continue
-        cheapest = min(same, key=lambda c: c["usd_per_request"])
-        projected = cheapest["usd_per_request"] * r["requests"]
-        if projected < r["bill_usd"]:
-            out.append(_rec("api_instead", f"Send {r['deployment_id']}'s traffic to {cheapest['provider']}'s API",
-                            r["deployment_id"], r["bill_usd"], projected,
-                            "medium: data leaves your network; vendor rate limits apply",
-                            f"Route {model.name} requests to {cheapest['provider']}/{cheapest['model']} and retire "
-                            "the deployment.",
-                            {"requests": r["requests"], "mean input tokens": isl, "mean output tokens": osl,
-                             "API $/1M tokens": cheapest["usd_per_mtok_blended"]},
-                            ["Every request at the mean input/output length, uncached, at the API's standard list "
-                             "price in force at the period's end.", "No contract discount for that API."]))
-    return out
+    model = resolve_model(r["model"] or "")
+    if model is None or not r["requests"]:
+        return None
+    isl, osl = _lengths(r)
+    cards = _q(con, "api_prices", day=p["price_at"], isl=isl, osl=osl, requests=r["requests"])
+    same = [c for c in cards.iter_rows(named=True) if c["service_tier"] == "standard"
+            and (m := resolve_model(c["model"])) is not None and m.id == model.id]
+    if not same:
+        return None
+    cheapest = min(same, key=lambda c: c["usd_per_request"])
+    projected = cheapest["usd_per_request"] * r["requests"]
+    if projected >= r["bill_usd"]:
+        return None
+    return _rec("api_instead", f"Send {r['deployment_id']}'s traffic to {cheapest['provider']}'s API",
+                r["deployment_id"], r["bill_usd"], projected, "medium: data leaves your network; vendor rate limits apply",
+                f"Route {model.name} requests to {cheapest['provider']}/{cheapest['model']} and retire the deployment.",
+                {"requests": r["requests"], "mean input tokens": isl, "mean output tokens": osl,
+                 "API $/1M tokens": cheapest["usd_per_mtok_blended"]},
+                ["Every request at the mean input/output length, uncached, at the API's standard list price in force "
+                 "at the period's end.", "No contract discount for that API."])
 
 
 def _cache_unused(con, p: dict, o: Options) -> list[Recommendation]:
@@ -258,8 +270,7 @@ def _api_to_self_host(con, p: dict, o: Options) -> list[Recommendation]:
         model = resolve_model(r["model"])
         if model is None:
             continue
-        isl = max(int(round(r["mean_input_tokens"] or 1)), 1)
-        osl = max(int(round(r["mean_output_tokens"] or 1)), 1)
+        isl, osl = _lengths(r)
         best = _plan(model.id, None, isl, osl, r["peak_rps"] or 1e-9, r["hours"], o, rates)
         if best is None:
             continue
@@ -281,8 +292,8 @@ def _api_to_self_host(con, p: dict, o: Options) -> list[Recommendation]:
     return out
 
 
-KINDS: dict[str, Callable] = {"rightsize": _deployments, "batch": _batch, "model": _models, "cache": _cache,
-                              "api_instead": _self_host_vs_api, "cache_unused": _cache_unused,
+KINDS: dict[str, Callable] = {"deployments": _deployments, "batch": _batch, "model": _models, "cache": _cache,
+                              "cache_unused": _cache_unused,
                               "self_host": _api_to_self_host}
 
 

@@ -5,6 +5,7 @@ from datetime import date
 import streamlit as st
 
 from app import data, ui
+from tokenomics.chargeback import IDLE_TENANT, SECTIONS
 
 ui.page("Month close & statements", data.has_data(), "costs to close")
 who = data.viewer()
@@ -73,12 +74,12 @@ if who.can("close"):
         ui.table(data.statement_diff(month, old, new))
 
 st.subheader("Statements")
-tenants = sorted(stmt.lines["tenant"].unique().to_list(), key=lambda t: (t == "__idle__", t))  # idle GPU time last
+tenants = sorted(stmt.lines["tenant"].unique().to_list(), key=lambda t: (t == IDLE_TENANT, t))  # idle GPU time last
 if not tenants:
     st.info("No statement lines you can see for this month.")
 else:
     pick = st.selectbox("Tenant", tenants, key="statement_tenant",
-                        format_func=lambda t: "Unallocated idle GPU time" if t == "__idle__" else t)
+                        format_func=lambda t: SECTIONS["idle"] if t == IDLE_TENANT else t)
     files = data.statement_files(month, pick, stmt.version if stmt.status == "closed" else None)
     cols = st.columns(len(files))
     for col, (name, body) in zip(cols, files.items()):
