@@ -198,3 +198,23 @@ def test_api_vendors_spellings_of_an_open_weights_model_resolve(name):
 
     assert resolve_model(name).id == "llama-3.3-70b"
     assert resolve_model("gpt-4o") is None and resolve_model("claude-sonnet-4-5") is None
+
+
+def test_open_weights_names_in_litellms_real_catalogue_resolve():
+    """Genuine vendor keys (tests/fixtures/real/litellm, provenance in its README): the spellings the resolver reads —
+    Together's and DeepInfra's -Instruct-Turbo, Bedrock's meta.llama3-3-70b-instruct-v1:0 with and without a region —
+    find the model; a distilled or fine-tuned model named after it does not."""
+    import json
+    from pathlib import Path
+
+    from pricing.perf.catalogue import resolve_model
+
+    keys = set(json.loads((Path(__file__).parent / "fixtures" / "real" / "litellm"
+                           / "model_prices_and_context_window.json").read_text()))
+    same = ["together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo", "deepinfra/meta-llama/Llama-3.3-70B-Instruct-Turbo",
+            "meta.llama3-3-70b-instruct-v1:0", "us.meta.llama3-3-70b-instruct-v1:0", "cerebras/llama-3.3-70b",
+            "nebius/meta-llama/Llama-3.3-70B-Instruct"]
+    others = ["lambda_ai/deepseek-llama3.3-70b", "fireworks_ai/accounts/fireworks/models/dobby-unhinged-llama-3-3-70b-new"]
+    assert set(same + others) <= keys  # still in the genuine file
+    assert all(resolve_model(k).id == "llama-3.3-70b" for k in same)
+    assert all(resolve_model(k) is None for k in others)
