@@ -218,3 +218,68 @@ def test_open_weights_names_in_litellms_real_catalogue_resolve():
     assert set(same + others) <= keys  # still in the genuine file
     assert all(resolve_model(k).id == "llama-3.3-70b" for k in same)
     assert all(resolve_model(k) is None for k in others)
+
+
+def test_every_vendor_packaging_of_catalogue_models_in_litellms_real_catalogue_resolves():
+    """Genuine LiteLLM keys: a vendor's packaging (Cloudflare '@cf/', Databricks 'databricks-meta-', watsonx 'llama-3-3',
+    OCI 'meta.', Vertex '-maas', Groq-style '-versatile'/'-instant', Bedrock '-1:0', Fireworks 'v3p1', dated checkpoints)
+    resolves to the catalogue model; distills, fine-tunes, other sizes and versions models.yaml does not alias do not."""
+    from pathlib import Path
+
+    from pricing.perf.catalogue import resolve_model
+
+    keys = set(json.loads((Path(__file__).parent / "fixtures" / "real" / "litellm"
+                           / "model_prices_and_context_window.json").read_text()))
+    same = {
+        "llama-3.3-70b": ["cloudflare/@cf/meta/llama-3.3-70b-instruct-fp8-fast", "snowflake/llama3.3-70b",
+                          "gradient_ai/llama3.3-70b-instruct", "lambda_ai/llama3.3-70b-instruct-fp8",
+                          "databricks/databricks-meta-llama-3-3-70b-instruct", "watsonx/meta-llama/llama-3-3-70b-instruct",
+                          "sambanova/Meta-Llama-3.3-70B-Instruct", "oci/meta.llama-3.3-70b-instruct",
+                          "oci/meta.llama-3.3-70b-instruct-fp8-dynamic", "vertex_ai/meta/llama-3.3-70b-instruct-maas",
+                          "inferenceapis/llama-3.3-70b-versatile", "ovhcloud/Meta-Llama-3_3-70B-Instruct",
+                          "fireworks_ai/accounts/fireworks/models/llama-v3p3-70b-instruct",
+                          # models.yaml: Llama 3.1 70B is the same architecture
+                          "meta.llama3-1-70b-instruct-v1:0", "together_ai/meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo"],
+        "llama-3.1-8b": ["inferenceapis/llama-3.1-8b-instant", "cerebras/llama3.1-8b", "zerogpu/llama-3.1-8b-instruct-fast",
+                         "cloudflare/@cf/meta/llama-3.1-8b-instruct-fp8", "databricks/databricks-meta-llama-3-1-8b-instruct",
+                         "us.meta.llama3-1-8b-instruct-v1:0", "vertex_ai/meta/llama-3.1-8b-instruct-maas",
+                         "fireworks_ai/accounts/fireworks/models/llama-v3p1-8b-instruct"],
+        "llama-3.1-405b": ["lambda_ai/llama3.1-405b-instruct-fp8", "oci/meta.llama-3.1-405b-instruct"],
+        "deepseek-v3": ["deepinfra/deepseek-ai/DeepSeek-V3", "deepseek.v3-v1:0", "us.deepseek.r1-v1:0",
+                        "novita/deepseek/deepseek_v3", "lambda_ai/deepseek-v3-0324",
+                        "vertex_ai/deepseek-ai/deepseek-r1-0528-maas",
+                        "deepinfra/deepseek-ai/DeepSeek-R1-0528-Turbo",
+                        # models.yaml lists nvidia/DeepSeek-V3.1-NVFP4 under deepseek-v3
+                        "fireworks_ai/accounts/fireworks/models/deepseek-v3p1", "bedrock_mantle/deepseek.v3.1"],
+        "gpt-oss-120b": ["groq/openai/gpt-oss-120b", "openai.gpt-oss-120b-1:0", "us-gov.openai.gpt-oss-120b-1:0",
+                         "cloudflare/@cf/openai/gpt-oss-120b", "databricks/databricks-gpt-oss-120b",
+                         "oci/openai.gpt-oss-120b", "vertex_ai/openai/gpt-oss-120b-maas", "azure_ai/FW-GPT-OSS-120B",
+                         "ollama/gpt-oss:120b-cloud"],
+        "qwen3-32b": ["cerebras/qwen-3-32b", "qwen.qwen3-32b-v1:0", "gradient_ai/alibaba-qwen3-32b",
+                      "novita/qwen/qwen3-32b-fp8"],
+        "qwen3-235b-a22b": ["qwen.qwen3-235b-a22b-2507-v1:0", "vertex_ai/qwen/qwen3-235b-a22b-instruct-2507-maas",
+                            "gmi/Qwen/Qwen3-235B-A22B-Instruct-2507-FP8"],
+        "qwen3.5-397b-a17b": ["tensormesh/Qwen/Qwen3.5-397B-A17B-FP8"],
+        "kimi-k2": ["fireworks_ai/accounts/fireworks/models/kimi-k2p5", "bedrock/us-east-1/moonshotai.kimi-k2.5",
+                    "novita/moonshotai/kimi-k2-0905", "together_ai/moonshotai/Kimi-K2.5-fp4"],
+        "minimax-m2": ["minimax.minimax-m2", "bedrock/us-east-1/minimax.minimax-m2.5", "vertex_ai/minimaxai/minimax-m2-maas",
+                       "minimax/MiniMax-M2.5-lightning", "novita/minimax/minimax-m2.5-highspeed"],
+    }
+    others = [  # distills and fine-tunes, other sizes, versions models.yaml does not alias
+        "fireworks_ai/accounts/fireworks/models/deepseek-r1-distill-llama-70b",
+        "fireworks_ai/accounts/fireworks/models/deepseek-r1-distill-llama-8b", "lambda_ai/deepseek-llama3.3-70b",
+        "nebius/deepseek-ai/DeepSeek-R1-Distill-Llama-70B", "cloudflare/@cf/deepseek-ai/deepseek-r1-distill-qwen-32b",
+        "snowflake/snowflake-llama-3.3-70b", "deepinfra/NousResearch/Hermes-3-Llama-3.1-70B",
+        "lambda_ai/llama3.1-nemotron-70b-instruct-fp8", "cloudflare/@cf/meta/llama-guard-3-8b",
+        "openai.gpt-oss-safeguard-120b", "groq/openai/gpt-oss-20b", "bedrock/us-gov-east-1/openai.gpt-oss-20b-1:0",
+        "meta_llama/Llama-3.3-8B-Instruct", "meta.llama3-70b-instruct-v1:0", "snowflake/llama3-70b",
+        "vertex_ai/meta/llama3-8b-instruct-maas", "deepseek.v3.2", "vertex_ai/deepseek-ai/deepseek-v3.2-maas",
+        "deepinfra/deepseek-ai/DeepSeek-V3.1-Terminus", "fireworks_ai/accounts/fireworks/models/deepseek-v3p2",
+        "novita/qwen/qwen3-235b-a22b-thinking-2507", "fireworks_ai/accounts/fireworks/models/qwen3-vl-8b-instruct",
+        "bedrock/moonshotai.kimi-k2-thinking", "fireworks_ai/kimi-k2p6-fast", "minimax.minimax-m2.1",
+        "deepseek/deepseek-chat"]
+    named = [k for ks in same.values() for k in ks] + others
+    assert set(named) <= keys, set(named) - keys  # still in the genuine file
+    assert {k: getattr(resolve_model(k), "id", None) for ks in same.values() for k in ks} == {
+        k: m for m, ks in same.items() for k in ks}
+    assert {k: resolve_model(k) for k in others} == dict.fromkeys(others)

@@ -133,30 +133,46 @@ def _norm(name: str) -> str:
     return name.strip().lower().replace("_", "-")
 
 
+# How API vendors and gateways package an open-weights model's name, undone in order (LiteLLM's price catalogue
+# spellings). Rule: only packaging goes (routing path, region/org prefix, serving tier, quantisation, API version,
+# dated checkpoint); whatever else is left must equal a catalogue id or alias, so distills, fine-tunes, other sizes
+# and versions models.yaml does not alias (Llama 3 vs 3.1, DeepSeek V3.2, Kimi K2.6, '-thinking') stay unresolved.
+_REWRITES = [
+    (r":(\d+b)(-cloud)?$", r"-\1"),                   # Ollama's 'gpt-oss:120b-cloud'
+    (r"(^|\.)deepseek\.", r"\1deepseek-"),             # Bedrock's 'deepseek.v3' names the family, keep it
+    (r"^([a-z-]+\.)+", ""),                            # Bedrock/OCI region and org: 'us.meta.', 'openai.', 'qwen.'
+    (r"^(databricks|alibaba|fw)-", ""),               # Databricks, Gradient and Azure (Fireworks-hosted) prefixes
+    (r"^meta-(?=llama)", ""),                         # 'Meta-Llama-3.1-8B', 'databricks-meta-llama-…'
+    (r"(?<=\d)p(?=\d)", "."),                         # Fireworks' 'v3p1', 'k2p5'
+    (r"llama-?v?(\d)[-.](\d)-(\d+b)", r"llama-\1.\2-\3"),  # 'llama3.3-70b', 'llama3-3-70b', 'llama-v3.1-8b'
+    (r"^qwen-(\d)", r"qwen\1"),                        # 'qwen-3-32b'
+    (r"(-instruct|-chat|-hf|-it|-turbo|-fast|-instant|-versatile|-highspeed|-lightning|-maas|-fp8-dynamic|-fp8"
+     r"|-fp4|-nvfp4|-v\d+:\d+|-\d+:\d+|-\d{4})+$", ""),  # serving tier, quantisation, API version, 'MMDD' checkpoint
+]
+
+
+def _canon(name: str) -> str:
+    """A name with its vendor packaging removed (see _REWRITES), so vendor spellings and aliases compare equal."""
+    out = _norm(name).split("/")[-1]
+    for pattern, repl in _REWRITES:
+        out = re.sub(pattern, repl, out)
+    return out
+
+
 @cache
 def _aliases() -> dict[str, str]:
     out: dict[str, str] = {}
     for model in catalogue().models.values():
         for name in (model.id, *model.aliases):
-            out[_norm(name)] = model.id
-            out[_norm(name.split("/")[-1])] = model.id
+            for key in (_norm(name), _norm(name.split("/")[-1]), _canon(name)):
+                if out.setdefault(key, model.id) != model.id:  # two models sharing a spelling would be a guess
+                    raise ValueError(f"model alias {name!r} also names {out[key]}")
     return out
-
-
-# How API vendors spell open-weights models: Together's '…-Instruct-Turbo', Bedrock's 'meta.llama3-3-70b-instruct-v1:0'
-_VENDOR_SUFFIX = re.compile(r"(-instruct|-chat|-turbo|-it|-fp8|-v\d+(:\d+)?)+$")
-_BEDROCK_LLAMA = re.compile(r"^(?:[a-z]{2,7}\.)?meta\.llama(\d)-(\d)-(\d+)b")
 
 
 def resolve_model(name: str) -> Model | None:
     """A catalogue model for an id, a Hugging Face path or a gateway or API vendor's model name; None if unknown."""
-    tail = name.split("/")[-1]
-    key = _aliases().get(_norm(name)) or _aliases().get(_norm(tail))
-    if key is None:
-        bare = _VENDOR_SUFFIX.sub("", tail.lower())
-        bedrock = _BEDROCK_LLAMA.match(tail.lower())
-        candidates = [bare] + ([f"llama-{bedrock[1]}.{bedrock[2]}-{bedrock[3]}b"] if bedrock else [])
-        key = next((k for c in candidates if (k := _aliases().get(_norm(c)))), None)
+    key = next((k for c in (_norm(name), _norm(name.split("/")[-1]), _canon(name)) if (k := _aliases().get(c))), None)
     return catalogue().models.get(key) if key else None
 
 
