@@ -178,9 +178,12 @@ def length_percentiles(shape: pl.DataFrame, q: float) -> tuple[int, int]:
 
 def calibration_report() -> pl.DataFrame:
     """Held-out error per regime from the committed fit (what the what-if numbers are worth)."""
+    from pricing.perf.anchors import LABELS
     from pricing.perf.model import calibration
 
-    return pl.DataFrame(calibration()["report"]).filter(pl.col("split") == "held-out").drop("split")
+    report = pl.DataFrame(calibration()["report"]).filter(pl.col("split") == "held-out").drop("split")
+    return report.with_columns(basis=pl.col("anchor").replace_strict(LABELS)).drop("anchor").select(
+        "regime", "basis", pl.exclude("regime", "basis"))
 
 
 # --- exports ---------------------------------------------------------------------------------------

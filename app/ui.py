@@ -9,6 +9,8 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
+from pricing.perf.anchors import LABELS as ANCHOR_LABELS
+
 PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC"]
 
 
@@ -369,6 +371,8 @@ def whatif_plan_table(plan: pl.DataFrame) -> pl.DataFrame:
     ranged = {"ttft_ms": ("TTFT ms", 0, ""), "tpot_ms": ("TPOT ms", 1, ""), "usd_per_mtok": ("$/1M tokens", 4, "$")}
     out = plan.with_columns(*(_with_range(c, f"{c}_lo", f"{c}_hi", d, pre).alias(f"{label} (80 % range)")
                               for c, (label, d, pre) in ranged.items() if f"{c}_hi" in plan.columns))
+    if "anchor" in plan.columns:
+        out = out.with_columns(pl.col("anchor").replace_strict(ANCHOR_LABELS, default=pl.col("anchor")))
     if "slo_at_risk" in plan.columns:
         out = out.with_columns(pl.when(pl.col("slo_at_risk")).then(pl.lit("⚠ upper bound breaks the SLO"))
                                .otherwise(pl.lit("within SLO")).alias("SLO at the 80 % bound"))
@@ -378,7 +382,8 @@ def whatif_plan_table(plan: pl.DataFrame) -> pl.DataFrame:
         cols[f"{label} (80 % range)"] = f"{label} (80 % range)"
     cols.update({"SLO at the 80 % bound": "SLO at the 80 % bound", "output_tok_s_per_gpu": "Output tok/s per GPU",
                  "usd_per_gpu_hour": "$/GPU-hour", "price_source": "Rate from", "replicas_for_peak": "Replicas for peak",
-                 "gpus_for_peak": "GPUs for peak", "monthly_usd": "$ for period at peak fleet"})
+                 "gpus_for_peak": "GPUs for peak", "monthly_usd": "$ for period at peak fleet",
+                 "anchor": "Prediction basis"})
     present = [c for c in cols if c in out.columns]
     digits = {"usd_per_mtok": 4, "usd_per_gpu_hour": 2, "monthly_usd": 2}
     rounded = out.select(present).with_columns(

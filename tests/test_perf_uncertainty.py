@@ -39,7 +39,8 @@ def test_every_fitting_row_has_a_range_around_its_prediction(sweep):
 def test_range_is_the_held_out_band_of_the_regime(sweep):
     h100_fp8 = (pl.col("gpu") == "h100-sxm") & (pl.col("precision") == "fp8") & pl.col("fits")
     row = sweep.filter(h100_fp8).row(0, named=True)
-    held = {r["regime"]: r for r in calibration()["report"] if r["split"] == "held-out"}["dense/8-16bit/agg"]
+    held = {r["regime"]: r for r in calibration()["report"]
+            if r["split"] == "held-out" and r["anchor"] == row["anchor"]}["dense/8-16bit/agg"]
     assert row["measured"] == "gpu+precision"
     assert row["tpot_ms_hi"] == pytest.approx(row["tpot_ms"] * held["tpot_band_hi"], rel=1e-6)
     assert row["ttft_ms_lo"] == pytest.approx(row["ttft_ms"] * held["ttft_band_lo"], rel=1e-6)

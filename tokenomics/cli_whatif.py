@@ -96,10 +96,10 @@ def cmd_calibrate(args) -> int:
     from pricing.perf import fit
 
     out = Path(args.out) if args.out else fit.COEFFICIENTS
-    result = fit.calibrate(Path(args.csv), out)
+    result = fit.calibrate([Path(p) for p in args.csv], out)
     print(f"fitted on {result['source']['rows_used']} rows, skipped {result['source']['rows_skipped']}; wrote {out}")
     for row in result["report"]:
-        print(f"  {row['regime']:<22} {row['split']:<9} rows={row['rows']:<5} TPOT {row['tpot_mape']:>5}%  "
+        print(f"  {row['regime']:<22} {row['split']:<9} {row['anchor']:<7} rows={row['rows']:<5} TPOT {row['tpot_mape']:>5}%  "
               f"throughput {row['throughput_mape']:>5}%  TTFT {row['ttft_mape']:>5}%")
     return 0
 
@@ -126,7 +126,8 @@ def add_parsers(sub) -> None:
     w.add_argument("--json", action="store_true")
     w.set_defaults(func=cmd_whatif)
 
-    c = sub.add_parser("calibrate", help="refit the performance model on a measured benchmark CSV")
-    c.add_argument("csv", help="AIConfigurator silicon_sample.csv layout")
+    c = sub.add_parser("calibrate", help="refit the performance model on measured benchmark CSVs")
+    c.add_argument("csv", nargs="+", help="files in the AIConfigurator silicon_sample.csv layout (the committed fit: "
+                   "tests/fixtures/silicon_sample.csv tests/fixtures/real/amd/amd_serving.csv)")
     c.add_argument("--out", help="coefficient file to write (default: the packaged one)")
     c.set_defaults(func=cmd_calibrate)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from pricing.perf import physics
+from pricing.perf import anchors, physics
 from pricing.perf.coefficients import COEFFICIENTS, lookup  # noqa: F401  (re-exported)
 from pricing.perf.catalogue import catalogue, resolve_gpu, resolve_model
 
@@ -40,9 +41,30 @@ def _dp(prefix: str) -> pl.Expr:
                              moe / tp).cast(pl.Float64)
 
 
-def load_calibration(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+_ROOT = Path(__file__).resolve().parents[2]
+# The committed fit's measurements: InferenceX/AIConfigurator NVIDIA rows, and InferenceX AMD rows (provenance in
+# tests/fixtures/real/README.md).  Development data: the product reads only the fitted coefficient file.
+CALIBRATION_FILES = (_ROOT / "tests" / "fixtures" / "silicon_sample.csv",
+                     _ROOT / "tests" / "fixtures" / "real" / "amd" / "amd_serving.csv")
+
+
+def _read(paths: Sequence[Path]) -> pl.DataFrame:
+    """Several files in the silicon_sample layout as one frame: a column empty in every row of one file (read as
+    text) takes the type the other files give it."""
+    frames = [pl.read_csv(p, infer_schema_length=None) for p in paths]
+    types = {}
+    for f in frames:
+        for name, dtype in f.schema.items():
+            if f[name].null_count() < f.height:
+                types.setdefault(name, dtype)
+    return pl.concat([f.with_columns(pl.col(n).cast(types[n]) for n in f.columns
+                                     if n in types and f[n].null_count() == f.height) for f in frames],
+                     how="diagonal_relaxed")
+
+
+def load_calibration(paths: Path | Sequence[Path]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(usable rows with catalogue ids and per-phase layouts, rows skipped with a reason)."""
-    raw = pl.read_csv(path, infer_schema_length=None)
+    raw = _read([paths] if isinstance(paths, Path) else list(paths))
     raw = raw.with_columns(
         conc=pl.col("silicon_data_source").str.extract(r"silicon_concurrency=(\d+)").cast(pl.Float64),
         model_id=pl.col("model_path").map_elements(lambda m: getattr(resolve_model(m), "id", None),
@@ -165,7 +187,34 @@ def fit(rows: pl.DataFrame) -> dict:
     _, _, ttft = terms(rows, _apply(x_tpot, keys, out["tpot"]))
     out["ttft"] = fit_sets(physics.design(ttft, physics.TTFT_FEATURES), rows["silicon_ttft_ms"].to_numpy() / 1e3,
                            physics.TTFT_FEATURES)
+    out["parts"] = part_factors(rows.filter(pl.Series(train)), out)
     return out
+
+
+PART_SHRINK = 5  # a part's factor is its median log ratio x n / (n + 5): a handful of rows moves it only part way
+
+
+def part_factors(rows: pl.DataFrame, sets: dict) -> dict[str, list[float]]:
+    """Per GPU and architecture class ('mi300x/moe'): [TPOT, TTFT] factor, the shrunk median measured/predicted.
+
+    The engine/class coefficients are efficiencies pooled over the reference vendor's parts (the vendor with the
+    most rows: NVIDIA Hopper/Blackwell); a part of another vendor whose kernels reach another share of its
+    datasheet peak (e.g. AMD MI300X on ROCm) keeps that offset here.  Reference-vendor parts and parts never
+    measured have no factor (1); the latter get the wider range.
+    """
+    ev = evaluate(rows, {"tpot": sets["tpot"], "ttft": sets["ttft"]})
+    ev = ev.filter(pl.col("vendor") != reference_vendor(ev))
+    ev = ev.with_columns(part=pl.col("gpu_id") + "/" + pl.col("regime").str.split("/").list.get(0))
+    shrink = pl.len() / (pl.len() + PART_SHRINK)
+    factors = ev.group_by("part").agg(
+        ((pl.col("tpot") / pl.col("tpot_pred")).log().median() * shrink).exp().round(4).alias("tpot"),
+        ((pl.col("ttft") / pl.col("ttft_pred")).log().median() * shrink).exp().round(4).alias("ttft"))
+    return {g: [t, f] for g, t, f in factors.sort("part").iter_rows()}
+
+
+def reference_vendor(evaluated: pl.DataFrame) -> str:
+    """The vendor with the most calibration rows: the engine/class coefficients are its parts' efficiencies."""
+    return evaluated["vendor"].mode().sort()[0]
 
 
 def _regimes(rows: pl.DataFrame) -> pl.Series:
@@ -176,16 +225,31 @@ def _regimes(rows: pl.DataFrame) -> pl.Series:
     return klass + "/" + family + "/" + rows["mode"]
 
 
-def evaluate(rows: pl.DataFrame, coefficients: dict) -> pl.DataFrame:
-    """Predicted vs measured TTFT, TPOT and throughput per GPU for every calibration row."""
+def layout_keys(rows: pl.DataFrame) -> np.ndarray:
+    """Each row's layout (``anchors.layout_key``): model, GPU, precision, engine, mode, TP x DP per phase."""
+    cols = ("model_id", "gpu_id", "precision_id", "backend", "agg", "p_tp", "p_dp", "d_tp", "d_dp")
+    return np.array([anchors.layout_key(m, g, p, e, a == 1.0, (ptp, pdp), (dtp, ddp))
+                     for m, g, p, e, a, ptp, pdp, dtp, ddp in rows.select(cols).iter_rows()])
+
+
+def evaluate(rows: pl.DataFrame, coefficients: dict, anchor_sets: dict | None = None,
+             hold: str | None = None) -> pl.DataFrame:
+    """Predicted vs measured TTFT, TPOT and throughput per GPU for every calibration row.
+
+    With ``anchor_sets`` the prediction is corrected by the measured neighbours of its layout (``anchors``),
+    leaving out what ``hold`` says; ``anchor`` says which level applied.
+    """
     from pricing.perf.model import predict
 
+    layouts = layout_keys(rows) if anchor_sets is not None else None
     pred = predict(configs(rows, "d"), np.array(group_keys(rows)), prefill=configs(rows, "p"),
-                   coefficients=coefficients)
+                   coefficients=coefficients, layouts=layouts, anchor_sets=anchor_sets, hold=hold,
+                   parts=(rows["gpu_id"] + "/" + _regimes(rows).str.split("/").list.get(0)).to_numpy())
     cycle_ms = pl.col("silicon_ttft_ms") + (pl.col("osl") - 1) * pl.col("silicon_tpot_ms")
     pred_cycle_s = pred["ttft_s"] + (rows["osl"].to_numpy() - 1) * pred["tpot_s"]
     return rows.select("id", "holdout", "model_id", "gpu_id", "precision_id", "backend", "mode").with_columns(
-        regime=_regimes(rows),
+        regime=_regimes(rows), anchor=pl.Series(pred["anchor"]),
+        vendor=rows["gpu_id"].map_elements(lambda g: catalogue().gpus[g].vendor, return_dtype=pl.String),
         ttft=rows["silicon_ttft_ms"], ttft_pred=pl.Series(pred["ttft_s"] * 1e3),
         tpot=rows["silicon_tpot_ms"], tpot_pred=pl.Series(pred["tpot_s"] * 1e3),
         throughput=rows.select(pl.col("conc") * pl.col("osl") / cycle_ms * 1e3 / pl.col("gpus")).to_series(),
@@ -194,8 +258,34 @@ def evaluate(rows: pl.DataFrame, coefficients: dict) -> pl.DataFrame:
     )
 
 
+def anchor_table(rows: pl.DataFrame, evaluated: pl.DataFrame) -> dict:
+    """The measured/predicted ratios of ``rows`` (physics-only ``evaluated``) as anchors per layout.
+
+    Concurrency is per decode worker, as ``predict`` sees it.
+    """
+    return anchors.build(pl.DataFrame({
+        "key": layout_keys(rows), "conc": rows["conc"] / rows["d_workers"], "isl": rows["isl"].cast(pl.Float64),
+        "osl": rows["osl"].cast(pl.Float64),
+        "ttft_ratio": evaluated["ttft"] / evaluated["ttft_pred"], "tpot_ratio": evaluated["tpot"] / evaluated["tpot_pred"]}))
+
+
+def anchored_holdout(rows: pl.DataFrame, coefficients: dict, physics_only: pl.DataFrame) -> pl.DataFrame:
+    """Held-out rows predicted with anchors from the training rows only, at the two anchored levels.
+
+    'series': the row's own concurrency point (and its repeats) left out, its other concurrencies kept;
+    'layout': every point of the row's request shape left out.
+    """
+    train = ~rows["holdout"].to_numpy()
+    sets = anchor_table(rows.filter(pl.Series(train)), physics_only.filter(pl.Series(train)))
+    held = rows.filter(pl.col("holdout"))
+    series = evaluate(held, coefficients, sets, hold="point").filter(pl.col("anchor") == "series")
+    layout = evaluate(held, coefficients, sets, hold="shape").filter(pl.col("anchor") == "layout")
+    return pl.concat([series, layout])
+
+
 def report(evaluated: pl.DataFrame) -> list[dict]:
-    """Median absolute % error and an 80 % band of measured/predicted, per regime and split."""
+    """Median absolute % error and an 80 % band of measured/predicted, per regime, split and anchor level; rows of
+    parts outside the reference vendor again under '<vendor>:<regime>'."""
     metrics = ("tpot", "throughput", "ttft")
     aggs = [pl.len().alias("rows")]
     for m in metrics:
@@ -203,22 +293,29 @@ def report(evaluated: pl.DataFrame) -> list[dict]:
         aggs += [((pl.col(f"{m}_pred") / pl.col(m) - 1).abs().median() * 100).round(1).alias(f"{m}_mape"),
                  ratio.quantile(0.1).round(3).alias(f"{m}_band_lo"), ratio.quantile(0.9).round(3).alias(f"{m}_band_hi")]
     split = pl.when(pl.col("holdout")).then(pl.lit("held-out")).otherwise(pl.lit("train")).alias("split")
-    out = evaluated.group_by("regime", split).agg(aggs).sort("regime", "split")
+    # parts of other vendors also on their own ('amd:moe/8-16bit/agg'): their range is not the reference's
+    others = evaluated.filter(pl.col("vendor") != reference_vendor(evaluated))
+    evaluated = pl.concat([evaluated, others.with_columns(regime=pl.col("vendor") + ":" + pl.col("regime"))])
+    out = evaluated.group_by("regime", split, "anchor").agg(aggs).sort("regime", "split", "anchor")
     return out.to_dicts()
 
 
-def calibrate(path: Path, out: Path = COEFFICIENTS) -> dict:
+def calibrate(paths: Path | Sequence[Path] = CALIBRATION_FILES, out: Path = COEFFICIENTS) -> dict:
     """Fit, evaluate and write the coefficient file the product reads at run time."""
-    rows, skipped = load_calibration(path)
+    paths = [paths] if isinstance(paths, Path) else list(paths)
+    rows, skipped = load_calibration(paths)
     coefficients = fit(rows)
+    physics_only = evaluate(rows, coefficients)
     result = {
-        "source": {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "source": {"files": [{"file": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in paths],
                    "rows_used": rows.height,
                    "rows_skipped": dict(sorted(skipped.group_by("skip_reason").len().iter_rows()))},
         "features": {"tpot": list(physics.TPOT_FEATURES), "ttft": list(physics.TTFT_FEATURES)},
         "coefficients": coefficients,
         "measured": sorted({f"{g}/{p}" for g, p in rows.select("gpu_id", "precision_id").iter_rows()}),
-        "report": report(evaluate(rows, coefficients)),
+        "report": report(pl.concat([physics_only, anchored_holdout(rows, coefficients, physics_only)])),
+        "reference_vendor": reference_vendor(physics_only),
+        "anchors": anchor_table(rows, physics_only),
     }
     out.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
     return result

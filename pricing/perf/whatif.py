@@ -7,7 +7,7 @@ from decimal import Decimal
 import numpy as np
 import polars as pl
 
-from pricing.perf import physics
+from pricing.perf import anchors, physics
 from pricing.perf.catalogue import Model, catalogue, resolve_gpu, resolve_model
 from pricing.perf.costs import usd_per_gpu_hour
 from pricing.perf.fit import coefficient_key
@@ -64,20 +64,14 @@ def grid(model: Model, gpus: list[str], precisions: list[str], tps: list[int], c
     return c, labels
 
 
-def _band(model: Model, precision: str, gpu: str | None = None) -> dict:
-    """80 % band of measured/predicted from held-out calibration rows of this regime (widened off-data)."""
-    return band(model.is_moe, precision, gpu)
-
-
 def _band_columns(labels: pl.DataFrame, model: Model) -> pl.DataFrame:
-    """Per row: the measured/predicted band factors of its (GPU, precision) and whether it was measured."""
-    pairs = labels.select("gpu", "precision").unique()
+    """Per row: the measured/predicted band factors of its (GPU, precision, anchor level) and what was measured."""
     rows = []
-    for gpu, precision in pairs.iter_rows():
-        b = _band(model, precision, gpu)
-        rows.append({"gpu": gpu, "precision": precision, "_ttft_lo": b["ttft"][0], "_ttft_hi": b["ttft"][1],
-                     "_tpot_lo": b["tpot"][0], "_tpot_hi": b["tpot"][1], "_thr_lo": b["throughput"][0],
-                     "_thr_hi": b["throughput"][1], "measured": b["measured"]})
+    for gpu, precision, level in labels.select("gpu", "precision", "anchor").unique().iter_rows():
+        b = band(model.is_moe, precision, gpu, anchor=level)
+        rows.append({"gpu": gpu, "precision": precision, "anchor": level, "_ttft_lo": b["ttft"][0],
+                     "_ttft_hi": b["ttft"][1], "_tpot_lo": b["tpot"][0], "_tpot_hi": b["tpot"][1],
+                     "_thr_lo": b["throughput"][0], "_thr_hi": b["throughput"][1], "measured": b["measured"]})
     return pl.DataFrame(rows, schema_overrides={"gpu": labels.schema["gpu"], "precision": labels.schema["precision"]})
 
 
@@ -102,8 +96,11 @@ def evaluate(model_name: str, gpus: list[str], precisions: list[str], tps: list[
     precision_ids = [_precision_id(p) for p in precisions]
     c, labels = grid(model, gpu_ids, precision_ids, tps, concurrencies, isl, osl)
     keys = np.full(len(labels), coefficient_key(engine, model.is_moe))
+    layouts = np.array([anchors.layout_key(model.id, g, pr, engine, True, (tp, 1), (tp, 1))
+                        for g, pr, tp in labels.select("gpu", "precision", "tp").iter_rows()])
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        p = predict(c, keys)
+        p = predict(c, keys, layouts=layouts, parts=(labels["gpu"] + ("/moe" if model.is_moe else "/dense")).to_numpy())
+    labels = labels.with_columns(anchor=pl.Series(p["anchor"]))
     chosen = {g: ((usd_per_gpu_hour_override, "override") if usd_per_gpu_hour_override
                   else ((rates[g], "contract") if rates and g in rates else (usd_per_gpu_hour(g, price_tier), price_tier)))
               for g in gpu_ids}
@@ -128,7 +125,7 @@ def evaluate(model_name: str, gpus: list[str], precisions: list[str], tps: list[
     )
     # 80 % range: prediction x (10th, 90th percentile of measured/predicted) of the regime's held-out rows;
     # cost scales with 1 / throughput, so its low end comes from the throughput band's high end.
-    df = df.join(_band_columns(labels, model), on=["gpu", "precision"], how="left", maintain_order="left")
+    df = df.join(_band_columns(labels, model), on=["gpu", "precision", "anchor"], how="left", maintain_order="left")
     return df.with_columns(
         ttft_ms_lo=pl.col("ttft_ms") * pl.col("_ttft_lo"), ttft_ms_hi=pl.col("ttft_ms") * pl.col("_ttft_hi"),
         tpot_ms_lo=pl.col("tpot_ms") * pl.col("_tpot_lo"), tpot_ms_hi=pl.col("tpot_ms") * pl.col("_tpot_hi"),
@@ -174,7 +171,9 @@ def _as_json(row: dict, model: Model, isl: int, osl: int, price_tier: str) -> di
         "usd_per_mtok_hi": r(row["usd_per_mtok_hi"], 4), "usd_per_mtok_output": r(row["usd_per_mtok_output"], 4),
         "usd_per_mtok_output_lo": r(row["usd_per_mtok_output_lo"], 4),
         "usd_per_mtok_output_hi": r(row["usd_per_mtok_output_hi"], 4), "measured": row["measured"],
-        "uncertainty_80pct_measured_over_predicted": _band(model, row["precision"], row["gpu"]),
+        "anchor": row["anchor"],
+        "uncertainty_80pct_measured_over_predicted": band(model.is_moe, row["precision"], row["gpu"],
+                                                          anchor=row["anchor"]),
     }
 
 

@@ -1,0 +1,107 @@
+"""Measured neighbours (pricing/perf/anchors.py): hand-computed corrections at each level, and the what-if
+answering a measured configuration with its measurement."""
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+
+from pricing.perf import anchors, whatif
+
+KEY = anchors.layout_key("m", "g", "fp8", "vllm", True, (2, 1), (2, 1))
+LN2 = math.log(2)
+
+
+def _table():
+    # one layout measured at 1024x1024, concurrency 4 (measured 2x the physics) and 16 (exactly the physics),
+    # TPOT 1.5x at both; and at 8192x1024, concurrency 8, measured half the physics (TTFT) and TPOT exact.
+    return anchors.build(pl.DataFrame({
+        "key": [KEY] * 4, "conc": [4.0, 16.0, 16.0, 8.0], "isl": [1024.0, 1024.0, 1024.0, 8192.0],
+        "osl": [1024.0] * 4, "ttft_ratio": [2.0, 0.9, 1 / 0.9, 0.5], "tpot_ratio": [1.5, 1.5, 1.5, 1.0]}))
+
+
+def test_repeats_merge_by_median_and_points_are_logs():
+    points = _table()[KEY]
+    assert len(points) == 3  # the two measurements at concurrency 16 are one point
+    at16 = [p for p in points if p[0] == pytest.approx(math.log(16), abs=1e-6)][0]
+    # median of log 0.9 and log(1/0.9) = 0: the physics was right on average
+    assert at16[3] == pytest.approx(0.0, abs=1e-6) and at16[4] == pytest.approx(math.log(1.5), abs=1e-6)
+
+
+def test_series_level_interpolates_in_log_concurrency_and_holds_flat_beyond_the_ends():
+    table = _table()
+    conc = np.array([8.0, 2.0, 64.0])
+    f_ttft, f_tpot, level = anchors.correct(table, np.array([KEY] * 3), conc, np.full(3, 1000.0), np.full(3, 1050.0))
+    assert list(level) == ["series"] * 3  # 1000 and 1050 are within 10 % of 1024
+    # concurrency 8 is halfway between 4 and 16 in log: log ratio = (ln 2 + 0) / 2 -> factor sqrt(2)
+    assert f_ttft[0] == pytest.approx(math.sqrt(2), rel=1e-5)
+    assert f_ttft[1] == pytest.approx(2.0, rel=1e-5) and f_ttft[2] == pytest.approx(1.0, abs=1e-5)
+    assert f_tpot == pytest.approx([1.5] * 3, rel=1e-5)
+
+
+def test_layout_level_weights_the_nearest_points_by_inverse_distance():
+    table = _table()
+    f_ttft, _, level = anchors.correct(table, np.array([KEY]), np.array([8.0]), np.array([4096.0]),
+                                       np.array([1024.0]))
+    assert level[0] == "layout"
+    # distances in (log c, log isl, log osl) from (ln 8, ln 4096, ln 1024):
+    #   c4/1024:  sqrt(ln2^2 + (2 ln2)^2) = ln2 * sqrt 5;  c16/1024: the same;  c8/8192: ln 2
+    # weights 1/(d + 0.3); log ratios ln 2, 0, -ln 2
+    d = [LN2 * math.sqrt(5), LN2 * math.sqrt(5), LN2]
+    w = [1 / (x + anchors.SMOOTH) for x in d]
+    expected = (w[0] * LN2 + w[1] * 0 + w[2] * -LN2) / sum(w)
+    assert f_ttft[0] == pytest.approx(math.exp(expected), rel=1e-5)
+
+
+def test_an_unmeasured_layout_is_physics_alone_and_held_points_are_left_out():
+    table = _table()
+    f_ttft, f_tpot, level = anchors.correct(table, np.array(["other"]), np.array([4.0]), np.array([1024.0]),
+                                            np.array([1024.0]))
+    assert (f_ttft[0], f_tpot[0], level[0]) == (1.0, 1.0, "none")
+    # hold 'point': concurrency 4 itself is left out, so the series answers from concurrency 16 (flat)
+    f_ttft, _, level = anchors.correct(table, np.array([KEY]), np.array([4.0]), np.array([1024.0]),
+                                       np.array([1024.0]), hold="point")
+    assert (level[0], f_ttft[0]) == ("series", pytest.approx(1.0, abs=1e-5))
+    # hold 'shape': no 1024x1024 point left, so the layout level answers (from 8192x1024 only)
+    f_ttft, _, level = anchors.correct(table, np.array([KEY]), np.array([4.0]), np.array([1024.0]),
+                                       np.array([1024.0]), hold="shape")
+    assert (level[0], f_ttft[0]) == ("layout", pytest.approx(0.5, rel=1e-5))
+
+
+def test_the_whatif_answers_a_measured_configuration_with_its_measurement():
+    # tests/fixtures/silicon_sample.csv measured this point twice (TP 2, concurrency 64): ..._c64_cfg732 on vLLM
+    # 0.19 (TTFT 194.18 ms, TPOT 22.23 ms) and 2026_03_25_..._c64_tp2_0_ep1_0_5 on a nightly (173.53 ms, 22.38 ms):
+    # the answer is their geometric mean (the median of two log ratios)
+    p = whatif.point("MiniMaxAI/MiniMax-M2.5", "b300-sxm", "fp8", 2, 1024, 1024, 64)
+    assert p["anchor"] == "series"
+    assert p["ttft_ms"] == pytest.approx(math.sqrt(194.18 * 173.53), rel=0.01)
+    assert p["tpot_ms"] == pytest.approx(math.sqrt(22.23 * 22.38), rel=0.01)
+    assert p["uncertainty_80pct_measured_over_predicted"]["anchor"] == "series"
+    # a request shape the layout never ran: the layout level, with its own (wider) range
+    q = whatif.point("MiniMaxAI/MiniMax-M2.5", "b300-sxm", "fp8", 2, 3000, 300, 64)
+    assert q["anchor"] == "layout"
+    wide = q["ttft_ms_hi"] / q["ttft_ms_lo"]
+    assert wide > p["ttft_ms_hi"] / p["ttft_ms_lo"]
+
+
+def test_amd_parts_are_calibrated_on_their_own_measurements():
+    """InferenceX's MI300X/MI325X/MI355X rows (tests/fixtures/real/amd) are in the fit: each part's efficiency
+    factor against the NVIDIA-fitted coefficients, its own report rows and range, and anchors on its series."""
+    from pricing.perf.model import WIDEN_GPU, band, calibration
+
+    cal = calibration()
+    assert cal["reference_vendor"] == "nvidia"
+    assert {"mi300x/moe", "mi325x/moe", "mi355x/moe"} <= set(cal["coefficients"]["parts"])
+    assert {"mi300x/fp8", "mi325x/fp8", "mi355x/fp8", "mi355x/mxfp4"} <= set(cal["measured"])
+    # MI300X on ROCm decodes slower than its datasheet peak says, by the NVIDIA parts' standard
+    assert cal["coefficients"]["parts"]["mi300x/moe"][0] > 1.2
+    assert band(True, "fp8", "mi300x")["regime"] == "amd:moe/8-16bit/agg"
+    # a dense model on MI300X was never measured: NVIDIA efficiencies stand in, with the never-measured width
+    assert band(False, "fp8", "mi300x")["widened_by"] == WIDEN_GPU
+    # measured twice at concurrency 16 (SGLang 0.5.9 and 0.5.12): TPOT 30.94 and 21.01 ms, TTFT 476.9 and 617.5 ms;
+    # the anchored answer lies between the two runs (their geometric mean)
+    p = whatif.point("deepseek-ai/DeepSeek-R1-0528", "mi300x", "fp8", 8, 1024, 1024, 16, engine="sglang")
+    assert p["anchor"] == "series"
+    assert p["tpot_ms"] == pytest.approx(math.sqrt(30.944 * 21.011), rel=0.02)
+    assert 476.9 <= p["ttft_ms"] <= 617.5
