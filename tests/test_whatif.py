@@ -4,7 +4,6 @@ import json
 from decimal import Decimal
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import polars as pl
