@@ -108,20 +108,6 @@ def test_incremental_builds_equal_a_full_rebuild(demo, tmp_path, monkeypatch):
     full.close()
 
 
-def test_reference_data_changes_force_a_full_build(demo, tmp_path):
-    db = tmp_path / "wh.duckdb"
-    db.write_bytes(Path(demo["db"]).read_bytes())
-    con = open_warehouse(db)
-    build_models(con)
-    assert _last_build(con) in ("full", "incremental")
-    con.execute("UPDATE gpu_rates SET usd_per_gpu_hour = usd_per_gpu_hour + 1")  # re-prices history
-    build_models(con)
-    assert _last_build(con) == "full"
-    build_models(con)
-    assert _last_build(con) == "incremental"  # unchanged since: nothing to recompute
-    con.close()
-
-
 def test_summing_models_declare_real_columns_and_only_sums(demo):
     """A summing model's declared columns exist, and every column it does not declare is a group key:
     an aggregate that is not a sum or count (min, avg, count distinct) cannot be added up, so it must not
@@ -164,12 +150,13 @@ def test_annotation_parses_grain_and_summed_columns():
 
 def test_build_stages_follow_the_sql():
     """The real models split into: what no summing model feeds, the summing models, what reads them."""
-    from tokenomics.incremental import LEDGER, stages
+    from tokenomics.incremental import stages
     from tokenomics.warehouse import LAYERS, model_files
 
     steps = stages([(layer, p) for layer in LAYERS for p in model_files(layer)])
     before, summing, after = ({m.name for m in part} for part in (steps.before, steps.summing, steps.after))
-    assert {LEDGER, "int_request_tier_prices", "int_gpu_capacity_hourly", "stg_requests"} <= before
+    assert steps.ledger.name == "int_request_costs"  # the one model whose header says '-- ledger:'
+    assert {"int_request_costs", "int_request_tier_prices", "int_gpu_capacity_hourly", "stg_requests"} <= before
     assert {"mart_spend_daily", "mart_cache_savings_daily", "int_self_hosted_hourly", "int_request_meters"} <= summing
     assert {"int_gpu_hourly", "mart_ledger_daily", "mart_focus_daily", "mart_budget_daily"} <= after
     assert all(m.how and m.how.merges for m in steps.summing)
@@ -195,7 +182,8 @@ def _model(tmp_path, layer: str, name: str, sql: str) -> tuple[str, Path]:
 def test_build_stages_refuse_models_that_cannot_be_fed_in_batches(tmp_path, bad, message):
     from tokenomics.incremental import stages
 
-    paths = [_model(tmp_path, "intermediate", "int_request_costs", "CREATE OR REPLACE VIEW int_request_costs AS SELECT 1"),
+    paths = [_model(tmp_path, "intermediate", "int_request_costs",
+                    "-- ledger: the priced requests\nCREATE OR REPLACE VIEW int_request_costs AS SELECT 1"),
              _model(tmp_path, "intermediate", "v_costs", "CREATE OR REPLACE VIEW v_costs AS SELECT * FROM int_request_costs"),
              _model(tmp_path, "marts", "m_sum", "-- incremental: day by day, summing n\n"
                     "CREATE OR REPLACE TABLE m_sum AS SELECT day, count(*) AS n FROM int_request_costs GROUP BY 1"),
@@ -236,11 +224,11 @@ def test_a_build_that_dies_between_batches_makes_the_next_one_full(demo, tmp_pat
     real_merge, calls = incremental.merge, []
     per_batch = len(incremental.stages([(layer, p) for layer in LAYERS for p in model_files(layer)]).summing)
 
-    def dies_in_the_third_batch(con, model, create):
+    def dies_in_the_third_batch(con, model, create, ledger):
         calls.append(model.name)
         if len(calls) > 2 * per_batch:
             raise RuntimeError("killed")
-        real_merge(con, model, create)
+        real_merge(con, model, create, ledger)
 
     monkeypatch.setattr(incremental, "merge", dies_in_the_third_batch)
     with pytest.raises(RuntimeError, match="killed"):

@@ -5,7 +5,7 @@ import re
 import shutil
 
 from tokenomics.config import ENV_SQL_DIR, sql_dir
-from tokenomics.incremental import fingerprint
+from tokenomics.incremental import model_fingerprints
 from tokenomics.portable import macros, transpile
 from tokenomics.warehouse import LAYERS, connect, macro_files, migrate, model_files
 
@@ -32,12 +32,15 @@ def test_editing_a_macro_changes_the_build_fingerprint(tmp_path, monkeypatch):
     # (made by a build from the perf model: empty will do)
     con.execute("CREATE TABLE ref_deployment_perf (deployment_id VARCHAR, prefill_gpu_seconds_per_token DOUBLE, "
                 "note VARCHAR)")
-    paths = [p for layer in LAYERS for p in model_files(layer)]
-    before = fingerprint(con, paths)
-    assert fingerprint(con, paths) == before
+    texts = {p.stem: p.read_text() for layer in LAYERS for p in model_files(layer)}
+    before, _ = model_fingerprints(con, texts)
+    assert model_fingerprints(con, texts)[0] == before
     pricing = copy / "macros" / "pricing.sql"
     pricing.write_text(pricing.read_text().replace("t_w1h * coalesce(p_w1h, 0)", "t_w1h * coalesce(p_w5, 0)"))
-    assert fingerprint(con, paths) != before
+    after, _ = model_fingerprints(con, texts)
+    # the ledger's fingerprint moves, and with its undated part too: a full build, not a re-price by date
+    assert after["int_request_costs"][0] != before["int_request_costs"][0]
+    assert after["int_request_costs"][1] != before["int_request_costs"][1]
     con.close()
 
 

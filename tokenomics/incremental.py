@@ -19,9 +19,15 @@ Everything else is rebuilt whole: views, and tables computed from small inputs o
 shadowed by TEMP views of the new runs' rows or affected days, so the work scales with the new data, not
 the warehouse; the key filter on the output keeps it exact.
 
-Any change to the model SQL, to the SQL macros they call (sql/macros) or to reference data (rate cards,
-discounts, GPU rates, deployments, settings, budgets, vendor usage/costs) changes the fingerprint and
-forces a full build, because those re-price history.  tests/test_incremental.py proves incremental == full,
+Each model has a fingerprint (model_fingerprints): its SQL, the SQL macros (sql/macros: the pricing rules),
+the fingerprints of the models it reads and the digests of the reference tables it reads; the build compares
+them with the last build's (model_state 'model:<name>').  A model whose SQL or undated inputs changed is
+rebuilt whole, with everything downstream (its fingerprint moves too) — all of history only when that is the
+ledger or a summing model, or a macro (every model).  A change to an effective-dated reference table (its
+comment says 'effective from <column>': rate cards, contract discounts, GPU rates) re-prices from the earliest
+validity start among the rows added or removed since the last build (model_reference_rows): every keyed model
+recomputes the days from then on, and the summing models drop those days and are fed the requests from then
+on again.  tests/test_incremental.py and tests/test_partial_builds.py prove each path equals a full rebuild,
 table by table."""
 
 from __future__ import annotations
@@ -29,8 +35,8 @@ from __future__ import annotations
 import hashlib
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -57,17 +63,15 @@ KEY_FILTER = {"day": "{col} >= (SELECT min(key) FROM {keys}) AND {col} < (SELECT
 def key_filter(grain: str, column: str, keys: str | None = None) -> str:
     """Rows of `column` whose key at this grain is in the keys table (default: the grain's own key set)."""
     return KEY_FILTER[grain].format(col=column, expr=KEY_EXPR[grain].format(col=column), keys=keys or f"_inc_keys_{grain}")
-# what each grain's recomputation reads, shadowed by the rows that matter
-SHADOW = {"run": (("raw_requests", "run_id"), ("raw_gpu_samples", "run_id")),
-          # a day's rows read only that day's rows: every day-keyed input is cut to the affected days (the
-          # ledger never is: only summing models read it, batch by batch — see stages)
-          "day": (("int_request_meters", "day"), ("int_gpu_hourly", "hour"), ("int_self_hosted_hourly", "hour"),
-                  ("int_gpu_allocation_hourly", "hour")),
-          "month": ()}
-# The priced ledger: a view over the requests, priced batch by batch into this temp table while a build runs;
-# what every summing model aggregates (they read the ledger's name, shadowed by the batch)
-LEDGER, BATCH_ROWS = "int_request_costs", "_inc_new_int_request_costs"
-# requests per batch: a batch's priced rows are held in memory (spilling beyond the build's memory cap)
+# Requests are the fact the ledger prices: a build prices them batch by batch (by start_time) into this temp table
+BATCH_ROWS = "_inc_new_ledger"
+# A model says what the engine needs to know of it in header lines (never a list of model names here):
+#   -- ledger: …               the priced per-request view the summing models add up, batch by batch (exactly one)
+#   -- shadow: <column> by day  a model refreshed by day reads only the affected days of this relation
+_LEDGER = re.compile(r"^--\s*ledger:", re.M)
+_SHADOW = re.compile(r"^--\s*shadow:\s*(\w+)\s+by\s+day\s*$", re.M)
+# a model refreshed by run reads only the new runs' rows of the facts (tables whose comment says 'fact:')
+RUN_COLUMN = "run_id"
 
 
 @dataclass(frozen=True)
@@ -89,11 +93,29 @@ class How:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a build will do: full, or incremental for these runs (and the days/months they touch)."""
+    """What a build will do: full, or incremental for these runs (and the days/months they touch); in an
+    incremental build, models whose SQL or undated inputs changed are rebuilt whole (``rebuild``), and when
+    effective-dated reference rows changed, every keyed model recomputes the days from ``reprice_from`` on
+    (``reprice_ledger``: the requests from then on are priced again and the summing models re-fed)."""
 
     full: bool
     fingerprint: str
     runs: tuple[str, ...]
+    models: dict = field(default_factory=dict)        # per model: (fingerprint, fingerprint of undated inputs)
+    rebuild: frozenset[str] = frozenset()
+    reprice_from: date | None = None
+    reprice_ledger: bool = False
+    changed_references: frozenset[str] = frozenset()
+    shadows: dict = field(default_factory=dict)       # grain -> ((relation, key column), …) cut to the keys
+
+    @property
+    def label(self) -> str:
+        """What model_state's last_build says: full or incremental, and what was re-priced or rebuilt."""
+        if self.full:
+            return "full"
+        extra = [f"repriced from {self.reprice_from}"] if self.reprice_from else []
+        extra += [f"rebuilt {', '.join(sorted(self.rebuild))}"] if self.rebuild else []
+        return "incremental" + (f" ({'; '.join(extra)})" if extra else "")
 
 
 def annotation(text: str) -> How | None:
@@ -108,44 +130,132 @@ def annotation(text: str) -> How | None:
 
 
 NOT_REFERENCE = ("fact", "bookkeeping", "engine")  # table comments (migration 019) of what is not reference data
+_EFFECTIVE = re.compile(r"effective from (\w+)")    # a reference table's comment naming its validity start column
+
+
+def _comments(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return {name: comment or "" for name, comment in con.execute(
+        "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'"
+        " AND database_name = current_database()").fetchall()}
 
 
 def reference_tables(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     """Reference data, found from the model graph: the tables the models read that no model builds, minus those
     whose comment declares them facts (built incrementally), bookkeeping or the engine's own.  A change to one
-    re-prices history (a full build); a new reference table is picked up without touching this code."""
+    re-computes what reads it; a new reference table is picked up without touching this code."""
     from tokenomics.models import external_tables
 
-    declared = {name for name, comment in con.execute(
-        "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'"
-        " AND database_name = current_database()").fetchall()
-        if comment and comment.split(":", 1)[0].strip() in NOT_REFERENCE}
+    comments = _comments(con)
+    declared = {n for n, c in comments.items() if c.split(":", 1)[0].strip() in NOT_REFERENCE}
     return tuple(sorted(external_tables() - declared))
 
 
-def fingerprint(con: duckdb.DuckDBPyConnection, model_paths: list[Path]) -> str:
-    """What the built models are a function of: their SQL, the SQL macros they call (sql/macros: the
-    pricing rules — editing one re-prices history), and the reference data."""
-    from tokenomics.models import macro_files
-
-    digest = hashlib.sha256()
-    for path in [*model_paths, *macro_files()]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for table in reference_tables(con):
-        count, total = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} t").fetchone()
-        digest.update(f"{table}:{count}:{total}".encode())
-    return digest.hexdigest()
+def effective_columns(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Effective-dated reference tables (comment 'reference, effective from <column>: …') and that column: a row
+    of one prices only what happened on or after it, so a change re-prices from there, not all history."""
+    comments = _comments(con)
+    return {t: m.group(1) for t in reference_tables(con) if (m := _EFFECTIVE.search(comments.get(t, "")))}
 
 
-def plan(con: duckdb.DuckDBPyConnection, model_paths: list[Path], full: bool) -> Plan:
-    fp = fingerprint(con, model_paths)
-    stored = con.execute("SELECT value FROM model_state WHERE key = 'fingerprint'").fetchone()
+def run_keyed_facts(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """The facts (comment 'fact: …') that carry the ingest run of each row: what a run-keyed refresh cuts."""
+    facts = {n for n, c in _comments(con).items() if c.split(":", 1)[0].strip() == "fact"}
+    with_run = {t for (t,) in con.execute("SELECT table_name FROM duckdb_columns() WHERE column_name = ?"
+                                          " AND schema_name = 'main' AND database_name = current_database()",
+                                          [RUN_COLUMN]).fetchall()}
+    return tuple(sorted(facts & with_run))
+
+
+def table_digest(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    count, total = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} t").fetchone()
+    return f"{table}:{count}:{total}"
+
+
+def model_fingerprints(con: duckdb.DuckDBPyConnection, texts: dict[str, str]) -> tuple[dict, dict[str, str]]:
+    """Per model (in build order): (fingerprint, fingerprint without effective-dated reference data), and the
+    reference tables' digests.  A model's fingerprint covers its SQL, the SQL macros (sql/macros: the pricing
+    rules), the fingerprints of the models it reads and the digests of the reference tables it reads: it
+    changes exactly when the model's rows can."""
+    from tokenomics.models import macro_files, reads
+
+    macros = b"".join(p.name.encode() + b"\0" + p.read_bytes() for p in macro_files())
+    digests = {t: table_digest(con, t) for t in reference_tables(con)}
+    dated = effective_columns(con)
+    direct = reads(texts)
+    out: dict[str, tuple[str, str]] = {}
+
+    def one(name: str) -> tuple[str, str]:
+        if name not in out:
+            code = hashlib.sha256(texts[name].encode() + b"\0" + macros).hexdigest()
+            models = [one(r) for r in sorted(direct[name]) if r in texts and r != name]
+            tables = sorted(r for r in direct[name] if r in digests)
+            full = [code, *(m[0] for m in models), *(digests[t] for t in tables)]
+            undated = [code, *(m[1] for m in models), *(digests[t] for t in tables if t not in dated)]
+            out[name] = tuple(hashlib.sha256("|".join(parts).encode()).hexdigest() for parts in (full, undated))
+        return out[name]
+
+    for name in texts:
+        one(name)
+    return out, digests
+
+
+def _stored(con: duckdb.DuckDBPyConnection, prefix: str) -> dict[str, str]:
+    return {k[len(prefix):]: v for k, v in con.execute(
+        "SELECT key, value FROM model_state WHERE starts_with(key, ?)", [prefix]).fetchall()}
+
+
+def reprice_start(con: duckdb.DuckDBPyConnection, tables: set[str]) -> date | None:
+    """The first day a change to these effective-dated tables can re-price: the earliest validity start of a
+    row added or removed since the last build (model_reference_rows).  None: no record to compare with."""
+    dated, first = effective_columns(con), None
+    for table in sorted(tables):
+        if not con.execute("SELECT count(*) FROM model_reference_rows WHERE table_name = ?", [table]).fetchone()[0] \
+                and con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]:
+            return None
+        column = dated[table]
+        found = con.execute(f"""
+            WITH now AS (SELECT hash(t) AS h, t."{column}"::TIMESTAMPTZ AS eff FROM {table} t),
+            was AS (SELECT row_hash AS h, effective AS eff FROM model_reference_rows WHERE table_name = ?)
+            SELECT min(eff) FROM ((SELECT * FROM now EXCEPT ALL SELECT * FROM was)
+                                  UNION ALL (SELECT * FROM was EXCEPT ALL SELECT * FROM now))""", [table]).fetchone()[0]
+        if found is not None:
+            day = found.astimezone(timezone.utc).date()
+            first = day if first is None else min(first, day)
+    return first
+
+
+def plan(con: duckdb.DuckDBPyConnection, models: list, full: bool) -> Plan:
+    """Compare each model's fingerprint with the last build's: nothing changed → refresh what the new runs touch;
+    only effective-dated reference rows changed → also re-price from the earliest change; a model's SQL or
+    undated inputs changed → rebuild it (and what reads it) whole — all of history only if that is the ledger or
+    a summing model (or the last build never finished)."""
+    texts = {m.name: m.text for m in models}
+    fps, digests = model_fingerprints(con, texts)
+    fp = hashlib.sha256("|".join(f"{n}={f[0]}" for n, f in fps.items()).encode()).hexdigest()
     runs = tuple(r for (r,) in con.execute(
         "SELECT DISTINCT run_id FROM ingest_runs WHERE status = 'loaded' AND rows_loaded > 0"
         " AND run_id NOT IN (SELECT run_id FROM model_built_runs) ORDER BY 1").fetchall())
-    incremental_ok = not full and stored is not None and stored[0] == fp and all(
-        table_exists(con, _CREATE.search(p.read_text()).group(1)) for p in model_paths if annotation(p.read_text()))
-    return Plan(full=not incremental_ok, fingerprint=fp, runs=runs)
+    shadows = {"run": tuple((t, RUN_COLUMN) for t in run_keyed_facts(con)),
+               "day": tuple((m.name, c.group(1)) for m in models if (c := _SHADOW.search(m.text))), "month": ()}
+    whole = Plan(full=True, fingerprint=fp, runs=runs, models=fps, shadows=shadows)
+    state = con.execute("SELECT value FROM model_state WHERE key = 'fingerprint'").fetchone()
+    stored, stored_undated = _stored(con, "model:"), _stored(con, "undated:")
+    missing = any(not table_exists(con, m.name) for m in models if m.how)
+    if full or state is None or state[0] == "building" or not stored or missing:
+        return whole
+    changed = {n for n in fps if stored.get(n) != fps[n][0]}
+    undated = {n for n in fps if stored_undated.get(n) != fps[n][1]}
+    ledger_side = {m.name for m in models if _LEDGER.search(m.text) or (m.how and m.how.merges)}
+    if undated & ledger_side:
+        return whole
+    references = frozenset(t for t, d in digests.items() if _stored(con, "ref:").get(t) != d)
+    start = None
+    if repriced := changed - undated:
+        start = reprice_start(con, set(references) & set(effective_columns(con)))
+        if start is None:
+            return whole
+    return Plan(full=False, fingerprint=fp, runs=runs, models=fps, rebuild=frozenset(undated), reprice_from=start,
+                reprice_ledger=bool(repriced & ledger_side), changed_references=references, shadows=shadows)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str, database: str | None = None) -> bool:
@@ -178,6 +288,14 @@ def prepare(con: duckdb.DuckDBPyConnection, p: Plan) -> None:
         UNION SELECT DISTINCT ts::DATE FROM raw_gpu_samples WHERE run_id IN (SELECT key FROM _inc_keys_run)
         UNION SELECT t.day::DATE
         FROM gaps CROSS JOIN unnest(generate_series(date_trunc('day', gap_from), gap_to, INTERVAL 1 DAY)) AS t(day)""")
+    if p.reprice_from is not None:  # effective-dated reference rows changed: every day from the first affected on
+        con.execute("SET VARIABLE tokenomics_reprice_from = ?::DATE::TIMESTAMPTZ", [p.reprice_from])
+        con.execute("""INSERT INTO _inc_keys_day SELECT t.day::DATE FROM (
+                SELECT max(start_time) AS last FROM raw_requests
+                UNION ALL SELECT max(ts) FROM raw_gpu_samples) m
+            CROSS JOIN unnest(generate_series(getvariable('tokenomics_reprice_from'), m.last, INTERVAL 1 DAY)) AS t(day)
+            WHERE m.last >= getvariable('tokenomics_reprice_from')""")
+        con.execute("CREATE OR REPLACE TEMP TABLE _inc_keys_day AS SELECT DISTINCT key FROM _inc_keys_day")
     con.execute("CREATE OR REPLACE TEMP TABLE _inc_keys_month AS"
                 " SELECT DISTINCT date_trunc('month', key)::DATE AS key FROM _inc_keys_day")
 
@@ -201,17 +319,18 @@ def _shadowed(con: duckdb.DuckDBPyConnection, shadows: list[tuple[str, str]]) ->
             con.execute(f"DROP VIEW IF EXISTS temp.{big}")
 
 
-def _grain_shadows(db: str, grain: str) -> list[tuple[str, str]]:
-    """What a recomputation at this grain reads: the big relations cut to the affected keys (SHADOW)."""
-    return [(big, f"SELECT * FROM {db}.main.{big} WHERE {key_filter(grain, column)}") for big, column in SHADOW[grain]]
+def _grain_shadows(db: str, grain: str, shadows: dict) -> list[tuple[str, str]]:
+    """What a recomputation at this grain reads: the relations the plan cuts to the affected keys."""
+    return [(big, f"SELECT * FROM {db}.main.{big} WHERE {key_filter(grain, column)}")
+            for big, column in shadows.get(grain, ())]
 
 
-def refresh(con: duckdb.DuckDBPyConnection, text: str, how: How) -> None:
+def refresh(con: duckdb.DuckDBPyConnection, text: str, how: How, shadows: dict) -> None:
     """Bring one keyed model (not a summing one: see merge) up to date, reading only the rows that matter."""
     name, select = _parts(text)
     db = _database(con)
     target = f"{db}.main.{name}"
-    with _shadowed(con, _grain_shadows(db, how.grain)):
+    with _shadowed(con, _grain_shadows(db, how.grain, shadows)):
         replace_keys(con, target, f"({select}) AS fresh", how.column, how.grain)
 
 
@@ -238,6 +357,11 @@ class Stages:
     summing: list[Model]
     after: list[Model]
 
+    @property
+    def ledger(self) -> Model:
+        """The priced per-request view (header '-- ledger:'), built before the summing models."""
+        return next(m for m in self.before if _LEDGER.search(m.text))
+
 
 def stages(paths: list[tuple[str, Path]]) -> Stages:
     """Split the build order (dependencies found by name: warehouse.references) into the three steps;
@@ -252,21 +376,25 @@ def stages(paths: list[tuple[str, Path]]) -> Stages:
         direct = reads[name] - seen
         return direct.union(*(upstream(d, seen | direct | {name}) for d in direct)) if direct else set()
 
+    ledgers = [m.name for m in models if _LEDGER.search(m.text)]
+    if len(ledgers) != 1:
+        raise ValueError(f"exactly one model must be the ledger ('-- ledger:' header), found {ledgers}")
+    ledger = ledgers[0]
     summing = {m.name for m in models if m.how and m.how.merges}
     closure = {m.name: upstream(m.name) for m in models}
     for name in sorted(summing):
-        if LEDGER not in closure[name] or closure[name] & summing:
-            raise ValueError(f"{name}: a summing model must read {LEDGER} and no other summing model")
+        if ledger not in closure[name] or closure[name] & summing:
+            raise ValueError(f"{name}: a summing model must read {ledger} and no other summing model")
     downstream = {m.name for m in models if closure[m.name] & summing}
     if bad := sorted(n for n in summing if closure[n] & downstream):
         raise ValueError(f"{bad}: a summing model cannot read a model built after the summing models")
     views = {m.name for m in models if _VIEW.search(m.text)}
 
     def prices(name: str) -> bool:  # reads the ledger itself, or through views: would price every request
-        return any(r == LEDGER or (r in views and prices(r)) for r in reads[name])
+        return any(r == ledger or (r in views and prices(r)) for r in reads[name])
 
     if bad := sorted(m.name for m in models if m.name not in summing | views and prices(m.name)):
-        raise ValueError(f"{bad}: only summing models (and views) may read {LEDGER}; a table reading it would "
+        raise ValueError(f"{bad}: only summing models (and views) may read {ledger}; a table reading it would "
                          "price every request on every build")
     return Stages([m for m in models if m.name not in summing | downstream],
                   [m for m in models if m.name in summing], [m for m in models if m.name in downstream])
@@ -280,7 +408,7 @@ def spans(con: duckdb.DuckDBPyConnection, p: Plan) -> list[tuple[date, date] | N
     says, without a scan).  A full build of no requests still gets one (empty) batch: the summing tables are
     created from it."""
     limit = settings().build_batch_rows
-    if not p.full and con.execute("SELECT coalesce(sum(rows_loaded), 0) FROM ingest_runs"
+    if not p.full and not p.reprice_ledger and con.execute("SELECT coalesce(sum(rows_loaded), 0) FROM ingest_runs"
                                   " WHERE run_id IN (SELECT key FROM _inc_keys_run)").fetchone()[0] <= limit:
         return [None]
     per_day = con.execute("SELECT start_time::DATE AS day, count(*) FROM raw_requests WHERE true" + _runs(p)
@@ -289,13 +417,13 @@ def spans(con: duckdb.DuckDBPyConnection, p: Plan) -> list[tuple[date, date] | N
     return found or ([(date(1970, 1, 1), date(1970, 1, 1))] if p.full else [])
 
 
-def price(con: duckdb.DuckDBPyConnection, ledger_text: str, p: Plan, span: tuple[date, date] | None) -> None:
+def price(con: duckdb.DuckDBPyConnection, ledger: Model, p: Plan, span: tuple[date, date] | None) -> None:
     """Price one batch into BATCH_ROWS (the span's requests — None: every request the build prices — of the
     new runs unless full), with _inc_keys_batch holding the batch's days: what merge feeds the summing
     models.  The span's bounds are bound into DuckDB variables, which the shadow reads as constants: row
     groups outside them are skipped by their min/max (bounds from a table, as scalar subqueries, are not
     constants: with a run filter too, DuckDB read every run's row groups of those days, 0.65 s vs 0.01 s)."""
-    _, select = _parts(ledger_text)
+    _, select = _parts(ledger.text)
     rows = f"SELECT * FROM {_database(con)}.main.raw_requests WHERE true{_runs(p)}"
     if span is not None:
         # day bounds as UTC midnights (the connection's time zone), bound, never formatted into the SQL
@@ -303,14 +431,28 @@ def price(con: duckdb.DuckDBPyConnection, ledger_text: str, p: Plan, span: tuple
         con.execute("SET VARIABLE tokenomics_batch_to = ?::DATE::TIMESTAMPTZ", [span[1]])
         rows += (" AND start_time >= getvariable('tokenomics_batch_from')"
                  " AND start_time < getvariable('tokenomics_batch_to')")
-    with _shadowed(con, [("raw_requests", rows)]), timed(f"intermediate/{LEDGER}"):
+    with _shadowed(con, [("raw_requests", rows)]), timed(f"{ledger.layer}/{ledger.name}"):
         con.execute(f"CREATE OR REPLACE TEMP TABLE {BATCH_ROWS} AS {select}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_keys_batch AS SELECT DISTINCT day AS key FROM {BATCH_ROWS}")
 
 
 def _runs(p: Plan) -> str:
-    """The request filter of an incremental build: the new runs' rows only."""
-    return "" if p.full else " AND run_id IN (SELECT key FROM _inc_keys_run)"
+    """The request filter of an incremental build: the new runs' rows, and when re-pricing every request from
+    the first affected day on."""
+    if p.full:
+        return ""
+    runs = f"run_id IN (SELECT key FROM _inc_keys_run)"
+    if p.reprice_ledger:
+        return f" AND ({runs} OR start_time >= getvariable('tokenomics_reprice_from'))"
+    return f" AND {runs}"
+
+
+def clear_repriced(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """Before a re-priced ledger feeds a summing model, drop its rows from the first affected day on: the
+    batches then add every request of those days again (and only the new runs' before it)."""
+    name, _ = _parts(model.text)
+    con.execute(f"DELETE FROM {_database(con)}.main.{name} WHERE {model.how.column}::DATE >= "
+                "getvariable('tokenomics_reprice_from')::DATE")
 
 
 def forget_batch(con: duckdb.DuckDBPyConnection) -> None:
@@ -340,10 +482,10 @@ def day_spans(per_day: list[tuple[date, int]], limit: int) -> list[tuple[date, d
     return spans
 
 
-def merge(con: duckdb.DuckDBPyConnection, model: Model, create: bool) -> None:
+def merge(con: duckdb.DuckDBPyConnection, model: Model, create: bool, ledger: str) -> None:
     """Feed one batch of priced requests to a summing model: create the table from it (a full build's first
     batch) or add its aggregate to the batch's days' rows."""
-    with _shadowed(con, [(LEDGER, f"SELECT * FROM temp.main.{BATCH_ROWS}")]):
+    with _shadowed(con, [(ledger, f"SELECT * FROM temp.main.{BATCH_ROWS}")]):
         if create:
             con.execute(model.text)
         else:
@@ -396,9 +538,19 @@ def replace_keys(con: duckdb.DuckDBPyConnection, target: str, rows: str, column:
 
 
 def record(con: duckdb.DuckDBPyConnection, p: Plan, when) -> None:
-    """Remember the fingerprint and which runs the models now include."""
+    """Remember the fingerprints (global, per model, per reference table), the effective-dated reference rows
+    the models were priced with, and which runs the models now include."""
     con.execute("INSERT OR REPLACE INTO model_state VALUES ('fingerprint', ?), ('last_build', ?)",
-                [p.fingerprint, f"{'full' if p.full else 'incremental'} {when.isoformat()}"])
+                [p.fingerprint, f"{p.label} {when.isoformat()}"])
+    con.execute("DELETE FROM model_state WHERE starts_with(key, 'model:') OR starts_with(key, 'undated:')"
+                " OR starts_with(key, 'ref:')")
+    rows = [(f"{kind}:{name}", fps[i]) for name, fps in p.models.items() for i, kind in enumerate(("model", "undated"))]
+    rows += [(f"ref:{t}", table_digest(con, t)) for t in reference_tables(con)]
+    con.executemany("INSERT INTO model_state VALUES (?, ?)", rows)
+    con.execute("DELETE FROM model_reference_rows")
+    for table, column in effective_columns(con).items():
+        con.execute(f"INSERT INTO model_reference_rows SELECT ?, hash(t), t.\"{column}\"::TIMESTAMPTZ FROM {table} t",
+                    [table])
     if p.full:
         con.execute("INSERT OR IGNORE INTO model_built_runs SELECT DISTINCT run_id, ? FROM ingest_runs"
                     " WHERE status = 'loaded'", [when])

@@ -44,6 +44,11 @@ def references(texts: dict[str, str]) -> dict[str, set[str]]:
     return {name: (_tables(text) & set(texts)) - {name} for name, text in texts.items()}
 
 
+def reads(texts: dict[str, str]) -> dict[str, set[str]]:
+    """Every table each relation's SQL reads (models, facts, reference data), CTEs aside."""
+    return {name: set(_tables(text)) - {name} for name, text in texts.items()}
+
+
 def external_tables() -> set[str]:
     """Tables the models read that no model builds: raw facts, reference data and the engine's own."""
     texts = {p.stem: p.read_text() for layer in LAYERS for p in model_files(layer)}

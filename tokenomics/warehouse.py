@@ -192,25 +192,27 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
             with timed("plan"):
                 refresh_reference_tables(con)
                 paths = [(layer, path) for layer in LAYERS for path in model_files(layer)]
-                plan = incremental.plan(con, [p for _, p in paths], full)
+                steps = incremental.stages(paths)
+                plan = incremental.plan(con, [*steps.before, *steps.summing, *steps.after], full)
                 if not plan.full:
                     incremental.prepare(con, plan)
-                steps = incremental.stages(paths)
             refreshed: dict[str, incremental.How] = {}  # refreshed by key: what publish patches
             for model in steps.before:
                 _build_one(con, plan, model, refreshed)
-            ledger = next(m.text for m in steps.before if m.name == incremental.LEDGER)
-            batches = incremental.spans(con, plan) if plan.full or plan.runs else []
+            batches = incremental.spans(con, plan) if plan.full or plan.runs or plan.reprice_ledger else []
             if len(batches) > 1:  # committed with the first batch: a build that dies later makes the next full
                 incremental.begin(con)
+            if plan.reprice_ledger:
+                for model in steps.summing:
+                    incremental.clear_repriced(con, model)
             for i, span in enumerate(batches):
                 if i:  # a transaction per batch: DuckDB frees what one replaced only when it commits
                     with timed("commit"):
                         con.execute("COMMIT; BEGIN TRANSACTION")
-                incremental.price(con, ledger, plan, span)
+                incremental.price(con, steps.ledger, plan, span)
                 for model in steps.summing:
                     with timed(f"{model.layer}/{model.name}"):
-                        incremental.merge(con, model, create=plan.full and i == 0)
+                        incremental.merge(con, model, plan.full and i == 0, steps.ledger.name)
                 incremental.forget_batch(con)
             if batches and not plan.full:
                 refreshed.update({m.name: m.how for m in steps.summing})
@@ -228,7 +230,7 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
             # full disk, a snapshot from elsewhere) → copy everything, so it never stays behind
             held = snapshot_key(con)
             if plan.full or held != state_key(con):  # a full build always rewrites it whole
-                publish(con, refreshed if (held == before and not plan.full) else None)
+                publish(con, refreshed if (held == before and not plan.full) else None, plan.changed_references)
     finally:
         incremental.forget_build_state(con)
     return [f"{m.layer}/{m.name}" for m in (*steps.before, *steps.summing, *steps.after)]
@@ -239,11 +241,11 @@ def _build_one(con: duckdb.DuckDBPyConnection, plan: Plan, model: Model, refresh
     from tokenomics import incremental
 
     with timed(f"{model.layer}/{model.name}"):
-        if plan.full or model.how is None:
+        if plan.full or model.how is None or model.name in plan.rebuild:
             _drop_if_kind_changed(con, model.text)
             con.execute(model.text)
-        elif plan.runs:
-            incremental.refresh(con, model.text, model.how)
+        elif plan.runs or plan.reprice_from:
+            incremental.refresh(con, model.text, model.how, plan.shadows)
             refreshed[model.name] = model.how
 
 
@@ -299,14 +301,15 @@ def _remove_stale_temp_files(target: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
-def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = None) -> Path | None:
+def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = None,
+            changed_references: frozenset[str] = frozenset()) -> Path | None:
     """Write the read snapshot — every table and view readers use, as tables — and rename it into place.
 
     Readers (the dashboard, exports) open the snapshot, so they keep answering while an ingest holds
     the warehouse's write lock; they switch to new data when the rename lands, never to a half-copy.
     The per-request tables stay in the warehouse only.  After an incremental build (refreshed: the
     relations refreshed by key), the previous snapshot is copied and only the refreshed keys' rows are
-    replaced in it; the reference tables are kept (an incremental build means they did not change), the
+    replaced in it; the reference tables are kept unless ``changed_references`` names them, the
     append-only raw tables get the runs they lack, and every other relation is copied whole (they are small).
     The snapshot records the state_key it holds (SNAPSHOT_STATE), so the next build can tell it is behind."""
     path = _file(con)
@@ -317,7 +320,7 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = N
     tmp.unlink(missing_ok=True)
     _remove_stale_temp_files(target)
     try:
-        _write_snapshot(con, tmp, refreshed is not None and target.exists(), refreshed, target)
+        _write_snapshot(con, tmp, refreshed is not None and target.exists(), refreshed, target, changed_references)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)  # a failed publish leaves no half-written file behind
@@ -325,7 +328,8 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = N
     return target
 
 
-def _write_snapshot(con, tmp: Path, patch: bool, refreshed: dict[str, How] | None, target: Path) -> None:
+def _write_snapshot(con, tmp: Path, patch: bool, refreshed: dict[str, How] | None, target: Path,
+                    changed_references: frozenset[str] = frozenset()) -> None:
     """The snapshot's contents into tmp: a copy of the last one patched by key, or every relation copied."""
     from tokenomics.incremental import reference_tables, replace_keys, table_exists
 
@@ -341,8 +345,9 @@ def _write_snapshot(con, tmp: Path, patch: bool, refreshed: dict[str, How] | Non
     # DuckDB cannot bind ATTACH's path: it is our own file name, quoted as a SQL string literal
     con.execute(f"ATTACH {_literal(str(tmp))} AS serving_snapshot")
     try:
-        # after an incremental build the reference tables are unchanged: keep the snapshot's copies
-        kept = {t for t in reference_tables(con) if patch and table_exists(con, t, "serving_snapshot")}
+        # after an incremental build the reference tables it did not see change: keep the snapshot's copies
+        kept = {t for t in reference_tables(con)
+                if patch and t not in changed_references and table_exists(con, t, "serving_snapshot")}
         for name in relations:
             if name in kept:
                 continue

@@ -13,6 +13,7 @@
 -- zero in an hour (e.g. no latencies recorded) splits equally.
 -- An hour's split reads only that hour's bill and traffic: after an ingest, the days it touched are redone.
 -- incremental: hour by day
+-- shadow: hour by day
 CREATE OR REPLACE TABLE int_gpu_allocation_hourly AS
 WITH usage AS (
     SELECT deployment AS deployment_id, hour, tenant, team,

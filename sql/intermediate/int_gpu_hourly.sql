@@ -3,6 +3,7 @@
 -- busy_fraction = mean GPU utilisation / 100 from telemetry; without telemetry it is 1 if the hour served
 -- requests, else 0 (the idle policy's input).  A MIG deployment's devices are MIG instances (mig_profile):
 -- gpu_count counts them and usd_per_device_hour is one instance's slice of the GPU's rate.
+-- shadow: hour by day
 CREATE OR REPLACE TABLE int_gpu_hourly AS
 WITH served AS (
     SELECT deployment, hour, sum(requests)::BIGINT AS requests,

@@ -5,6 +5,7 @@
 -- provider, model, tier, context tier and valid_from), so Σ tokens × price is the list cost exactly.
 -- Summed per day before unpivoting: readers never touch single requests.
 -- incremental: day by day, summing tokens
+-- shadow: day by day
 CREATE OR REPLACE TABLE int_request_meters AS
 WITH by_price AS (
     SELECT day, tenant, provider, model, service_tier, rate_context_tier, rate_valid_from, discount_pct,

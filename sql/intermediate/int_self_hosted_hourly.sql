@@ -3,6 +3,7 @@
 -- (int_gpu_allocation_hourly) need from the requests, summed once per hour so those two rebuild from a
 -- few rows per deployment-hour instead of every request.  Refreshed by day after an ingest.
 -- incremental: hour by day, summing requests, prompt_tokens, completion_tokens, latency_ms
+-- shadow: hour by day
 CREATE OR REPLACE TABLE int_self_hosted_hourly AS
 SELECT deployment, date_trunc('hour', start_time) AS hour, tenant, coalesce(team, '') AS team, gateway_cache,
     count(*) AS requests,
