@@ -124,10 +124,31 @@ def cmd_demo(args) -> int:
 
 
 def cmd_build(args) -> int:
+    if args.engine == "spark":
+        if not (args.lake and args.out):
+            print("error: --engine spark needs --lake DIR (written by `tokenomics lake`) and --out DIR", file=sys.stderr)
+            return 2
+        from tokenomics.spark_build import build
+
+        result = build(args.lake, args.out, master=args.master, full=args.full)
+        print(_table([[name, how] for name, how in result["written"].items()], ["model", "written"]))
+        return 0
     from tokenomics.warehouse import build_models, open_warehouse
 
     built = build_models(open_warehouse(args.db), full=args.full)
     print("\n".join(built))
+    return 0
+
+
+def cmd_publish(args) -> int:
+    if args.from_lake:
+        from tokenomics.spark_build import publish_from_lake
+
+        print(f"published {publish_from_lake(args.from_lake, Path(args.db))}")
+        return 0
+    from tokenomics.warehouse import open_warehouse, publish
+
+    print(f"published {publish(open_warehouse(args.db))}")
     return 0
 
 
@@ -240,7 +261,7 @@ def cmd_sql(args) -> int:
         if not args.lake:
             print("error: --dialect spark needs --lake DIR|s3://… (written by `tokenomics lake`)", file=sys.stderr)
             return 2
-        print(spark_script(args.lake, read_manifest(args.lake)), end="")
+        print(spark_script(args.lake, read_manifest(args.lake), args.work), end="")
         return 0
     for name, text in model_sql(args.dialect).items():
         print(f"-- {name}\n{text};\n")
@@ -385,7 +406,17 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="refresh staging, intermediate and mart relations (incremental when it can)")
     b.add_argument("--full", action="store_true", help="recompute everything from the raw facts")
+    b.add_argument("--engine", default="duckdb", choices=("duckdb", "spark"),
+                   help="spark: run the models on Apache Spark over a lake (pip install '.[spark]'; local, or a "
+                        "cluster through Spark Connect at $SPARK_REMOTE) and write them as Parquet to --out")
+    b.add_argument("--lake", help="with --engine spark: the lake `tokenomics lake` wrote")
+    b.add_argument("--out", help="with --engine spark: where the models are written (Parquet, by day)")
+    b.add_argument("--master", help="with --engine spark: the Spark master (default local[*])")
     b.set_defaults(func=cmd_build)
+    pub = sub.add_parser("publish", help="write the dashboard's read snapshot: of this warehouse, or --from-lake the "
+                       "models a Spark build wrote")
+    pub.add_argument("--from-lake", help="the --out folder of `tokenomics build --engine spark`")
+    pub.set_defaults(func=cmd_publish)
     sub.add_parser("migrate", help="apply pending schema migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("sources", help="list ingest sources").set_defaults(func=cmd_sources)
     s = sub.add_parser("serve", help="serve the dashboard")
@@ -414,6 +445,8 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--dialect", default="trino", help="sqlglot dialect name (executed in tests: spark; parse-checked: "
                    "trino — see docs/scale.md)")
     q.add_argument("--lake", help="with --dialect spark: the lake (folder or s3://…) the printed views read")
+    q.add_argument("--work", help="with --dialect spark: where the table models are written as Parquet "
+                   "(default <lake>/_models)")
     q.set_defaults(func=cmd_sql)
 
     c = sub.add_parser("schedule", help="run scheduled jobs (ingest, exports) at their cron times, forever")

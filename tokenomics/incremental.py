@@ -70,6 +70,13 @@ BATCH_ROWS = "_inc_new_ledger"
 #   -- shadow: <column> by day  a model refreshed by day reads only the affected days of this relation
 _LEDGER = re.compile(r"^--\s*ledger:", re.M)
 _SHADOW = re.compile(r"^--\s*shadow:\s*(\w+)\s+by\s+day\s*$", re.M)
+
+
+def is_ledger(text: str) -> bool:
+    """Whether a model's SQL declares it the ledger ('-- ledger:' header)."""
+    return bool(_LEDGER.search(text))
+
+
 # a model refreshed by run reads only the new runs' rows of the facts (tables whose comment says 'fact:')
 RUN_COLUMN = "run_id"
 
@@ -441,7 +448,7 @@ def _runs(p: Plan) -> str:
     the first affected day on."""
     if p.full:
         return ""
-    runs = f"run_id IN (SELECT key FROM _inc_keys_run)"
+    runs = "run_id IN (SELECT key FROM _inc_keys_run)"
     if p.reprice_ledger:
         return f" AND ({runs} OR start_time >= getvariable('tokenomics_reprice_from'))"
     return f" AND {runs}"

@@ -121,9 +121,13 @@ def manifest(con: duckdb.DuckDBPyConnection) -> dict:
     def columns(table: str) -> list[list[str]]:
         return [[name, kind] for name, kind, *_ in con.execute(f"DESCRIBE {table}").fetchall()]
 
-    relations = {table: {"path": relation, "partitioned_by": list(PARTITION_COLUMNS), "columns": columns(table)}
-                 for relation, (table, _) in RELATIONS.items()}
-    relations.update({table: {"path": table, "partitioned_by": [], "columns": columns(table)}
+    # each table's role, from its comment (migration 019): fact, bookkeeping, engine — else reference data
+    comments = dict(con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'"
+                                " AND database_name = current_database()").fetchall())
+    role = lambda t: (comments.get(t) or "").split(":", 1)[0].split(",")[0].strip() or "reference"  # noqa: E731
+    relations = {table: {"path": relation, "partitioned_by": list(PARTITION_COLUMNS), "columns": columns(table),
+                         "role": "fact"} for relation, (table, _) in RELATIONS.items()}
+    relations.update({table: {"path": table, "partitioned_by": [], "columns": columns(table), "role": role(table)}
                       for table in reference_tables()})
     return {"format": 1, "written_at": datetime.now(timezone.utc).isoformat(), "relations": relations}
 

@@ -150,6 +150,22 @@ def _spark_rewrite(node: exp.Expression) -> exp.Expression:
         raise ValueError("an 'infinity' timestamp outside ts < coalesce(valid_to, 'infinity'): no Spark spelling")
     if isinstance(node, exp.Glob):
         return _spark_glob(node)
+    # avg is a DOUBLE in DuckDB whatever it averages; Spark's avg of a DECIMAL is a DECIMAL (other digits, other type)
+    if isinstance(node, exp.Avg) and not isinstance(node.this, exp.Cast):
+        return exp.Avg(this=exp.Cast(this=node.this.copy(), to=exp.DataType.build("DOUBLE")))
+    # to_json(a string) → the JSON string literal ('"gpt-4o"'); Spark's to_json takes structs only: the value of a
+    # one-field struct's JSON, NULL staying NULL (the models quote names this way only)
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "to_json":
+        (value,) = node.expressions
+        body = exp.Anonymous(this="to_json", expressions=[exp.Anonymous(
+            this="named_struct", expressions=[exp.Literal.string("v"), value.copy()])])
+        quoted = exp.Substring(this=body, start=exp.Literal.number(6),
+                               length=exp.Sub(this=exp.Length(this=body.copy()), expression=exp.Literal.number(6)))
+        return exp.Case(ifs=[exp.If(this=exp.Is(this=value.copy(), expression=exp.Null()), true=exp.Null())],
+                        default=quoted)
+    # Spark 4's own jaro_winkler_similarity scores differently (283 of 1,669 test pairs): DuckDB's algorithm instead
+    if isinstance(node, exp.JarowinklerSimilarity):
+        return exp.Anonymous(this="tokenomics_jaro_winkler", expressions=[node.this.copy(), node.expression.copy()])
     if isinstance(node, exp.Anonymous) and node.name.lower() == "list_aggregate":
         arr, fn = node.expressions
         if not (isinstance(fn, exp.Literal) and fn.this.lower() == "median"):
@@ -214,7 +230,44 @@ SPARK_SETTINGS = {
     # a temporary view keeps its analysed plan: else each reference re-analyses the SQL of every view below it
     # (minutes and gigabytes for the marts' chains)
     "spark.sql.legacy.storeAnalyzedPlanForView": "true",
+    "spark.sql.ansi.enabled": "true",  # pinned: a cluster default of false would turn errors into silent NULLs
 }
+
+# DuckDB functions Spark lacks, as Spark SQL functions (defined before the models): the same algorithm, the same
+# floating-point operations in the same order, so the results are equal to the last bit.
+SPARK_FUNCTIONS = [
+    # tokenomics_jaro_winkler: DuckDB's jaro_winkler_similarity (rapidfuzz's), not Spark's: characters match within max(len)/2 − 1 positions, each
+    # character of b at most once, greedily in a's order; transpositions = mismatched matched pairs / 2; the
+    # Winkler bonus (0.1 per common leading character, at most 4) only above 0.7; 0 when either string is empty.
+    """CREATE OR REPLACE TEMPORARY FUNCTION tokenomics_jaro_winkler(a STRING, b STRING) RETURNS DOUBLE RETURN
+CASE WHEN length(a) = 0 OR length(b) = 0 THEN 0.0D ELSE aggregate(
+    sequence(1, length(a)),
+    named_struct('used', array_repeat(0, length(b)), 'pos', CAST(array() AS ARRAY<INT>)),
+    (acc, i) -> aggregate(
+        array(array_min(filter(
+            IF(greatest(1, i - greatest(CAST(greatest(length(a), length(b)) div 2 AS INT) - 1, 0))
+                   <= least(length(b), i + greatest(CAST(greatest(length(a), length(b)) div 2 AS INT) - 1, 0)),
+               sequence(greatest(1, i - greatest(CAST(greatest(length(a), length(b)) div 2 AS INT) - 1, 0)),
+                        least(length(b), i + greatest(CAST(greatest(length(a), length(b)) div 2 AS INT) - 1, 0))),
+               CAST(array() AS ARRAY<INT>)),
+            j -> element_at(acc.used, j) = 0 AND substring(b, j, 1) = substring(a, i, 1)))),
+        acc,
+        (s, j) -> IF(j IS NULL, s, named_struct('used', transform(s.used, (u, k) -> IF(k + 1 = j, 1, u)),
+                                                 'pos', concat(s.pos, array(i))))),
+    acc -> IF(size(acc.pos) = 0, 0.0D, aggregate(
+        array((CAST(size(acc.pos) AS DOUBLE) / length(a) + CAST(size(acc.pos) AS DOUBLE) / length(b)
+               + CAST(size(acc.pos) - size(filter(sequence(1, size(acc.pos)), k ->
+                     element_at(transform(acc.pos, p -> substring(a, p, 1)), k)
+                     <> element_at(filter(transform(acc.used, (u, q) -> IF(u = 1, substring(b, q + 1, 1), NULL)),
+                                          x -> x IS NOT NULL), k))) div 2 AS DOUBLE) / size(acc.pos)) / 3.0D),
+        0.0D,
+        (z, jaro) -> IF(jaro > 0.7D, jaro + CAST(IF(array_position(transform(sequence(1, least(4, length(a), length(b))),
+                                                                               k -> substring(a, k, 1) = substring(b, k, 1)), false) = 0,
+                                                    least(4, length(a), length(b)),
+                                                    array_position(transform(sequence(1, least(4, length(a), length(b))),
+                                                                             k -> substring(a, k, 1) = substring(b, k, 1)), false) - 1)
+                                                 AS DOUBLE) * 0.1D * (1.0D - jaro), jaro)))) END""",
+]
 
 DIALECTS = {"trino": TokenomicsTrino, "duckdb": "duckdb", "spark": TokenomicsSpark}
 
@@ -298,7 +351,7 @@ def model_sql(dialect: str) -> dict[str, str]:
     from tokenomics.warehouse import model_files
 
     if dialect == "spark":
-        return {name: ";\n".join(statements) for name, statements in spark_models().items()}
+        return {name: ";\n".join(statements) for name, statements in spark_models("_models").items()}
     return {path.stem: transpile(Path(path).read_text(), dialect)
             for layer in MODEL_LAYERS for path in model_files(layer)}
 
@@ -355,26 +408,34 @@ def _model_outputs(trees: dict[str, exp.Expression]) -> dict[str, list[str]]:
     return out
 
 
-def spark_models() -> dict[str, list[str]]:
-    """relation → the Spark statements that build it: a temporary view each (Spark's built-in catalog has no
-    REPLACE TABLE AS SELECT, and a managed table's folder outlives an in-memory catalog), each cached (CACHE
-    TABLE: computed once, now, as DuckDB materialises its tables; re-running the script replaces them).  Session-scoped, needing no catalog: `tokenomics
-    build --engine spark` writes the marts to Parquet."""
+def spark_models(work: str) -> dict[str, list[str]]:
+    """relation → the Spark statements that build it.  A table model (and the ledger: read by a dozen models, priced
+    once) is written as Parquet to <work>/<name> (INSERT OVERWRITE DIRECTORY: re-running the script rewrites it)
+    and read back as a temporary view of that name — what reads it starts from its files, so plans stay one model
+    deep (a chain of 37 cached views ran Spark's analyser out of memory); a view stays a temporary view.  No
+    catalog needed; the statements run as printed in spark-sql or through spark.sql(), and `tokenomics build
+    --engine spark` runs exactly these, then writes the tables out by day."""
+    from tokenomics.incremental import is_ledger
     from tokenomics.warehouse import model_files
 
-    trees = {}
+    trees, texts = {}, {}
     for layer in MODEL_LAYERS:
         for path in model_files(layer):
-            tree = sqlglot.parse_one(Path(path).read_text(), read="duckdb")
+            text = Path(path).read_text()
+            tree = sqlglot.parse_one(text, read="duckdb")
             if not isinstance(tree, exp.Create) or tree.kind not in ("TABLE", "VIEW"):
                 raise ValueError(f"{path.name}: a model is one CREATE OR REPLACE TABLE/VIEW … AS")
-            trees[tree.this.name] = tree
+            trees[tree.this.name], texts[tree.this.name] = tree, text
     outputs = _model_outputs(trees)
     out = {}
     for name, tree in trees.items():
-            query = transpile(_expand_star_replace(tree.expression.copy(), outputs).sql(dialect="duckdb"), "spark")
-            # cached, views too: a view read by several models would be recomputed, and its plan inlined, in each
-            out[name] = [f"CREATE OR REPLACE TEMPORARY VIEW {name} AS\n{query}", f"CACHE TABLE {name}"]
+        query = transpile(_expand_star_replace(tree.expression.copy(), outputs).sql(dialect="duckdb"), "spark")
+        if tree.kind == "TABLE" or is_ledger(texts[name]):
+            path = _spark_string(f"{work.rstrip('/')}/{name}")
+            out[name] = [f"INSERT OVERWRITE DIRECTORY {path} USING parquet\nSELECT * FROM (\n{query}\n)",
+                         f"CREATE OR REPLACE TEMPORARY VIEW {name} USING parquet OPTIONS (path {path})"]
+        else:
+            out[name] = [f"CREATE OR REPLACE TEMPORARY VIEW {name} AS\n{query}"]
     return out
 
 
@@ -389,17 +450,24 @@ def spark_lake_views(lake: str, manifest: dict) -> list[str]:
     return views
 
 
-def spark_statements(lake: str, manifest: dict) -> list[str]:
-    """The whole Spark script, statement by statement: session settings, the lake's views, every model in
-    dependency (build) order."""
+def _spark_string(text: str) -> str:
+    """A Spark SQL string literal (backslashes and quotes escaped)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def spark_statements(lake: str, manifest: dict, work: str | None = None) -> list[str]:
+    """The whole Spark script, statement by statement: session settings, functions, the lake's views, every model
+    in dependency (build) order, the table models written under ``work`` (default <lake>/_models)."""
     settings = [f"SET {key}={value}" for key, value in SPARK_SETTINGS.items()]
-    return settings + spark_lake_views(lake, manifest) + [s for stmts in spark_models().values() for s in stmts]
+    work = work or f"{lake.rstrip('/')}/_models"
+    return (settings + SPARK_FUNCTIONS + spark_lake_views(lake, manifest)
+            + [s for stmts in spark_models(work).values() for s in stmts])
 
 
-def spark_script(lake: str, manifest: dict) -> str:
+def spark_script(lake: str, manifest: dict, work: str | None = None) -> str:
     """spark_statements as one script (statements end with ';' and a blank line), as `tokenomics sql --dialect spark`
     prints it: runs as it is in spark-sql or statement by statement through spark.sql()."""
-    return "".join(f"{statement};\n\n" for statement in spark_statements(lake, manifest))
+    return "".join(f"{statement};\n\n" for statement in spark_statements(lake, manifest, work))
 
 
 def split_script(script: str) -> list[str]:

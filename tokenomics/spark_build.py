@@ -1,0 +1,191 @@
+"""`tokenomics build --engine spark`: the same models on Apache Spark, over the lake, written back as Parquet.
+
+The statements are `tokenomics sql --dialect spark`'s, executed as printed (session settings, function
+definitions, a view per lake relation, every model in build order).  Spark runs locally (`--master`, default
+local[*]) or on a cluster through Spark Connect when SPARK_REMOTE is set.  Each model that DuckDB builds as a
+table is written under <out>/<model>/ as Parquet: partitioned by day (`day`, or the UTC day of `hour`) where it
+has one, whole otherwise.  A later build rewrites only the day partitions whose lake files changed since the
+last one (Spark's dynamic partition overwrite; <out>/_build_state.json remembers the lake's files) and every
+model without a day; a changed reference table rewrites every day.  The compute itself reads the whole lake:
+what is incremental is the write.  `tokenomics publish --from-lake <out>` turns the result into the dashboard's
+read snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from tokenomics.lake import RELATIONS, read_manifest
+from tokenomics.portable import spark_models, spark_statements
+
+STATE = "_build_state.json"
+REQUESTS = "requests"                                        # the lake folder of the requests, by date=
+PARTITIONED_OTHER = {folder for folder in RELATIONS if folder != REQUESTS}  # telemetry: every day on a change
+DAY = "_day"  # the partition column written beside a model's own columns (dropped again on publish)
+SESSION = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
+           "spark.sql.shuffle.partitions": "4", "spark.sql.adaptive.enabled": "true",
+           "spark.sql.sources.partitionOverwriteMode": "dynamic",
+           "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS"}  # UTC instants, as DuckDB's TIMESTAMPTZ
+
+
+def session(master: str | None = None):
+    """A Spark session: Spark Connect at $SPARK_REMOTE, else a local one (master, default local[*])."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("tokenomics")
+    if os.environ.get("SPARK_REMOTE"):
+        builder = builder.remote(os.environ["SPARK_REMOTE"])
+    else:
+        builder = builder.master(master or "local[*]").config("spark.driver.memory", "2g").config(
+            "spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "tokenomics-spark-warehouse"))  # unused
+    for key, value in SESSION.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    if not os.environ.get("SPARK_REMOTE"):
+        spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def run(spark, lake: str, work: str, timings: dict | None = None) -> None:
+    """Execute `tokenomics sql --dialect spark --work <work>`'s statements as printed, one by one (each model's
+    time noted)."""
+    for statement in spark_statements(lake, read_manifest(lake), work):
+        started = time.perf_counter()
+        spark.sql(statement).collect()
+        words = statement.split()
+        if timings is not None and words[:4] == ["CREATE", "OR", "REPLACE", "TEMPORARY"]:
+            name = words[5]
+            timings[name] = round(timings.pop("_pending", 0) + time.perf_counter() - started, 2)
+        elif timings is not None and words[:3] == ["INSERT", "OVERWRITE", "DIRECTORY"]:
+            timings["_pending"] = time.perf_counter() - started  # the table model's work, before its view
+
+
+def _texts() -> dict[str, str]:
+    from tokenomics.warehouse import LAYERS, model_files
+
+    return {p.stem: p.read_text() for layer in LAYERS for p in model_files(layer)}
+
+
+def tables() -> dict[str, str | None]:
+    """The models DuckDB materialises as tables (views are steps, not outputs), in build order, each with the
+    column whose UTC day partitions it: the key of a model refreshed by day (its '-- incremental: <column> by day'
+    header) — a model without one (month-to-date sums, spans across days) is rewritten whole every build."""
+    from tokenomics.incremental import annotation
+
+    texts = _texts()
+    out = {}
+    for name in spark_models(""):
+        if "CREATE OR REPLACE VIEW" in texts[name].upper():
+            continue
+        how = annotation(texts[name])
+        out[name] = how.column if how and how.grain == "day" else None
+    return out
+
+
+def _lake_files(lake: str) -> dict[str, str]:
+    """Every Parquet file of a local lake: the facts' by size (named per ingest run, written once), the other
+    tables' snapshots by content (rewritten on every `tokenomics lake`): what a later build compares."""
+    root = Path(lake)
+    partitioned = {spec["path"] for spec in read_manifest(lake)["relations"].values() if spec.get("partitioned_by")}
+    out = {}
+    for p in root.rglob("*.parquet"):
+        name = str(p.relative_to(root))
+        out[name] = (f"size:{p.stat().st_size}" if name.split("/", 1)[0] in partitioned
+                     else "sha256:" + hashlib.sha256(p.read_bytes()).hexdigest())
+    return out
+
+
+def _changed_days(lake: str, before: dict[str, str], now: dict[str, str]) -> set[str] | None:
+    """The UTC days whose rows can change: the date= partitions of requests with new or rewritten files.  None:
+    every day — reference data changed, or telemetry (readings after a gap bill idle hours on days without any).
+    Bookkeeping snapshots (ingest runs) and the logged model names change with every ingest and touch no day of
+    their own: the requests that brought them are in the changed partitions."""
+    relations = read_manifest(lake)["relations"].values()
+    roles = {spec["path"]: spec.get("role", "reference") for spec in relations}
+    days = set()
+    for f in {f for f in set(before) | set(now) if before.get(f) != now.get(f)}:
+        folder = f.split("/", 1)[0]
+        if folder == REQUESTS:
+            days.add(next(p for p in f.split("/") if p.startswith("date=")).split("=", 1)[1])
+        elif roles.get(folder, "reference") not in ("bookkeeping", "fact", "engine") or folder in PARTITIONED_OTHER:
+            return None
+    return days
+
+
+def build(lake: str, out: str, master: str | None = None, full: bool = False) -> dict:
+    """Run the models on Spark and write each table model under out/<model>/; returns what was written."""
+    from pyspark.sql import functions as F
+
+    out_root = Path(out)
+    out_root.mkdir(parents=True, exist_ok=True)
+    state_file = out_root / STATE
+    before = json.loads(state_file.read_text()) if state_file.exists() and not full else None
+    files = _lake_files(lake)
+    days = None if before is None else _changed_days(lake, before["files"], files)
+    spark = session(master)
+    timings: dict[str, float] = {}
+    run(spark, lake, str(out_root / "_work"), timings)
+    written = {}
+    for name, key in tables().items():
+        df = spark.table(name)
+        target = str(out_root / name)
+        if key is None:
+            df.write.mode("overwrite").parquet(target)
+            written[name] = "whole"
+            continue
+        df = df.withColumn(DAY, F.to_date(F.col(key)).cast("string"))
+        if days is not None:  # only the changed days' partitions are overwritten (dynamic partition overwrite)
+            df = df.where(F.col(DAY).isin(sorted(days)))
+        df.write.mode("overwrite").partitionBy(DAY).parquet(target)
+        written[name] = "every day" if days is None else f"{len(days)} day(s)"
+    state_file.write_text(json.dumps({"lake": lake, "files": files, "models": written, "seconds": timings}, indent=1))
+    return {"written": written, "changed_days": None if days is None else sorted(days), "seconds": timings}
+
+
+def publish_from_lake(out: str, db: Path) -> Path:
+    """The dashboard's read snapshot from a Spark build's output: a warehouse file holding the lake's reference and
+    bookkeeping tables and every model table as Spark wrote it (the per-request facts stay in the lake), published
+    as `tokenomics build` publishes.  The models' DuckDB types come from building them once on no facts."""
+    from tokenomics.incremental import table_exists
+    from tokenomics.warehouse import build_models, publish
+
+    state = json.loads((Path(out) / STATE).read_text())
+    lake = state["lake"].rstrip("/")
+    con = open_fresh(db)
+    for table, spec in read_manifest(lake)["relations"].items():
+        if spec.get("partitioned_by"):
+            continue  # facts: per request, never in the snapshot
+        files = [f"{lake}/{spec['path']}/*.parquet"]
+        if table_exists(con, table):
+            con.execute(f'DELETE FROM "{table}"')
+            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM read_parquet(?)', files)
+        else:  # computed by a build (ref_deployment_perf): as the lake holds it
+            con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM read_parquet(?)', files)
+    build_models(con, full=True)  # every model's table, with DuckDB's column types, from no facts
+    for name, key in tables().items():
+        files = f"{out.rstrip('/')}/{name}/**/*.parquet"
+        con.execute(f'DELETE FROM "{name}"')
+        if not any((Path(out) / name).rglob("*.parquet")):
+            continue  # no rows: Spark wrote no file
+        drop = f" EXCLUDE ({DAY})" if key else ""
+        con.execute(f'INSERT INTO "{name}" BY NAME SELECT *{drop} FROM read_parquet(?, hive_partitioning = {bool(key)})',
+                    [files])
+    target = publish(con)
+    con.close()
+    return target
+
+
+def open_fresh(db: Path):
+    """A new warehouse file for the snapshot (refusing one that holds ingested requests: it is not a lake copy)."""
+    from tokenomics.warehouse import open_warehouse
+
+    con = open_warehouse(db)
+    if con.execute("SELECT count(*) FROM raw_requests").fetchone()[0]:
+        con.close()
+        raise ValueError(f"{db} holds ingested requests: publish --from-lake writes a warehouse of its own")
+    return con
