@@ -62,6 +62,15 @@ def _paths(args) -> list:
 
 def cmd_ingest(args) -> int:
     runner = _sources()
+    if args.to_lake:  # straight into the lake: no warehouse, no build
+        from tokenomics.lake_ingest import ingest_to_lake
+
+        try:
+            results = ingest_to_lake(args.source, _paths(args), args.to_lake, _ingest_options(args), args.workers)
+        except (ValueError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return _print_results(results)
     from tokenomics.warehouse import build_models, open_warehouse
 
     paths = _paths(args)
@@ -394,6 +403,9 @@ def parser() -> argparse.ArgumentParser:
     _source_arguments(i)
     i.add_argument("--no-build", action="store_true", help="skip rebuilding marts afterwards")
     i.add_argument("--lake", help="also write the new raw rows as Hive-partitioned Parquet here (folder or s3://)")
+    i.add_argument("--to-lake", help="validate and normalise the files straight into this lake folder, no warehouse "
+                   "(tokenomics/lake_ingest.py); then `tokenomics build --engine spark`")
+    i.add_argument("--workers", type=int, default=1, help="with --to-lake: files ingested at once (processes)")
     i.set_defaults(func=cmd_ingest)
 
     k = sub.add_parser("check", help="dry run of an ingest: what would load, be quarantined, be unpriced, and "

@@ -446,8 +446,23 @@ def spark_lake_views(lake: str, manifest: dict) -> list[str]:
     views = []
     for table, spec in manifest["relations"].items():
         columns = ", ".join(f"`{name}`" for name, _ in spec["columns"])
-        views.append(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS SELECT {columns} FROM parquet.`{lake}/{spec['path']}`")
+        files = f"parquet.`{lake}/{spec['path']}`"
+        if table == LAKE_DEDUP[0]:
+            # ingested straight into the lake, the same request can arrive twice (in two files): one row per source and
+            # request id within a day partition, the first run's (a warehouse-written lake has none to drop)
+            keys = ", ".join(f"`{k}`" for k in LAKE_DEDUP[1])
+            files = (f"(SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY `run_id`, `row_hash`) AS `_copy`"
+                     f" FROM {files}) WHERE `_copy` = 1")
+            views.append(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS SELECT {columns} FROM {files}")
+        elif not spec.get("partitioned_by") and spec.get("role") in ("fact", "bookkeeping"):
+            # written per ingest run (tokenomics/lake_ingest.py): the union, each row once
+            views.append(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS SELECT DISTINCT {columns} FROM {files}")
+        else:
+            views.append(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS SELECT {columns} FROM {files}")
     return views
+
+
+LAKE_DEDUP = ("raw_requests", ("date", "source", "request_id"))
 
 
 def _spark_string(text: str) -> str:

@@ -163,7 +163,7 @@ def publish_from_lake(out: str, db: Path) -> Path:
         files = [f"{lake}/{spec['path']}/*.parquet"]
         if table_exists(con, table):
             con.execute(f'DELETE FROM "{table}"')
-            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM read_parquet(?)', files)
+            con.execute(f'INSERT INTO "{table}" BY NAME SELECT DISTINCT * FROM read_parquet(?)', files)  # per-run files
         else:  # computed by a build (ref_deployment_perf): as the lake holds it
             con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM read_parquet(?)', files)
     build_models(con, full=True)  # every model's table, with DuckDB's column types, from no facts
