@@ -18,10 +18,9 @@ import polars as pl
 
 from tokenomics import audit
 from tokenomics.config import sql_dir
-from tokenomics.records import DRIVERS, IDLE_POLICIES
+from tokenomics.vocab import DRIVERS, IDLE_POLICIES, IDLE_TENANT  # noqa: F401  (IDLE_TENANT: for the pages)
 
 CENT = Decimal("0.01")
-IDLE_TENANT = "__idle__"
 SECTIONS = {"api": "API usage", "self_hosted": "Self-hosted GPU (busy time)",
             "idle_share": "Self-hosted GPU (share of idle time)", "idle": "Unallocated idle GPU time"}
 IDLE_LABELS = {"proportional": "idle shared by usage", "separate": "idle kept apart"}

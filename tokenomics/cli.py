@@ -12,6 +12,7 @@ from pathlib import Path
 from tokenomics.config import ENV_DB, db_path
 from tokenomics.progress import ProgressBar
 from tokenomics.settings import SettingsError, settings
+from tokenomics.vocab import DRIVERS, IDLE_POLICIES
 
 
 def _table(rows: list[list], headers: list[str]) -> str:
@@ -442,10 +443,10 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--period", required=True, help="YYYY-MM")
     e.add_argument("--format", default="csv", choices=("csv", "focus"))
     e.add_argument("--dest", required=True, help="a folder, or s3://bucket/prefix")
-    e.add_argument("--driver", choices=("tokens", "weighted_tokens", "gpu_seconds"),
+    e.add_argument("--driver", choices=DRIVERS,
                    help="a SCENARIO split of self-hosted GPU cost (default: the month's official policy); a scenario "
                         "export is labelled as such in its file names")
-    e.add_argument("--idle-policy", choices=("proportional", "separate"), help="a SCENARIO idle policy (see --driver)")
+    e.add_argument("--idle-policy", choices=IDLE_POLICIES, help="a SCENARIO idle policy (see --driver)")
     e.set_defaults(func=cmd_export)
 
     k = sub.add_parser("lake", help="write raw facts not yet there as Hive-partitioned Parquet (date/source), a "

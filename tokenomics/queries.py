@@ -20,7 +20,7 @@ import polars as pl
 from tokenomics import chargeback
 from tokenomics.access import AccessDenied, Principal
 from tokenomics.config import sql_dir
-from tokenomics.records import DRIVERS, IDLE_POLICIES  # noqa: F401  (re-exported for the app's controls)
+from tokenomics.vocab import DRIVERS, IDLE_POLICIES  # noqa: F401  (re-exported for the app's controls)
 from tokenomics.warehouse import connect
 
 

@@ -341,8 +341,7 @@ class Budget(BaseModel):
         return v
 
 
-DRIVERS = ("tokens", "weighted_tokens", "gpu_seconds")
-IDLE_POLICIES = ("proportional", "separate")
+from tokenomics.vocab import DRIVERS, IDLE_POLICIES  # noqa: E402  (kept importable from here)
 
 
 class AllocationPolicy(BaseModel):
