@@ -6,6 +6,8 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.test_incremental import _bag, _last_build, _tables
 from tokenomics.config import ENV_SQL_DIR, sql_dir
 from tokenomics.warehouse import build_models, connect, open_warehouse
@@ -92,12 +94,18 @@ def test_an_undated_reference_change_rebuilds_only_what_reads_it(demo, tmp_path)
     _equals_a_full_rebuild(db, tmp_path)
 
 
-def test_editing_one_mart_rebuilds_it_and_what_reads_it_only(demo, tmp_path, monkeypatch):
+@pytest.fixture()
+def editable(demo, tmp_path, monkeypatch):
+    """A copy of the demo warehouse built from a copy of sql/ the test may edit: (its sql/, its connection)."""
     copy = tmp_path / "sql"
     shutil.copytree(sql_dir(), copy)
     monkeypatch.setenv(ENV_SQL_DIR, str(copy))
-    db = _copy(demo, tmp_path)
-    con = open_warehouse(db)
+    return copy, open_warehouse(_copy(demo, tmp_path))
+
+
+def test_editing_one_mart_rebuilds_it_and_what_reads_it_only(editable, tmp_path):
+    copy, con = editable
+    db = tmp_path / "wh.duckdb"
     build_models(con)  # (the demo was built from the same SQL: nothing to do)
     assert "rebuilt" not in _label(con)
     mart = copy / "marts" / "mart_gpu_daily.sql"
@@ -110,12 +118,8 @@ def test_editing_one_mart_rebuilds_it_and_what_reads_it_only(demo, tmp_path, mon
     _equals_a_full_rebuild(db, tmp_path)
 
 
-def test_editing_the_ledger_rebuilds_everything(demo, tmp_path, monkeypatch):
-    copy = tmp_path / "sql"
-    shutil.copytree(sql_dir(), copy)
-    monkeypatch.setenv(ENV_SQL_DIR, str(copy))
-    db = _copy(demo, tmp_path)
-    con = open_warehouse(db)
+def test_editing_the_ledger_rebuilds_everything(editable):
+    copy, con = editable
     ledger = copy / "intermediate" / "int_request_costs.sql"
     ledger.write_text(ledger.read_text() + "\n-- priced the same, but the engine cannot know\n")
     build_models(con)
