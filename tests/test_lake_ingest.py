@@ -49,7 +49,7 @@ def test_ingesting_the_same_files_again_adds_nothing(lake):
     assert sorted(str(p) for p in lake["lake"].rglob("*.parquet")) == before
 
 
-def test_spark_marts_from_the_lake_equal_the_warehouse_paths_even_with_a_file_sent_twice(lake, tmp_path):
+def test_spark_marts_from_the_lake_equal_the_warehouse_paths_even_with_data_sent_twice(lake, tmp_path):
     # a gateway re-sends part of a log: a new file to the manifest (other bytes), every request in it a duplicate
     # of one already in the lake, for the engine to drop
     first = sorted((lake["base"] / "raw" / "gateway" / "litellm").glob("*.jsonl"))[0]
@@ -58,6 +58,13 @@ def test_spark_marts_from_the_lake_equal_the_warehouse_paths_even_with_a_file_se
     (copy / "resent.jsonl").write_text("".join(first.read_text().splitlines(keepends=True)[:300]))
     (resent,) = ingest_to_lake("litellm", [copy], str(lake["lake"]))
     assert resent.status == "loaded" and resent.counts.loaded > 0
+    # and telemetry: the first readings of a GPU host again, in a file of the same name (the host) elsewhere
+    telemetry = sorted((lake["base"] / "raw" / "telemetry" / "nvidia-smi").glob("*.csv"))[0]
+    again = tmp_path / "telemetry-again"
+    again.mkdir()
+    (again / telemetry.name).write_text("".join(telemetry.read_text().splitlines(keepends=True)[:200]))
+    (readings,) = ingest_to_lake("nvidia-smi", [again], str(lake["lake"]))
+    assert readings.status == "loaded" and readings.counts.loaded > 100
     out = lake["base"] / "out"
     spark_build.build(str(lake["lake"]), str(out), master="local[2]")
     # every model but the per-run bookkeeping (a run per file here, per invocation in the warehouse: other run ids)

@@ -8,8 +8,8 @@ deployments) the table's new snapshot.  Several worker processes take different 
 source one at a time: each file rewrites a whole snapshot).  Idempotent by a lake manifest of ingested files,
 _ingested/<source>/<sha256>.json, written last: a file already there is skipped.  A worker killed part-way
 leaves no marker, so the file is ingested again under a new run; the rows both runs wrote, like the same
-request arriving in two files, are duplicates the engine drops (the lake's request view keeps one row per source
-and request id within a day partition, the lowest run id's).  Each file's accounting is `tokenomics ingest`'s:
+request or reading arriving in two files, are duplicates the engine drops (the lake's views keep one row per
+request id or device reading within a day partition, the lowest run id's: tokenomics.portable.LAKE_DEDUP).  Each file's accounting is `tokenomics ingest`'s:
 read = loaded + quarantined + duplicate (duplicates within the file; across files the engine drops them).
 """
 

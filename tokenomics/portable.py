@@ -447,11 +447,11 @@ def spark_lake_views(lake: str, manifest: dict) -> list[str]:
     for table, spec in manifest["relations"].items():
         columns = ", ".join(f"`{name}`" for name, _ in spec["columns"])
         files = f"parquet.`{lake}/{spec['path']}`"
-        if table == LAKE_DEDUP[0]:
-            # ingested straight into the lake, the same request can arrive twice (in two files): one row per source and
-            # request id within a day partition, the first run's (a warehouse-written lake has none to drop)
-            keys = ", ".join(f"`{k}`" for k in LAKE_DEDUP[1])
-            files = (f"(SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY `run_id`, `row_hash`) AS `_copy`"
+        if table in LAKE_DEDUP:
+            # ingested straight into the lake, the same request or reading can arrive twice (in two files): one row per
+            # key within a day partition, the first run's (a warehouse-written lake has none to drop)
+            keys, order = (", ".join(f"`{k}`" for k in part) for part in LAKE_DEDUP[table])
+            files = (f"(SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY {order}) AS `_copy`"
                      f" FROM {files}) WHERE `_copy` = 1")
             views.append(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS SELECT {columns} FROM {files}")
         elif not spec.get("partitioned_by") and spec.get("role") in ("fact", "bookkeeping"):
@@ -462,7 +462,10 @@ def spark_lake_views(lake: str, manifest: dict) -> list[str]:
     return views
 
 
-LAKE_DEDUP = ("raw_requests", ("date", "source", "request_id"))
+# a fact's identity within a day partition of the lake: a request by source and id, a reading by device and time
+# (and which copy is kept: the lowest run's)
+LAKE_DEDUP = {"raw_requests": (("date", "source", "request_id"), ("run_id", "row_hash")),
+              "raw_gpu_samples": (("date", "host", "gpu_uuid", "ts"), ("run_id",))}
 
 
 def _spark_string(text: str) -> str:
