@@ -32,6 +32,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from scale import _quiet, child  # noqa: E402  (bench/scale.py)
 from scale_up import replicate  # noqa: E402
 
+from tests.helpers import raise_prices_from  # noqa: E402
+
 
 def new_card(db: Path, days_before_end: int) -> dict:
     """A new card for the busiest priced (provider, model), valid from N days before the last request."""
@@ -41,13 +43,7 @@ def new_card(db: Path, days_before_end: int) -> dict:
         provider, model = con.execute(
             "SELECT provider, model FROM mart_spend_daily WHERE list_cost_usd > 0 GROUP BY ALL"
             " ORDER BY sum(requests) DESC LIMIT 1").fetchone()
-        con.execute("""INSERT INTO rate_cards
-            SELECT * REPLACE (?::TIMESTAMPTZ AS valid_from, NULL AS valid_to,
-                              uncached_input_usd_per_mtok * 2 AS uncached_input_usd_per_mtok,
-                              output_usd_per_mtok * 2 AS output_usd_per_mtok, 'bench-reprice' AS run_id)
-            FROM rate_cards WHERE provider = ? AND model = ?
-            QUALIFY valid_from = max(valid_from) OVER (PARTITION BY service_tier, min_input_tokens)""",
-                    [str(start), provider, model])
+        raise_prices_from(con, start, provider, model, "bench-reprice")
         total, after = con.execute("SELECT count(*), count(*) FILTER (WHERE start_time >= ?::TIMESTAMPTZ)"
                                    " FROM raw_requests", [str(start)]).fetchone()
     return {"valid_from": str(start), "provider": provider, "model": model,

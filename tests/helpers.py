@@ -41,3 +41,15 @@ def payload(rid: str, start: str, provider: str, model: str, prompt: int, comple
 
 def write_jsonl(path, rows) -> None:
     path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
+
+
+def raise_prices_from(con, start, provider: str, model: str, run_id: str) -> None:
+    """A provider raises a model's prices from `start` on: a new card per tier copied from the latest, input and
+    output prices doubled, the old cards left as they are (what bench/reprice.py and the partial-build tests add)."""
+    con.execute("""INSERT INTO rate_cards
+        SELECT * REPLACE (?::TIMESTAMPTZ AS valid_from, NULL AS valid_to,
+                          uncached_input_usd_per_mtok * 2 AS uncached_input_usd_per_mtok,
+                          output_usd_per_mtok * 2 AS output_usd_per_mtok, ? AS run_id)
+        FROM rate_cards WHERE provider = ? AND model = ?
+        QUALIFY valid_from = max(valid_from) OVER (PARTITION BY service_tier, min_input_tokens)""",
+                [str(start), run_id, provider, model])

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import raise_prices_from
 from tests.test_incremental import _bag, _last_build, _tables
 from tokenomics.config import ENV_SQL_DIR, sql_dir
 from tokenomics.warehouse import build_models, connect, open_warehouse
@@ -52,14 +53,7 @@ def test_a_new_rate_card_reprices_only_from_its_valid_from(demo, tmp_path):
         " GROUP BY ALL ORDER BY sum(list_cost_usd) DESC LIMIT 1", [start]).fetchone()
     before = dict(con.execute("SELECT day, sum(list_cost_usd) FROM mart_spend_daily WHERE provider = ? AND model = ?"
                               " GROUP BY 1", [provider, model]).fetchall())
-    # the provider raises the model's prices from `start` on: a new card, prices doubled, the old one left as is
-    con.execute("""INSERT INTO rate_cards
-        SELECT * REPLACE (?::TIMESTAMPTZ AS valid_from, NULL AS valid_to,
-                          uncached_input_usd_per_mtok * 2 AS uncached_input_usd_per_mtok,
-                          output_usd_per_mtok * 2 AS output_usd_per_mtok, 'test' AS run_id)
-        FROM rate_cards WHERE provider = ? AND model = ?
-        QUALIFY valid_from = max(valid_from) OVER (PARTITION BY service_tier, min_input_tokens)""",
-                [str(start), provider, model])
+    raise_prices_from(con, start, provider, model, "test")
     build_models(con)
     assert _label(con).startswith(f"incremental (repriced from {start})"), _label(con)
     after = dict(con.execute("SELECT day, sum(list_cost_usd) FROM mart_spend_daily WHERE provider = ? AND model = ?"

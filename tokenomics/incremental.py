@@ -109,6 +109,7 @@ class Plan:
     fingerprint: str
     runs: tuple[str, ...]
     models: dict = field(default_factory=dict)        # per model: (fingerprint, fingerprint of undated inputs)
+    references: dict = field(default_factory=dict)    # per reference table: its digest, as the plan saw it
     rebuild: frozenset[str] = frozenset()
     reprice_from: date | None = None
     reprice_ledger: bool = False
@@ -244,7 +245,7 @@ def plan(con: duckdb.DuckDBPyConnection, models: list, full: bool) -> Plan:
         " AND run_id NOT IN (SELECT run_id FROM model_built_runs) ORDER BY 1").fetchall())
     shadows = {"run": tuple((t, RUN_COLUMN) for t in run_keyed_facts(con)),
                "day": tuple((m.name, c.group(1)) for m in models if (c := _SHADOW.search(m.text))), "month": ()}
-    whole = Plan(full=True, fingerprint=fp, runs=runs, models=fps, shadows=shadows)
+    whole = Plan(full=True, fingerprint=fp, runs=runs, models=fps, references=digests, shadows=shadows)
     state = con.execute("SELECT value FROM model_state WHERE key = 'fingerprint'").fetchone()
     stored, stored_undated = _stored(con, "model:"), _stored(con, "undated:")
     missing = any(not table_exists(con, m.name) for m in models if m.how)
@@ -255,14 +256,16 @@ def plan(con: duckdb.DuckDBPyConnection, models: list, full: bool) -> Plan:
     ledger_side = {m.name for m in models if _LEDGER.search(m.text) or (m.how and m.how.merges)}
     if undated & ledger_side:
         return whole
-    references = frozenset(t for t, d in digests.items() if _stored(con, "ref:").get(t) != d)
+    stored_refs = _stored(con, "ref:")
+    references = frozenset(t for t, d in digests.items() if stored_refs.get(t) != d)
     start = None
     if repriced := changed - undated:
         start = reprice_start(con, set(references) & set(effective_columns(con)))
         if start is None:
             return whole
-    return Plan(full=False, fingerprint=fp, runs=runs, models=fps, rebuild=frozenset(undated), reprice_from=start,
-                reprice_ledger=bool(repriced & ledger_side), changed_references=references, shadows=shadows)
+    return Plan(full=False, fingerprint=fp, runs=runs, models=fps, references=digests, rebuild=frozenset(undated),
+                reprice_from=start, reprice_ledger=bool(repriced & ledger_side), changed_references=references,
+                shadows=shadows)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str, database: str | None = None) -> bool:
@@ -552,7 +555,7 @@ def record(con: duckdb.DuckDBPyConnection, p: Plan, when) -> None:
     con.execute("DELETE FROM model_state WHERE starts_with(key, 'model:') OR starts_with(key, 'undated:')"
                 " OR starts_with(key, 'ref:')")
     rows = [(f"{kind}:{name}", fps[i]) for name, fps in p.models.items() for i, kind in enumerate(("model", "undated"))]
-    rows += [(f"ref:{t}", table_digest(con, t)) for t in reference_tables(con)]
+    rows += [(f"ref:{t}", digest) for t, digest in p.references.items()]  # unchanged since plan(): one transaction
     con.executemany("INSERT INTO model_state VALUES (?, ?)", rows)
     con.execute("DELETE FROM model_reference_rows")
     for table, column in effective_columns(con).items():

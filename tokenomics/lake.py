@@ -102,17 +102,40 @@ def _write_run(con, dest: str, relation: str, table: str, ts_column: str, run_id
 
 def _write_reference(con, dest: str, table: str) -> int:
     """The whole table as <dest>/<table>/<table>.parquet (small: rate cards, deployments, …), replaced whole."""
+    return write_rows(con, dest, table, f"{table}.parquet", f"SELECT * FROM {table}")
+
+
+def write_rows(con, dest: str, folder: str, name: str, query: str, params: dict | None = None) -> int:
+    """A query's rows as <dest>/<folder>/<name> (Parquet), staged and moved (or uploaded) whole; returns the rows."""
     with tempfile.TemporaryDirectory(prefix="tokenomics-lake-") as staging:
-        out = Path(staging) / table
+        out = Path(staging) / folder
         out.mkdir()
-        path = out / f"{table}.parquet"
-        con.sql(f"SELECT * FROM {table}").to_parquet(str(path), compression="zstd")
+        path = out / name
+        con.sql(query, params=params).to_parquet(str(path), compression="zstd")
         rows = pq.ParquetFile(path).metadata.num_rows
         if dest.startswith("s3://"):
             _upload([path], Path(staging), dest, "")
         else:
             _move([path], Path(staging), Path(dest))
     return rows
+
+
+def load_small_tables(con: duckdb.DuckDBPyConnection, lake: str) -> None:
+    """A local lake's tables that are not partitioned facts into a warehouse, each replacing the table of that name:
+    reference snapshots, and the bookkeeping written per ingest run (read as the distinct union).  A table the
+    migrations do not create (ref_deployment_perf, computed by a build) is created as the lake holds it."""
+    from tokenomics.incremental import table_exists
+
+    for table, spec in read_manifest(lake)["relations"].items():
+        folder = Path(lake) / spec["path"]
+        if spec.get("partitioned_by") or not any(folder.glob("*.parquet")):
+            continue
+        files = [str(folder / "*.parquet")]
+        if table_exists(con, table):
+            con.execute(f'DELETE FROM "{table}"')
+            con.execute(f'INSERT INTO "{table}" BY NAME SELECT DISTINCT * FROM read_parquet(?)', files)
+        else:
+            con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM read_parquet(?)', files)
 
 
 def manifest(con: duckdb.DuckDBPyConnection) -> dict:

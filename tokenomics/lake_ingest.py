@@ -23,7 +23,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ingest.runner import REGISTRY, FileResult, expand, ingest_file, sha256_file
-from tokenomics.lake import MANIFEST, RELATIONS, _move, _write_manifest, _write_run, read_manifest
+from tokenomics.lake import (MANIFEST, RELATIONS, _write_manifest, _write_reference, _write_run, load_small_tables,
+                             write_rows)
 
 MARKERS = "_ingested"
 PER_RUN = ("ingest_runs", "model_names", "quarantine")  # bookkeeping written per run, read as the union
@@ -60,7 +61,8 @@ def _one(job: tuple[str, str, str, dict]) -> tuple[FileResult, bool]:
 
     with tempfile.TemporaryDirectory(prefix="tokenomics-to-lake-") as scratch:
         con = open_warehouse(Path(scratch) / "scratch.duckdb")
-        _load_lake_tables(con, dest)
+        if (Path(dest) / MANIFEST).exists():
+            load_small_tables(con, dest)  # what ingest reads: deployments, known model names…
         from tokenomics.warehouse import refresh_reference_tables
 
         refresh_reference_tables(con)  # what a build computes (ref_deployment_perf), if the lake lacks it
@@ -77,14 +79,14 @@ def _one(job: tuple[str, str, str, dict]) -> tuple[FileResult, bool]:
                 refresh_reference_tables(con)  # recomputed from the new deployments
             changed = [t for t in _snapshots() if _digest(con, t) != before[t]]
             for table in changed:  # a reference source: its table's new snapshot, whole
-                _write_table(con, dest, table, f"{table}.parquet", f"SELECT * FROM {table}")
+                _write_reference(con, dest, table)
         per_run = {"ingest_runs": "SELECT * FROM ingest_runs WHERE run_id = $run",
                    "quarantine": "SELECT * FROM quarantine WHERE run_id = $run",
                    "model_names": "SELECT * FROM model_names EXCEPT SELECT * FROM _names_before"}
         for table, query in per_run.items():
             params = {"run": run_id} if "$run" in query else None
             if con.sql(f"SELECT count(*) FROM ({query})", params=params).fetchone()[0]:
-                _write_table(con, dest, table, f"{run_id}.parquet", query, params)
+                write_rows(con, dest, table, f"{run_id}.parquet", query, params)
         from tokenomics.warehouse import plausible_window
 
         # the window a build fills zero days within, as `tokenomics build` writes it; and every small table the lake
@@ -92,7 +94,7 @@ def _one(job: tuple[str, str, str, dict]) -> tuple[FileResult, bool]:
         con.execute("DELETE FROM build_window; INSERT INTO build_window VALUES (?, ?)", list(plausible_window()))
         for table in _snapshots():
             if not any((Path(dest) / table).glob("*.parquet")):
-                _write_table(con, dest, table, f"{table}.parquet", f"SELECT * FROM {table}")
+                _write_reference(con, dest, table)
         if not (Path(dest) / MANIFEST).exists():
             _write_manifest(con, dest)
         con.close()
@@ -111,36 +113,7 @@ def _snapshots() -> list[str]:
 
 
 def _digest(con, table: str) -> str:
-    from tokenomics.incremental import table_exists
+    """A table's digest (incremental.table_digest), or 'missing' before a build first computes it."""
+    from tokenomics.incremental import table_digest, table_exists
 
-    if not table_exists(con, table):
-        return "missing"
-    count, total = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} t").fetchone()
-    return f"{count}:{total}"
-
-
-def _load_lake_tables(con, dest: str) -> None:
-    """The lake's small tables into the scratch warehouse: what ingest reads (deployments, known model names…)."""
-    from tokenomics.incremental import table_exists
-
-    if not (Path(dest) / MANIFEST).exists():
-        return
-    for table, spec in read_manifest(dest)["relations"].items():
-        folder = Path(dest) / spec["path"]
-        if spec.get("partitioned_by") or not any(folder.glob("*.parquet")):
-            continue
-        files = [str(folder / "*.parquet")]
-        if table_exists(con, table):
-            con.execute(f'DELETE FROM "{table}"')
-            con.execute(f'INSERT INTO "{table}" BY NAME SELECT DISTINCT * FROM read_parquet(?)', files)
-        else:  # computed by a build (ref_deployment_perf): as the lake holds it
-            con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM read_parquet(?)', files)
-
-
-def _write_table(con, dest: str, table: str, name: str, query: str, params: dict | None = None) -> None:
-    """Rows as <dest>/<table>/<name>, staged and moved whole."""
-    with tempfile.TemporaryDirectory(prefix="tokenomics-lake-") as staging:
-        out = Path(staging) / table
-        out.mkdir()
-        con.sql(query, params=params).to_parquet(str(out / name), compression="zstd")
-        _move([out / name], Path(staging), Path(dest))
+    return table_digest(con, table) if table_exists(con, table) else "missing"

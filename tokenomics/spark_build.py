@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tokenomics.lake import RELATIONS, read_manifest
-from tokenomics.portable import spark_models, spark_statements
+from tokenomics.lake import RELATIONS, load_small_tables, read_manifest
+from tokenomics.portable import spark_statements
 
 STATE = "_build_state.json"
 REQUESTS = "requests"                                        # the lake folder of the requests, by date=
@@ -54,15 +54,16 @@ def session(master: str | None = None):
 def run(spark, lake: str, work: str, timings: dict | None = None) -> None:
     """Execute `tokenomics sql --dialect spark --work <work>`'s statements as printed, one by one (each model's
     time noted)."""
+    written = 0.0  # a table model's INSERT OVERWRITE DIRECTORY, counted with the view over it that follows
     for statement in spark_statements(lake, read_manifest(lake), work):
         started = time.perf_counter()
         spark.sql(statement).collect()
         words = statement.split()
-        if timings is not None and words[:4] == ["CREATE", "OR", "REPLACE", "TEMPORARY"]:
-            name = words[5]
-            timings[name] = round(timings.pop("_pending", 0) + time.perf_counter() - started, 2)
-        elif timings is not None and words[:3] == ["INSERT", "OVERWRITE", "DIRECTORY"]:
-            timings["_pending"] = time.perf_counter() - started  # the table model's work, before its view
+        if words[:3] == ["INSERT", "OVERWRITE", "DIRECTORY"]:
+            written = time.perf_counter() - started
+        elif timings is not None and words[:4] == ["CREATE", "OR", "REPLACE", "TEMPORARY"]:
+            timings[words[5]] = round(written + time.perf_counter() - started, 2)
+            written = 0.0
 
 
 def _texts() -> dict[str, str]:
@@ -77,12 +78,11 @@ def tables() -> dict[str, str | None]:
     header) — a model without one (month-to-date sums, spans across days) is rewritten whole every build."""
     from tokenomics.incremental import annotation
 
-    texts = _texts()
     out = {}
-    for name in spark_models(""):
-        if "CREATE OR REPLACE VIEW" in texts[name].upper():
+    for name, text in _texts().items():  # the model files in build order, as the script has them
+        if "CREATE OR REPLACE VIEW" in text.upper():
             continue
-        how = annotation(texts[name])
+        how = annotation(text)
         out[name] = how.column if how and how.grain == "day" else None
     return out
 
@@ -151,21 +151,12 @@ def publish_from_lake(out: str, db: Path) -> Path:
     """The dashboard's read snapshot from a Spark build's output: a warehouse file holding the lake's reference and
     bookkeeping tables and every model table as Spark wrote it (the per-request facts stay in the lake), published
     as `tokenomics build` publishes.  The models' DuckDB types come from building them once on no facts."""
-    from tokenomics.incremental import table_exists
     from tokenomics.warehouse import build_models, publish
 
     state = json.loads((Path(out) / STATE).read_text())
     lake = state["lake"].rstrip("/")
     con = open_fresh(db)
-    for table, spec in read_manifest(lake)["relations"].items():
-        if spec.get("partitioned_by"):
-            continue  # facts: per request, never in the snapshot
-        files = [f"{lake}/{spec['path']}/*.parquet"]
-        if table_exists(con, table):
-            con.execute(f'DELETE FROM "{table}"')
-            con.execute(f'INSERT INTO "{table}" BY NAME SELECT DISTINCT * FROM read_parquet(?)', files)  # per-run files
-        else:  # computed by a build (ref_deployment_perf): as the lake holds it
-            con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM read_parquet(?)', files)
+    load_small_tables(con, lake)  # the facts stay in the lake: per request, never in the snapshot
     build_models(con, full=True)  # every model's table, with DuckDB's column types, from no facts
     for name, key in tables().items():
         files = f"{out.rstrip('/')}/{name}/**/*.parquet"

@@ -204,12 +204,17 @@ def part_factors(rows: pl.DataFrame, sets: dict) -> dict[str, list[float]]:
     """
     ev = evaluate(rows, {"tpot": sets["tpot"], "ttft": sets["ttft"]})
     ev = ev.filter(pl.col("vendor") != reference_vendor(ev))
-    ev = ev.with_columns(part=pl.col("gpu_id") + "/" + pl.col("regime").str.split("/").list.get(0))
+    ev = ev.with_columns(part=pl.Series(part_keys(ev["gpu_id"], ev["regime"].str.starts_with("moe/"))))
     shrink = pl.len() / (pl.len() + PART_SHRINK)
     factors = ev.group_by("part").agg(
         ((pl.col("tpot") / pl.col("tpot_pred")).log().median() * shrink).exp().round(4).alias("tpot"),
         ((pl.col("ttft") / pl.col("ttft_pred")).log().median() * shrink).exp().round(4).alias("ttft"))
     return {g: [t, f] for g, t, f in factors.sort("part").iter_rows()}
+
+
+def part_keys(gpus, moe) -> np.ndarray:
+    """The part factors' keys ('mi300x/moe'): GPU and architecture class, per row."""
+    return np.array([f"{g}/{'moe' if m else 'dense'}" for g, m in zip(gpus, moe)])
 
 
 def reference_vendor(evaluated: pl.DataFrame) -> str:
@@ -244,7 +249,7 @@ def evaluate(rows: pl.DataFrame, coefficients: dict, anchor_sets: dict | None = 
     layouts = layout_keys(rows) if anchor_sets is not None else None
     pred = predict(configs(rows, "d"), np.array(group_keys(rows)), prefill=configs(rows, "p"),
                    coefficients=coefficients, layouts=layouts, anchor_sets=anchor_sets, hold=hold,
-                   parts=(rows["gpu_id"] + "/" + _regimes(rows).str.split("/").list.get(0)).to_numpy())
+                   parts=part_keys(rows["gpu_id"], _regimes(rows).str.starts_with("moe/")))
     cycle_ms = pl.col("silicon_ttft_ms") + (pl.col("osl") - 1) * pl.col("silicon_tpot_ms")
     pred_cycle_s = pred["ttft_s"] + (rows["osl"].to_numpy() - 1) * pred["tpot_s"]
     return rows.select("id", "holdout", "model_id", "gpu_id", "precision_id", "backend", "mode").with_columns(

@@ -10,7 +10,7 @@ import polars as pl
 from pricing.perf import anchors, physics
 from pricing.perf.catalogue import Model, catalogue, resolve_gpu, resolve_model
 from pricing.perf.costs import usd_per_gpu_hour
-from pricing.perf.fit import coefficient_key
+from pricing.perf.fit import coefficient_key, part_keys
 from pricing.perf.model import band, predict
 from pricing.perf.names import ENGINES
 
@@ -99,7 +99,7 @@ def evaluate(model_name: str, gpus: list[str], precisions: list[str], tps: list[
     layouts = np.array([anchors.layout_key(model.id, g, pr, engine, True, (tp, 1), (tp, 1))
                         for g, pr, tp in labels.select("gpu", "precision", "tp").iter_rows()])
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        p = predict(c, keys, layouts=layouts, parts=(labels["gpu"] + ("/moe" if model.is_moe else "/dense")).to_numpy())
+        p = predict(c, keys, layouts=layouts, parts=part_keys(labels["gpu"], [model.is_moe] * len(labels)))
     labels = labels.with_columns(anchor=pl.Series(p["anchor"]))
     chosen = {g: ((usd_per_gpu_hour_override, "override") if usd_per_gpu_hour_override
                   else ((rates[g], "contract") if rates and g in rates else (usd_per_gpu_hour(g, price_tier), price_tier)))
