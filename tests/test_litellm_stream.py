@@ -83,6 +83,30 @@ def test_stored_requests_found_once_per_file_or_per_piece_give_the_same_outcome(
     assert any("already loaded with different content" in reason for *_, reason in quarantined)
 
 
+def test_odd_request_ids_are_the_same_id_to_the_lookup_and_to_the_parse(tmp_path, monkeypatch):
+    """The once-per-file lookup reads ids with _litellm_id (litellm_id.sql), the parse reads them from its one
+    json_transform of the line: a number, a nested value, a repeated key or an escaped character must be the
+    same id to both, or a re-sent line would load twice."""
+    import ingest.known
+
+    def odd(rid, text=None):
+        line = json.dumps(payload("placeholder", "2026-01-01T00:00:00", "openai", "gpt-y", 100, 10))
+        return line.replace('"id": "placeholder"', f'"id": {text or json.dumps(rid)}', 1)
+
+    odd_ids = [odd(None, "12"), odd(None, "1.50"), odd(None, '{"x": 1}'), odd(None, '"a", "id": "b"'),
+               odd(None, '"caf\\u00e9"'), odd(None, "[1, 2]")]
+    earlier, path = tmp_path / "earlier.jsonl", tmp_path / "again.jsonl"
+    write_jsonl(earlier, odd_ids)
+    write_jsonl(path, [*odd_ids, payload("new", "2026-01-01T00:00:00", "openai", "gpt-y", 5, 5)])
+    per_piece = _ingest(tmp_path, "per-piece", path, monkeypatch, 2048, earlier)
+    monkeypatch.setattr(ingest.known, "PREPASS_ROWS", 0)
+    once = _ingest(tmp_path, "once", path, monkeypatch, 2048, earlier)
+    assert once == per_piece
+    counts, rows, _ = once
+    assert (counts.loaded, counts.duplicate, counts.quarantined) == (1, 6, 0)
+    assert {r[0] for r in rows} == {"12", "1.5", '{"x":1}', "a", "café", "[1,2]", "new"}
+
+
 def test_a_line_longer_than_the_chunk_stays_whole(tmp_path):
     path = tmp_path / "long.jsonl"
     write_jsonl(path, ["x" * 5000, "y" * 900, "z" * 900, "v" * 2500, "w" * 10])

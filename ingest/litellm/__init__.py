@@ -9,7 +9,7 @@ from ingest import attribution
 from ingest.jsonl import load_documents, load_jsonl
 from ingest.runner import Counts, LoadContext, Source, register
 
-SCRIPT = ("ingest/litellm_id.sql", "ingest/litellm_payload.sql")  # the field list, token quirks and checks
+SCRIPT = ("ingest/litellm_payload.sql",)  # the field list, token quirks and checks
 IDS = ("ingest/litellm_id.sql", "ingest/litellm_ids.sql")  # request ids alone, for the once-per-file lookup
 
 

@@ -38,7 +38,7 @@ CREATE OR REPLACE TEMP MACRO _ts_err(field, v) AS
 
 -- The fields read from a line: messages/response (prompt and completion text) and everything else never are.
 CREATE OR REPLACE TEMP MACRO _litellm_shape() AS '{
-        "startTime": "VARCHAR", "endTime": "VARCHAR", "completionStartTime": "VARCHAR",
+        "id": "VARCHAR", "startTime": "VARCHAR", "endTime": "VARCHAR", "completionStartTime": "VARCHAR",
         "metadata": {
             "spend_logs_metadata": {"tenant": "VARCHAR", "project": "VARCHAR", "region": "VARCHAR"},
             "user_api_key_org_id": "VARCHAR", "user_api_key_team_alias": "VARCHAR",
@@ -112,14 +112,14 @@ CREATE OR REPLACE TEMP MACRO _kept_raw(raw) AS
 -- Only the fields in _litellm_shape() are read: messages/response (prompt and completion text) never are.
 -- Lines are checked with json_valid() first (so nothing raises: TRY() would re-run whole vectors row by
 -- row), then parsed once into a typed struct.  Scalars arrive as their JSON text (numbers keep their digits).
--- A view: _candidates reads it once, so nothing nested is materialised.  The id alone comes from
--- _litellm_id (litellm_id.sql: a TRY'd extract, NULL on invalid JSON), the expression the once-per-file
--- lookup of stored requests uses too.
+-- A view: _candidates reads it once, so nothing nested is materialised.  The id is the struct's "id", the
+-- same json_transform to VARCHAR that _litellm_id (litellm_id.sql) gives the once-per-file lookup of
+-- stored requests (tests/test_litellm_source.py checks both agree on numbers, nested values, repeated keys).
 CREATE OR REPLACE TEMP VIEW _parsed AS
 SELECT line_no,
     CASE WHEN NOT valid THEN 'not valid JSON'
          WHEN left(raw, 1) <> '{' AND left(ltrim(raw), 1) <> '{' THEN 'not a JSON object' END AS shape_error,
-    _litellm_id(raw) AS id, v
+    v.id AS id, v
 FROM (SELECT line_no, raw, json_valid(raw) AS valid, CASE WHEN json_valid(raw) THEN json_transform(raw, _litellm_shape()) END AS v
 FROM _lines);
 
@@ -190,9 +190,8 @@ maps AS (
     FROM _tenant_map
 ),
 attributed AS (
-    SELECT f.*, a.rule[1] AS tenant, a.rule[2] AS tenant_rule
-    FROM fields f CROSS JOIN maps m,
-    LATERAL (SELECT coalesce(
+    SELECT * EXCLUDE (rule), rule[1] AS tenant, rule[2] AS tenant_rule
+    FROM (SELECT f.*, coalesce(
         CASE WHEN explicit_tenant IS NOT NULL THEN [explicit_tenant, 'explicit'] END,
         CASE WHEN m.m_org[org_id] IS NOT NULL THEN [m.m_org[org_id], 'map:org_id'] END,
         CASE WHEN m.m_alias[team_alias] IS NOT NULL THEN [m.m_alias[team_alias], 'map:team_alias'] END,
@@ -204,20 +203,34 @@ attributed AS (
         CASE WHEN org_id IS NOT NULL THEN [org_id, 'org_id'] END,
         CASE WHEN team_alias IS NOT NULL THEN [team_alias, 'team_alias'] END,
         CASE WHEN team_id IS NOT NULL THEN [team_id, 'team_id'] END,
-        ['unattributed', 'unattributed']) AS rule) a
+        ['unattributed', 'unattributed']) AS rule
+    FROM fields f CROSS JOIN maps m)
+),
+-- Each time read once: the checks, the typed row and the latency all use these (a time that fails its
+-- check is never converted; a first-token time that cannot be converted is taken as absent).
+timed AS (
+    SELECT *, _ts_err('startTime', start_raw) AS start_err, _ts_err('endTime', end_raw) AS end_err
+    FROM attributed
+),
+stamped AS (
+    SELECT *,
+        CASE WHEN start_err IS NULL THEN _ts(start_raw, $tz) END AS start_ts,
+        CASE WHEN end_err IS NULL THEN _ts(end_raw, $tz) END AS end_ts,
+        TRY(_ts(first_token_raw, $tz)) AS first_ts
+    FROM timed
 ),
 checked AS (
     SELECT *,
         CASE WHEN shape_error IS NOT NULL THEN [shape_error] ELSE list_filter([
             CASE WHEN coalesce(request_id, '') = '' THEN 'id is missing' END,
-            _ts_err('startTime', start_raw),
+            start_err,
             -- the plausible window (tokenomics.config.plausible_window): one line dated 9999 poisoned builds
-            CASE WHEN _ts_err('startTime', start_raw) IS NOT NULL OR _ts_err('endTime', end_raw) IS NOT NULL THEN NULL
-                 WHEN _ts(start_raw, $tz) < $earliest
-                 THEN 'startTime ' || _ts(start_raw, $tz) || ' is before ' || $earliest::DATE || ' (TOKENOMICS_EARLIEST)'
-                 WHEN _ts(start_raw, $tz) > $latest OR _ts(end_raw, $tz) > $latest
+            CASE WHEN start_err IS NOT NULL OR end_err IS NOT NULL THEN NULL
+                 WHEN start_ts < $earliest
+                 THEN 'startTime ' || start_ts || ' is before ' || $earliest::DATE || ' (TOKENOMICS_EARLIEST)'
+                 WHEN start_ts > $latest OR end_ts > $latest
                  THEN 'startTime or endTime is after now + TOKENOMICS_AHEAD_HOURS' END,
-            _ts_err('endTime', end_raw),
+            end_err,
             CASE WHEN coalesce(model, '') = '' THEN 'model is missing' END,
             CASE WHEN coalesce(status, '') NOT IN ('success', 'failure') THEN 'status is not success/failure (' || _shown(status) || ')' END,
             CASE WHEN prompt_raw IS NULL THEN 'prompt_tokens is missing' END,
@@ -230,7 +243,7 @@ checked AS (
             CASE WHEN cost_raw IS NOT NULL AND try_cast(cost_raw AS DECIMAL(38, 12)) IS NULL THEN 'response_cost is not a number' END,
             CASE WHEN try_cast(cost_raw AS DECIMAL(38, 12)) < 0 THEN 'response_cost is negative' END
         ], x -> x IS NOT NULL) END AS reasons
-    FROM attributed
+    FROM stamped
 ),
 -- Salted SHA-256 once per distinct identifier: a piece holds a few hundred users and keys, not 50k.
 pseudonyms AS (
@@ -241,8 +254,8 @@ pseudonyms AS (
 typed AS (
     SELECT
         line_no, reasons, $source AS source, request_id,
-        _ts(start_raw, $tz) AS start_time,
-        _ts(end_raw, $tz) AS end_time,
+        start_ts AS start_time,
+        end_ts AS end_time,
         tenant, tenant_rule, team, project,
         u.hashed AS user_hash,
         k.hashed AS api_key_hash,
@@ -263,10 +276,10 @@ typed AS (
         status,
         -- streamed: the payload's `stream` (top level; older payloads: model_parameters), else — a SpendLogs row
         -- does not say — a first token before the end (LiteLLM sets completionStartTime = endTime otherwise)
-        coalesce(stream_raw = 'true', _ts(first_token_raw, $tz) < _ts(end_raw, $tz), false) AS is_stream,
-        CASE WHEN coalesce(stream_raw = 'true', _ts(first_token_raw, $tz) < _ts(end_raw, $tz)) AND first_token_raw IS NOT NULL
-             THEN greatest(0, round((epoch_us(_ts(first_token_raw, $tz)) - epoch_us(_ts(start_raw, $tz))) / 1000.0))::INTEGER END AS ttft_ms,
-        round((epoch_us(_ts(end_raw, $tz)) - epoch_us(_ts(start_raw, $tz))) / 1000.0)::BIGINT AS latency_ms,
+        coalesce(stream_raw = 'true', first_ts < end_ts, false) AS is_stream,
+        CASE WHEN coalesce(stream_raw = 'true', first_ts < end_ts) AND first_token_raw IS NOT NULL
+             THEN greatest(0, round((epoch_us(first_ts) - epoch_us(start_ts)) / 1000.0))::INTEGER END AS ttft_ms,
+        round((epoch_us(end_ts) - epoch_us(start_ts)) / 1000.0)::BIGINT AS latency_ms,
         CASE WHEN cache_hit = 'true' THEN CASE WHEN starts_with(coalesce(cache_key, ''), 'semantic') THEN 'semantic' ELSE 'exact' END
              ELSE 'miss' END AS gateway_cache,
         try_cast(cost_raw AS DECIMAL(38, 12)) AS reported_cost_usd
