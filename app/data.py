@@ -1,4 +1,4 @@
-"""The app's only data module: cached calls into tokenomics.queries and pricing.perf.
+"""The app's only data module: cached calls into tokenomics.queries and tokenomics.pricing.perf.
 
 Every cached entry is keyed by the warehouse file and its mtime (a rebuilt warehouse is never stale),
 the viewer's principal (one user's results are never served to another) and the filter set.
@@ -16,11 +16,11 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from app.auth import principal
-from pricing.perf import fleet as perf_fleet
-from pricing.perf import whatif as perf
-from pricing.perf.catalogue import catalogue, resolve_model
-from pricing.perf.costs import TIERS
+from tokenomics.app.auth import principal
+from tokenomics.pricing.perf import fleet as perf_fleet
+from tokenomics.pricing.perf import whatif as perf
+from tokenomics.pricing.perf.catalogue import catalogue, resolve_model
+from tokenomics.pricing.perf.costs import TIERS
 from tokenomics import exports, queries
 from tokenomics.config import db_path, read_path
 from tokenomics.settings import settings
@@ -178,8 +178,8 @@ def length_percentiles(shape: pl.DataFrame, q: float) -> tuple[int, int]:
 
 def calibration_report() -> pl.DataFrame:
     """Held-out error per regime from the committed fit (what the what-if numbers are worth)."""
-    from pricing.perf.anchors import LABELS
-    from pricing.perf.model import calibration
+    from tokenomics.pricing.perf.anchors import LABELS
+    from tokenomics.pricing.perf.model import calibration
 
     report = pl.DataFrame(calibration()["report"]).filter(pl.col("split") == "held-out").drop("split")
     return report.with_columns(basis=pl.col("anchor").replace_strict(LABELS)).drop("anchor").select(

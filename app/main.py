@@ -8,8 +8,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import data
-from app.auth import principal
+from tokenomics.app import data
+from tokenomics.app.auth import principal
 
 HERE = Path(__file__).parent / "views"
 

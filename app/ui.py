@@ -9,7 +9,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from pricing.perf.anchors import LABELS as ANCHOR_LABELS
+from tokenomics.pricing.perf.anchors import LABELS as ANCHOR_LABELS
 
 PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC"]
 
@@ -297,7 +297,7 @@ def delta(now, before) -> str | None:
 def denied(what: str, capability: str | None = None, stop: bool = True) -> None:
     """Say — never silently redirect — that the viewer's role may not open `what` (the data layer refuses it
     anyway), which roles may, and whom to ask; then stop the page (stop=False: only that part of it)."""
-    from app.auth import principal
+    from tokenomics.app.auth import principal
     from tokenomics.access import CAPABILITIES
 
     roles = [str(r) for r, caps in CAPABILITIES.items() if capability in caps] if capability else []

@@ -25,7 +25,7 @@ DEFAULT = ROOT / "tests" / "fixtures" / "real" / "litellm" / "model_prices_and_c
 
 
 def _ingest(source: Path, work: Path) -> tuple[float, object]:
-    from ingest.runner import ingest_paths
+    from tokenomics.ingest.runner import ingest_paths
     from tokenomics.warehouse import open_warehouse
 
     path = work / "model_prices_2026-11-01.json"

@@ -71,8 +71,8 @@ def main() -> int:
     try:
         import boto3
 
-        import ingest  # noqa: F401  (registers sources)
-        from ingest.runner import ingest_paths
+        import tokenomics.ingest  # noqa: F401  (registers sources)
+        from tokenomics.ingest.runner import ingest_paths
         from tokenomics.warehouse import open_warehouse
 
         client = boto3.client("s3")

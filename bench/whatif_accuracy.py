@@ -23,7 +23,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pricing.perf import fit, physics  # noqa: E402
+from tokenomics.pricing.perf import fit, physics  # noqa: E402
 
 METRICS = ("tpot", "throughput", "ttft")
 

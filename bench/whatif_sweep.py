@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pricing.perf import whatif  # noqa: E402
+from tokenomics.pricing.perf import whatif  # noqa: E402
 
 GPUS = ["a100-sxm", "h100-sxm", "h100-pcie", "h200-sxm", "b200-sxm", "gb200", "l40s", "l4", "mi300x", "mi355x"]
 PRECISIONS = ["bf16", "fp8", "int8", "int4-awq", "nvfp4"]

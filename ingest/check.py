@@ -11,7 +11,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 from tokenomics.config import read_path
 
 EXAMPLES = 3  # quarantined lines shown per reason

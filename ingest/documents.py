@@ -14,8 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from ingest import s3
-from ingest.runner import DOCUMENT_INGEST, FileResult, LoadContext, Source, objects_loaded_by, record_run
+from tokenomics.ingest import s3
+from tokenomics.ingest.runner import DOCUMENT_INGEST, FileResult, LoadContext, Source, objects_loaded_by, record_run
 from tokenomics.settings import settings
 
 BUNDLE = settings().document_bundle

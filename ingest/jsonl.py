@@ -17,9 +17,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ingest import known, redact
-from ingest.runner import Counts, LoadContext, Resume
-from ingest.sqlscript import run_script
+from tokenomics.ingest import known, redact
+from tokenomics.ingest.runner import Counts, LoadContext, Resume
+from tokenomics.ingest.sqlscript import run_script
 from tokenomics.config import hash_salt, plausible_window
 from tokenomics.settings import settings
 

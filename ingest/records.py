@@ -9,7 +9,7 @@ from typing import Callable, Iterable
 import duckdb
 from pydantic import BaseModel, ValidationError
 
-from ingest.runner import Counts, LoadContext, quarantine_rows
+from tokenomics.ingest.runner import Counts, LoadContext, quarantine_rows
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import json
 
 import polars as pl
 
-from ingest.runner import Counts, LoadContext, quarantine_rows
+from tokenomics.ingest.runner import Counts, LoadContext, quarantine_rows
 from tokenomics.config import hash_salt
 from tokenomics.records import GatewayRequest, hash_identifier
 

@@ -12,7 +12,7 @@ from typing import Callable, Protocol
 
 import duckdb
 
-from ingest import s3
+from tokenomics.ingest import s3
 from tokenomics import __version__
 from tokenomics.config import job_limits
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-import ingest  # noqa: F401  (registers sources)
+import tokenomics.ingest  # noqa: F401  (registers sources)
 from tokenomics.warehouse import open_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent

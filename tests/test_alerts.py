@@ -23,7 +23,7 @@ import duckdb
 import pytest
 import yaml
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 from tests.sqlgiven import given, run_model, settings
 from tokenomics import alerts
 from tokenomics.alerts import AlertError, money, run_alerts

@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pricing.perf import anchors, whatif
+from tokenomics.pricing.perf import anchors, whatif
 
 KEY = anchors.layout_key("m", "g", "fp8", "vllm", True, (2, 1), (2, 1))
 LN2 = math.log(2)
@@ -88,7 +88,7 @@ def test_the_whatif_answers_a_measured_configuration_with_its_measurement():
 def test_amd_parts_are_calibrated_on_their_own_measurements():
     """InferenceX's MI300X/MI325X/MI355X rows (tests/fixtures/real/amd) are in the fit: each part's efficiency
     factor against the NVIDIA-fitted coefficients, its own report rows and range, and anchors on its series."""
-    from pricing.perf.model import WIDEN_GPU, band, calibration
+    from tokenomics.pricing.perf.model import WIDEN_GPU, band, calibration
 
     cal = calibration()
     assert cal["reference_vendor"] == "nvidia"

@@ -46,7 +46,7 @@ def test_tenant_filter_changes_totals(demo_env):
 
 def test_cached_queries_do_not_share_entries(demo_env):
     """Each cached query keeps its own entries (they share one wrapper implementation)."""
-    from app import data
+    from tokenomics.app import data
 
     assert isinstance(data.period(), tuple)
     assert set(data.filter_options()) == {"tenant", "provider", "model"}
@@ -112,7 +112,7 @@ def test_data_health_says_when_the_dashboard_is_behind_the_warehouse(demo, tmp_p
     """Issue 18 §2: rows loaded but not yet published show as a warning, with what is missing."""
     import shutil
 
-    from ingest.runner import ingest_paths
+    from tokenomics.ingest.runner import ingest_paths
     from tests.helpers import payload, write_jsonl
     from tokenomics.config import serving_path
     from tokenomics.warehouse import build_models, open_warehouse
@@ -183,7 +183,7 @@ def test_tables_keep_exact_decimals_for_downloads(demo_env):
 
     import polars as pl
 
-    from app import ui
+    from tokenomics.app import ui
 
     df = pl.DataFrame({"cost_usd": [Decimal("0.10"), None]}, schema={"cost_usd": pl.Decimal(18, 2)})
     config, shown = ui._column("cost_usd", df.schema["cost_usd"], df["cost_usd"])
@@ -204,7 +204,7 @@ def _as_tenant_viewer(monkeypatch, tmp_path):
     """Proxy mode as a tenant viewer: the real access file and roles; only the proxy's headers are stood in for."""
     import yaml
 
-    from app import auth
+    from tokenomics.app import auth
 
     access = tmp_path / "access.yaml"
     access.write_text(yaml.safe_dump({"users": {"viewer@example.com": {"role": "tenant-viewer",
@@ -244,7 +244,7 @@ def test_data_health_leaves_the_other_pages_cached_results_alone(demo_env, monke
     replace — empty — it on every visit, so every page recomputed everything.  Now a cached result survives."""
     import streamlit as st
 
-    from app import data
+    from tokenomics.app import data
     from tokenomics import queries
 
     opened = []

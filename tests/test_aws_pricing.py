@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 
 FIXTURE = Path(__file__).parent / "fixtures" / "aws_pricing" / "ec2-gpu.pricelist.json"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-import ingest.bedrock
-import ingest.known
-from ingest.runner import ingest_paths
+import tokenomics.ingest.bedrock
+import tokenomics.ingest.known
+from tokenomics.ingest.runner import ingest_paths
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bedrock" / "invocations-2026-11-03.json.gz"
 # stored collisions looked up per batch (a small warehouse) or once per file after reading its ids (a large one)
@@ -17,8 +17,8 @@ LOOKUPS = pytest.mark.parametrize("prepass_rows", [10**12, 0], ids=["lookup-per-
 
 @pytest.fixture()
 def lookup(monkeypatch, prepass_rows):
-    monkeypatch.setattr(ingest.bedrock, "BATCH_LINES", 2)
-    monkeypatch.setattr(ingest.known, "PREPASS_ROWS", prepass_rows)
+    monkeypatch.setattr(tokenomics.ingest.bedrock, "BATCH_LINES", 2)
+    monkeypatch.setattr(tokenomics.ingest.known, "PREPASS_ROWS", prepass_rows)
 
 
 def _by_id(con):

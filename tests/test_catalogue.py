@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from pricing.catalogue import entry_rows, per_mtok
+from tokenomics.pricing.catalogue import entry_rows, per_mtok
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

@@ -15,7 +15,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 from tokenomics import chargeback, exports, queries, statements
 from tokenomics.access import LOCAL, AccessDenied, Principal, Role
 from tokenomics.warehouse import connect, open_warehouse

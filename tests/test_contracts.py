@@ -4,7 +4,7 @@ import copy
 
 import yaml
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 from tokenomics.demo.catalogue import CONTRACTS
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 from tests.sqlgiven import run_model
 
 FIXTURE = Path(__file__).parent / "fixtures" / "dcgm_exporter.prom"

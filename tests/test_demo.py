@@ -1,6 +1,6 @@
 """The demo goes through the real ingest path and every generated line is accounted for."""
 
-from ingest.runner import REGISTRY, ingest_paths
+from tokenomics.ingest.runner import REGISTRY, ingest_paths
 from tokenomics.warehouse import connect
 
 

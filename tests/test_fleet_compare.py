@@ -2,7 +2,7 @@
 
 import pytest
 
-from pricing.perf import fleet
+from tokenomics.pricing.perf import fleet
 from tokenomics import queries
 from tokenomics.access import LOCAL
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 from tests.helpers import payload, write_jsonl
 from tokenomics.warehouse import build_models
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 from tests.helpers import payload, write_jsonl
 from tokenomics import incremental
 from tokenomics.warehouse import LAYERS, build_models, connect, model_files, open_warehouse

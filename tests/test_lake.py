@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 from tests.helpers import payload, write_jsonl
 from tokenomics.lake import publish
 from tokenomics.warehouse import open_warehouse
@@ -148,10 +148,10 @@ def test_cli_lake_and_sql(demo, tmp_path):
 
 @pytest.mark.parametrize("prepass_rows", [4_000_000, 0], ids=["lookup per piece", "lookup once per file"])
 def test_parquet_commits_in_pieces_and_resumes(gateway, tmp_path, monkeypatch, prepass_rows):
-    import ingest.known
-    import ingest.requests_parquet as rp
+    import tokenomics.ingest.known
+    import tokenomics.ingest.requests_parquet as rp
 
-    monkeypatch.setattr(ingest.known, "PREPASS_ROWS", prepass_rows)
+    monkeypatch.setattr(tokenomics.ingest.known, "PREPASS_ROWS", prepass_rows)
     lake = tmp_path / "lake"
     publish(gateway, str(lake))
     one = tmp_path / "one.parquet"

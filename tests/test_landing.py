@@ -5,9 +5,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ingest import known
-from ingest.requests import land
-from ingest.runner import LoadContext
+from tokenomics.ingest import known
+from tokenomics.ingest.requests import land
+from tokenomics.ingest.runner import LoadContext
 from tokenomics.records import GatewayRequest, RequestStatus, TokenBuckets
 
 

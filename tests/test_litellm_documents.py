@@ -5,8 +5,8 @@ import json
 
 import boto3
 
-import ingest.documents
-from ingest.runner import ingest_paths
+import tokenomics.ingest.documents
+from tokenomics.ingest.runner import ingest_paths
 from tests.helpers import payload
 
 
@@ -45,7 +45,7 @@ def _check(warehouse, results, where: str) -> None:
 
 
 def test_local_documents_load_in_bundles_exactly_once(warehouse, tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest.documents, "BUNDLE", 3)  # three bundles: duplicates are found across them
+    monkeypatch.setattr(tokenomics.ingest.documents, "BUNDLE", 3)  # three bundles: duplicates are found across them
     for key, body in DOCS.items():
         (tmp_path / key).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / key).write_bytes(body)
@@ -59,7 +59,7 @@ def test_local_documents_load_in_bundles_exactly_once(warehouse, tmp_path, monke
 
 
 def test_s3_documents_are_listed_bundled_and_not_downloaded_twice(warehouse, s3_endpoint, monkeypatch):
-    monkeypatch.setattr(ingest.documents, "LOOKUP", 3)  # the listing is checked against the manifest 3 at a time
+    monkeypatch.setattr(tokenomics.ingest.documents, "LOOKUP", 3)  # the listing is checked against the manifest 3 at a time
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="litellm-logs")
     for key, body in DOCS.items():

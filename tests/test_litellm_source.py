@@ -2,7 +2,7 @@
 
 import json
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 from tests.helpers import payload, write_jsonl
 from tokenomics.config import hash_salt
 from tokenomics.records import GatewayRequest, TokenBuckets, hash_identifier

@@ -5,9 +5,9 @@ import json
 import pytest
 import sqlalchemy as sa
 
-import ingest.known
-import ingest.litellm_spendlogs
-from ingest.runner import ingest_paths
+import tokenomics.ingest.known
+import tokenomics.ingest.litellm_spendlogs
+from tokenomics.ingest.runner import ingest_paths
 
 DDL = '''
 CREATE TABLE "LiteLLM_SpendLogs" (
@@ -95,8 +95,8 @@ def test_unreachable_database_is_a_recorded_failure(warehouse):
 def test_both_lookups_give_the_same_pull(warehouse, gateway_db, postgres_url, monkeypatch, prepass_rows):
     """Batches of 2: a large warehouse reads the pull window's ids first and looks them up once
     (ingest/known.py); a small one looks up every batch. Same rows, duplicates and conflicts either way."""
-    monkeypatch.setattr(ingest.litellm_spendlogs, "BATCH", 2)
-    monkeypatch.setattr(ingest.known, "PREPASS_ROWS", prepass_rows)
+    monkeypatch.setattr(tokenomics.ingest.litellm_spendlogs, "BATCH", 2)
+    monkeypatch.setattr(tokenomics.ingest.known, "PREPASS_ROWS", prepass_rows)
     _insert(gateway_db, [_row(f"r{i}", f"2026-11-03 10:{10 * i:02d}:00.000") for i in range(1, 6)])
     [first] = ingest_paths(warehouse, "litellm-spendlogs", [postgres_url])
     assert (first.counts.read, first.counts.loaded) == (5, 5)

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import ingest.jsonl
-from ingest.runner import ingest_paths
+import tokenomics.ingest.jsonl
+from tokenomics.ingest.runner import ingest_paths
 from tests.helpers import payload, write_jsonl
 from tokenomics.progress import ProgressBar
 from tokenomics.records import GatewayRequest, TokenBuckets
@@ -39,7 +39,7 @@ def _ingest(tmp_path: Path, name: str, path: Path, monkeypatch, chunk: int, earl
             reasons: bool = False):
     """Counts, rows and quarantined lines (with their reasons if asked) of ingesting path in pieces of
     chunk bytes, after an earlier file when given."""
-    monkeypatch.setattr(ingest.jsonl, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(tokenomics.ingest.jsonl, "CHUNK_BYTES", chunk)
     con = open_warehouse(tmp_path / f"{name}.duckdb")
     if earlier:
         ingest_paths(con, "litellm", [earlier])
@@ -68,14 +68,14 @@ def test_stored_requests_found_once_per_file_or_per_piece_give_the_same_outcome(
     """A large warehouse looks stored requests up once per file (ingest/known.py); a small one per piece.
     Both must find the same duplicates and conflicts: within a piece, across pieces, and against rows an
     earlier file loaded."""
-    import ingest.known
+    import tokenomics.ingest.known
 
     earlier, path = tmp_path / "earlier.jsonl", tmp_path / "mixed.jsonl"
     mixed = _mixed_lines()
     write_jsonl(earlier, [mixed[0], {**mixed[5], "response_cost": 7.5}, mixed[40]])
     write_jsonl(path, mixed)
     per_piece = _ingest(tmp_path, "per-piece", path, monkeypatch, 2048, earlier, reasons=True)
-    monkeypatch.setattr(ingest.known, "PREPASS_ROWS", 0)
+    monkeypatch.setattr(tokenomics.ingest.known, "PREPASS_ROWS", 0)
     once = _ingest(tmp_path, "once", path, monkeypatch, 2048, earlier, reasons=True)
     assert once == per_piece
     counts, _, quarantined = once
@@ -87,7 +87,7 @@ def test_odd_request_ids_are_the_same_id_to_the_lookup_and_to_the_parse(tmp_path
     """The once-per-file lookup reads ids with _litellm_id (litellm_id.sql), the parse reads them from its one
     json_transform of the line: a number, a nested value, a repeated key or an escaped character must be the
     same id to both, or a re-sent line would load twice."""
-    import ingest.known
+    import tokenomics.ingest.known
 
     def odd(rid, text=None):
         line = json.dumps(payload("placeholder", "2026-01-01T00:00:00", "openai", "gpt-y", 100, 10))
@@ -99,7 +99,7 @@ def test_odd_request_ids_are_the_same_id_to_the_lookup_and_to_the_parse(tmp_path
     write_jsonl(earlier, odd_ids)
     write_jsonl(path, [*odd_ids, payload("new", "2026-01-01T00:00:00", "openai", "gpt-y", 5, 5)])
     per_piece = _ingest(tmp_path, "per-piece", path, monkeypatch, 2048, earlier)
-    monkeypatch.setattr(ingest.known, "PREPASS_ROWS", 0)
+    monkeypatch.setattr(tokenomics.ingest.known, "PREPASS_ROWS", 0)
     once = _ingest(tmp_path, "once", path, monkeypatch, 2048, earlier)
     assert once == per_piece
     counts, rows, _ = once
@@ -112,7 +112,7 @@ def test_a_line_longer_than_the_chunk_stays_whole(tmp_path):
     write_jsonl(path, ["x" * 5000, "y" * 900, "z" * 900, "v" * 2500, "w" * 10])
     with path.open("ab") as handle:
         handle.write(b"no line end at the end of the file")
-    pieces = [(bytes(p), offset, lines) for p, offset, lines, _ in ingest.jsonl.pieces(path, 1000)]
+    pieces = [(bytes(p), offset, lines) for p, offset, lines, _ in tokenomics.ingest.jsonl.pieces(path, 1000)]
     assert b"".join(p for p, *_ in pieces) == path.read_bytes()  # nothing lost or repeated
     assert all(p.endswith(b"\n") for p, *_ in pieces[:-1]) and len(pieces) > 1  # cut only at line ends
     assert pieces[-1][0].endswith(b"\nno line end at the end of the file")
@@ -222,14 +222,14 @@ def test_fuzzed_litellm_lines_always_reconcile(batch):
 
 @pytest.mark.parametrize("prepass_rows", [4_000_000, 0], ids=["lookup per piece", "lookup once per file"])
 def test_a_large_file_commits_piece_by_piece_and_resumes_after_a_failure(tmp_path, monkeypatch, prepass_rows):
-    import ingest.known
+    import tokenomics.ingest.known
 
-    monkeypatch.setattr(ingest.known, "PREPASS_ROWS", prepass_rows)
+    monkeypatch.setattr(tokenomics.ingest.known, "PREPASS_ROWS", prepass_rows)
     path = tmp_path / "mixed.jsonl"
     write_jsonl(path, _mixed_lines())
     clean = _ingest(tmp_path, "clean", path, monkeypatch, 4096)
-    monkeypatch.setattr(ingest.jsonl, "CHUNK_BYTES", 4096)
-    real, calls = ingest.jsonl._load_piece, []
+    monkeypatch.setattr(tokenomics.ingest.jsonl, "CHUNK_BYTES", 4096)
+    real, calls = tokenomics.ingest.jsonl._load_piece, []
 
     def failing(con, piece, offset, *args, **kwargs):
         calls.append(offset)
@@ -237,7 +237,7 @@ def test_a_large_file_commits_piece_by_piece_and_resumes_after_a_failure(tmp_pat
             raise RuntimeError("disk full")
         return real(con, piece, offset, *args, **kwargs)
 
-    monkeypatch.setattr(ingest.jsonl, "_load_piece", failing)
+    monkeypatch.setattr(tokenomics.ingest.jsonl, "_load_piece", failing)
     con = open_warehouse(tmp_path / "resumed.duckdb")
     [failed] = ingest_paths(con, "litellm", [path])
     assert failed.status == "failed" and "disk full" in failed.message
@@ -249,7 +249,7 @@ def test_a_large_file_commits_piece_by_piece_and_resumes_after_a_failure(tmp_pat
                                          ).fetchall()
     assert rows_read == done[2] and "run the same ingest again to resume" in message
 
-    monkeypatch.setattr(ingest.jsonl, "_load_piece", real)
+    monkeypatch.setattr(tokenomics.ingest.jsonl, "_load_piece", real)
     [resumed] = ingest_paths(con, "litellm", [path])
     assert resumed.status == "loaded" and resumed.message.startswith("resumed at byte")
     assert resumed.counts == clean[0]  # whole-file accounting, as one clean run

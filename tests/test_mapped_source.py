@@ -8,9 +8,9 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import ingest.known
-import ingest.mapped
-from ingest.runner import ingest_paths
+import tokenomics.ingest.known
+import tokenomics.ingest.mapped
+from tokenomics.ingest.runner import ingest_paths
 
 MAPPING = {"name": "acme-gw", "format": "jsonl", "input_includes_cached": True, "defaults": {"provider": "openai"},
            "columns": {"request_id": "id", "start_time": "created_at", "latency_ms": "duration_ms",
@@ -109,8 +109,8 @@ def test_fuzzed_rows_never_crash_and_always_add_up(warehouse, tmp_path_factory, 
 @pytest.mark.parametrize("prepass_rows", [10**12, 0], ids=["lookup-per-batch", "lookup-once-per-file"])
 def test_both_lookups_give_the_same_counts(warehouse, tmp_path, monkeypatch, prepass_rows):
     """Batches of 2; a large warehouse reads the file's ids first and looks them up once (ingest/known.py)."""
-    monkeypatch.setattr(ingest.mapped, "BATCH", 2)
-    monkeypatch.setattr(ingest.known, "PREPASS_ROWS", prepass_rows)
+    monkeypatch.setattr(tokenomics.ingest.mapped, "BATCH", 2)
+    monkeypatch.setattr(tokenomics.ingest.known, "PREPASS_ROWS", prepass_rows)
     opts = _mapping(tmp_path)
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     first.write_text("".join(json.dumps(dict(ROW, id=i)) + "\n" for i in ("r1", "r2")))

@@ -70,7 +70,7 @@ def test_unmatched_names_get_their_closest_entries_and_an_override_line():
 
 def test_onboarding_an_azure_deployment_name_through_the_override_file(tmp_path):
     """Unpriced (never $0) → Data health names it with a line → the line in a contracts file prices it."""
-    from ingest.runner import ingest_paths
+    from tokenomics.ingest.runner import ingest_paths
     from tokenomics.access import Principal
     from tokenomics.queries import data_health
     from tokenomics.warehouse import build_models, open_warehouse
@@ -107,7 +107,7 @@ def test_check_is_a_dry_run_that_reports_loads_quarantine_pricing_and_tenants(tm
     """`tokenomics check`: the real sources and build in a scratch warehouse seeded with the warehouse's cards."""
     import json
 
-    from ingest.runner import ingest_paths
+    from tokenomics.ingest.runner import ingest_paths
     from tokenomics.cli import main
     from tokenomics.warehouse import build_models, open_warehouse
 

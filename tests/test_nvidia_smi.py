@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 from pathlib import Path
 
 # Real capture from shared/fixtures (one H100 under Llama-shaped load), copied so tests are self-contained.

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pricing.perf import physics, whatif
-from pricing.perf.catalogue import catalogue
+from tokenomics.pricing.perf import physics, whatif
+from tokenomics.pricing.perf.catalogue import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 

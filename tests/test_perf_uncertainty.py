@@ -8,8 +8,8 @@ import sys
 import polars as pl
 import pytest
 
-from pricing.perf import whatif
-from pricing.perf.model import WIDEN_GPU, band, calibration
+from tokenomics.pricing.perf import whatif
+from tokenomics.pricing.perf.model import WIDEN_GPU, band, calibration
 
 RANGES = [("ttft_ms", "ttft_ms_lo", "ttft_ms_hi"), ("tpot_ms", "tpot_ms_lo", "tpot_ms_hi"),
           ("usd_per_mtok", "usd_per_mtok_lo", "usd_per_mtok_hi"),
@@ -145,7 +145,7 @@ def test_cli_sweep_filters_by_slo_and_optionally_by_its_upper_bound():
 
 
 def test_the_cheapest_plan_is_on_the_cost_frontier():
-    from pricing.perf import whatif
+    from tokenomics.pricing.perf import whatif
 
     df = whatif.sweep("llama-3.3-70b", 2048, 256)
     within = whatif.within_slo(df, 2000.0, 60.0)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 
 CATALOGUE = Path(__file__).parent / "fixtures" / "real" / "litellm" / "model_prices_and_context_window.json"
 

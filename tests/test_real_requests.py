@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 LITELLM = REAL / "litellm"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 
 LITELLM = Path(__file__).parent / "fixtures" / "real" / "litellm"
 PRISMA_TYPES = {"String": "TEXT", "Float": "DOUBLE PRECISION", "Int": "INTEGER", "DateTime": "TIMESTAMP(3)",
@@ -57,7 +57,7 @@ def _rows(con, source):
 
 
 def test_the_prisma_schema_gives_the_columns_the_pull_reads():
-    from ingest.litellm_spendlogs import COLUMNS
+    from tokenomics.ingest.litellm_spendlogs import COLUMNS
 
     text = ddl((LITELLM / "schema_LiteLLM_SpendLogs.prisma").read_text())
     assert all(f'"{c}"' in text for c in COLUMNS)  # every column we select exists in LiteLLM's own schema

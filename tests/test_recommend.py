@@ -134,7 +134,7 @@ def test_recommendations_are_fleet_wide_and_the_cli_prints_json(demo, found):
 
 
 def test_a_commitment_for_an_always_on_deployment_on_on_demand_rates():
-    from pricing.perf.costs import usd_per_gpu_hour
+    from tokenomics.pricing.perf.costs import usd_per_gpu_hour
 
     con = memory()
     given(con, "mart_gpu_daily", "day DATE, deployment_id VARCHAR, gpu_type VARCHAR, gpu_count INTEGER, hours BIGINT, "
@@ -194,7 +194,7 @@ def test_an_api_route_of_an_open_weights_model_priced_on_its_own_deployment():
 @pytest.mark.parametrize("name", ["meta-llama/Llama-3.3-70B-Instruct-Turbo", "meta.llama3-3-70b-instruct-v1:0",
                                   "us.meta.llama3-3-70b-instruct-v1:0", "llama-3.3-70b"])
 def test_api_vendors_spellings_of_an_open_weights_model_resolve(name):
-    from pricing.perf.catalogue import resolve_model
+    from tokenomics.pricing.perf.catalogue import resolve_model
 
     assert resolve_model(name).id == "llama-3.3-70b"
     assert resolve_model("gpt-4o") is None and resolve_model("claude-sonnet-4-5") is None
@@ -207,7 +207,7 @@ def test_open_weights_names_in_litellms_real_catalogue_resolve():
     import json
     from pathlib import Path
 
-    from pricing.perf.catalogue import resolve_model
+    from tokenomics.pricing.perf.catalogue import resolve_model
 
     keys = set(json.loads((Path(__file__).parent / "fixtures" / "real" / "litellm"
                            / "model_prices_and_context_window.json").read_text()))
@@ -226,7 +226,7 @@ def test_every_vendor_packaging_of_catalogue_models_in_litellms_real_catalogue_r
     resolves to the catalogue model; distills, fine-tunes, other sizes and versions models.yaml does not alias do not."""
     from pathlib import Path
 
-    from pricing.perf.catalogue import resolve_model
+    from tokenomics.pricing.perf.catalogue import resolve_model
 
     keys = set(json.loads((Path(__file__).parent / "fixtures" / "real" / "litellm"
                            / "model_prices_and_context_window.json").read_text()))

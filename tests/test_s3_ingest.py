@@ -6,7 +6,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 
 
 @pytest.fixture()

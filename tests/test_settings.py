@@ -152,7 +152,7 @@ def test_the_cli_says_the_sentence_not_a_traceback(clean_env, tmp_path, capsys):
 # --- (d) defaults as the code had them; the environment is read at call time ------------------------------------
 
 def test_defaults_are_what_the_code_used_before(clean_env):
-    import ingest.nvidia_smi
+    import tokenomics.ingest.nvidia_smi
     from tokenomics import config
     from tokenomics.access import ProxySettings
 
@@ -166,7 +166,7 @@ def test_defaults_are_what_the_code_used_before(clean_env):
     assert (s.ingest_memory, s.build_memory) == ("1GB", "6GB")
     assert s.build_batch_rows == 5_000_000
     assert s.max_line_bytes == 16 << 20 and s.known_prepass_rows == 12_000_000 and s.document_bundle == 2000
-    assert s.chunk_bytes is None and ingest.nvidia_smi.piece_bytes() == 16 << 20
+    assert s.chunk_bytes is None and tokenomics.ingest.nvidia_smi.piece_bytes() == 16 << 20
     assert not s.sql_timing and s.auth == "local" and s.user is None and s.tenant_map is None
     assert s.access_file is None and s.alerts_file is None and s.export_dir is None and s.proxy_secret is None
     proxy = ProxySettings.from_env({"TOKENOMICS_TRUSTED_PROXIES": "10.0.0.0/8"})
@@ -175,15 +175,15 @@ def test_defaults_are_what_the_code_used_before(clean_env):
 
 
 def test_module_constants_start_from_the_settings():
-    import ingest.bedrock
-    import ingest.documents
-    import ingest.jsonl
-    import ingest.known
+    import tokenomics.ingest.bedrock
+    import tokenomics.ingest.documents
+    import tokenomics.ingest.jsonl
+    import tokenomics.ingest.known
 
     fresh = Settings()
-    assert ingest.jsonl.CHUNK_BYTES == (fresh.chunk_bytes or 64 << 20)
-    assert ingest.jsonl.MAX_LINE_BYTES == ingest.bedrock.MAX_LINE_BYTES == fresh.max_line_bytes
-    assert ingest.documents.BUNDLE == fresh.document_bundle and ingest.known.PREPASS_ROWS == fresh.known_prepass_rows
+    assert tokenomics.ingest.jsonl.CHUNK_BYTES == (fresh.chunk_bytes or 64 << 20)
+    assert tokenomics.ingest.jsonl.MAX_LINE_BYTES == tokenomics.ingest.bedrock.MAX_LINE_BYTES == fresh.max_line_bytes
+    assert tokenomics.ingest.documents.BUNDLE == fresh.document_bundle and tokenomics.ingest.known.PREPASS_ROWS == fresh.known_prepass_rows
 
 
 def test_the_environment_is_read_at_call_time(clean_env, tmp_path):

@@ -101,7 +101,7 @@ def test_a_later_spark_build_rewrites_only_the_changed_days_and_still_equals_duc
     late = [payload(f"spark-late-{i}", f"{day}T09:00:00", "openai", "gpt-4o", 2000, 300, tenant="initech")
             for i in range(7)]
     write_jsonl(tmp_path / "late.jsonl", late)
-    from ingest.runner import ingest_paths
+    from tokenomics.ingest.runner import ingest_paths
 
     ingest_paths(con, "litellm", [tmp_path / "late.jsonl"])
     build_models(con)

@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 from tests.sqlgiven import given_real, memory, named, run_model
 
 FIX = Path(__file__).parent / "fixtures" / "vendor_usage"

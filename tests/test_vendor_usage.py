@@ -4,7 +4,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 
 FIX = Path(__file__).parent / "fixtures" / "vendor_usage"
 

@@ -9,10 +9,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pricing.perf import fit, physics, whatif
-from pricing.perf.catalogue import catalogue, resolve_gpu, resolve_model
-from pricing.perf.costs import owned_usd_per_gpu_hour, usd_per_gpu_hour
-from pricing.perf.model import calibration
+from tokenomics.pricing.perf import fit, physics, whatif
+from tokenomics.pricing.perf.catalogue import catalogue, resolve_gpu, resolve_model
+from tokenomics.pricing.perf.costs import owned_usd_per_gpu_hour, usd_per_gpu_hour
+from tokenomics.pricing.perf.model import calibration
 
 CALIBRATION_CSV = fit.CALIBRATION_FILES
 ALL_GPUS = list(catalogue().gpus)
@@ -54,7 +54,7 @@ def test_more_bandwidth_is_never_slower_at_batch_one(gpu):
     c, _ = whatif.grid(catalogue().models["llama-3.1-8b"], [gpu], ["bf16", "fp8"], [1], [1], 1024, 256)
     keys = np.full(2, fit.coefficient_key("vllm", False))
     base = physics.decode_terms(c, physics.memory(c))
-    from pricing.perf.model import predict
+    from tokenomics.pricing.perf.model import predict
     slow = predict(c, keys)["tpot_s"]
     faster = dict(c, bw=c["bw"] * 1.5)
     fast = predict(faster, keys)["tpot_s"]

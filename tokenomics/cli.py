@@ -194,7 +194,7 @@ def serve(db: Path, port: int, address: str = "127.0.0.1") -> int:
     if mode == "local" and not loopback:
         print(f"warning: TOKENOMICS_AUTH=local on {address}: everyone who can reach this port is an admin; "
               "put it behind an authenticating proxy (docs/deploy.md)", file=sys.stderr, flush=True)
-    entry = Path(importlib.util.find_spec("app").origin).resolve().parent / "main.py"  # located, not imported
+    entry = Path(importlib.util.find_spec("tokenomics.app").origin).resolve().parent / "main.py"  # located, not imported
     # FORWARDED_ALLOW_IPS="": uvicorn must never replace the TCP peer with an X-Forwarded-For value (a client
     # could otherwise pose as a trusted proxy); Tokenomics uses the client address for nothing else
     env = {**os.environ, ENV_DB: str(Path(db).resolve()), ENV_FORWARDED_ALLOW_IPS: ""}
@@ -216,8 +216,8 @@ def cmd_serve(args) -> int:
 def _sources():
     """The ingest runner with every source registered (imported by the commands that ingest only: a build
     or an export does not pay for loading every source's parsers)."""
-    import ingest  # noqa: F401  (registers sources)
-    from ingest import runner
+    import tokenomics.ingest  # noqa: F401  (registers sources)
+    from tokenomics.ingest import runner
 
     return runner
 
@@ -341,7 +341,7 @@ def cmd_check(args) -> int:
     import json
 
     _sources()
-    from ingest.check import dry_run
+    from tokenomics.ingest.check import dry_run
 
     db = db_path(args.db)
     report = dry_run(args.source, _paths(args), _ingest_options(args), db, args.prices)

@@ -8,7 +8,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from pricing.perf.names import ENGINES, TIERS
+from tokenomics.pricing.perf.names import ENGINES, TIERS
 
 
 def _money(text: str) -> Decimal:
@@ -22,7 +22,7 @@ def _money(text: str) -> Decimal:
 
 
 def cmd_whatif(args) -> int:
-    from pricing.perf import whatif
+    from tokenomics.pricing.perf import whatif
 
     try:
         if args.sweep:
@@ -58,7 +58,7 @@ def _one(whatif, args, **common) -> dict:
 def _best_gpu(whatif, args, common) -> dict:
     """No --gpu: ask every catalogue GPU the same question and answer with the cheapest that fits (and meets
     the SLO when one was given), saying so in ``gpu_chosen``."""
-    from pricing.perf.catalogue import catalogue
+    from tokenomics.pricing.perf.catalogue import catalogue
 
     answers = [_one(whatif, args, gpu=gpu, **common) for gpu in catalogue().gpus]
     good = [a for a in answers if a["fits"] and a.get("meets_slo", True) and a["usd_per_mtok"] is not None]
@@ -75,7 +75,7 @@ def _sweep(args) -> int:
     """Pareto frontier over the catalogue (or the --gpu given) for one model and workload."""
     import polars as pl
 
-    from pricing.perf import whatif
+    from tokenomics.pricing.perf import whatif
 
     df = whatif.sweep(args.model, args.isl, args.osl, gpus=[args.gpu] if args.gpu else None,
                       engine=args.engine, price_tier=args.price_tier)
@@ -93,7 +93,7 @@ def _sweep(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from pricing.perf import fit
+    from tokenomics.pricing.perf import fit
 
     out = Path(args.out) if args.out else fit.COEFFICIENTS
     result = fit.calibrate([Path(p) for p in args.csv], out)

@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
-from ingest.runner import REGISTRY, FileResult, expand, ingest_file, sha256_file
+from tokenomics.ingest.runner import REGISTRY, FileResult, expand, ingest_file, sha256_file
 from tokenomics.lake import (MANIFEST, RELATIONS, _write_manifest, _write_reference, _write_run, load_small_tables,
                              write_rows)
 

@@ -116,7 +116,7 @@ def _plan(model_id: str, precision: str | None, isl: int, osl: int, peak_rps: fl
     """The cheapest GPU × TP × replicas at today's precision (no quality change) serving the peak with headroom
     within the SLO (the what-if model, with its 80 % range): one whose whole range meets the SLO when there is
     one, else the cheapest whose prediction does (flagged slo_at_risk)."""
-    from pricing.perf import whatif
+    from tokenomics.pricing.perf import whatif
 
     for safe in (True, False):
         best = whatif.cheapest_plan(model_id, isl, osl, peak_rps, o.ttft_slo_ms, o.tpot_slo_ms,
@@ -134,7 +134,7 @@ def _lengths(r: dict) -> tuple[int, int]:
 
 def _deployments(con, p: dict, o: Options) -> list[Recommendation]:
     """Per self-hosted deployment with a bill: scale to zero, commit, rightsize, or send its traffic to an API."""
-    from pricing.perf import whatif
+    from tokenomics.pricing.perf import whatif
 
     rates = whatif.contract_rates(_q(con, "gpu_contract_rates", day=p["end"]).to_dicts())
     out = []
@@ -159,8 +159,8 @@ def _scale_to_zero(r: dict) -> Recommendation | None:
 
 
 def _commitment(r: dict) -> Recommendation | None:
-    from pricing.perf.catalogue import resolve_gpu
-    from pricing.perf.costs import usd_per_gpu_hour
+    from tokenomics.pricing.perf.catalogue import resolve_gpu
+    from tokenomics.pricing.perf.costs import usd_per_gpu_hour
 
     gpu = resolve_gpu(r["gpu_type"])
     if r["rate_kind"] != "on_demand" or gpu is None:
@@ -180,7 +180,7 @@ def _commitment(r: dict) -> Recommendation | None:
 
 
 def _rightsize(r: dict, o: Options, rates: dict) -> Recommendation | None:
-    from pricing.perf import fleet as perf_fleet
+    from tokenomics.pricing.perf import fleet as perf_fleet
 
     setup, _ = perf_fleet._resolve(r)
     if setup is None or not r["requests"]:
@@ -215,7 +215,7 @@ def _rightsize(r: dict, o: Options, rates: dict) -> Recommendation | None:
 
 def _api_instead(con, p: dict, r: dict) -> Recommendation | None:
     """A self-hosted deployment's traffic priced on API cards for the same open-weights model."""
-    from pricing.perf.catalogue import resolve_model
+    from tokenomics.pricing.perf.catalogue import resolve_model
 
     model = resolve_model(r["model"] or "")
     if model is None or not r["requests"]:
@@ -261,8 +261,8 @@ def _cache_unused(con, p: dict, o: Options) -> list[Recommendation]:
 
 def _api_to_self_host(con, p: dict, o: Options) -> list[Recommendation]:
     """An API route serving an open-weights model the what-if model knows, on a right-sized deployment of its own."""
-    from pricing.perf import whatif
-    from pricing.perf.catalogue import resolve_model
+    from tokenomics.pricing.perf import whatif
+    from tokenomics.pricing.perf.catalogue import resolve_model
 
     rates = whatif.contract_rates(_q(con, "gpu_contract_rates", day=p["end"]).to_dicts())
     out = []

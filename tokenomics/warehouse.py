@@ -124,7 +124,7 @@ def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     stored = con.execute("SELECT value FROM model_state WHERE key = 'ref_deployment_perf'").fetchone()
     if stored and stored[0] == key and table_exists(con, "ref_deployment_perf"):
         return
-    from pricing.perf.fleet import deployment_perf
+    from tokenomics.pricing.perf.fleet import deployment_perf
 
     con.execute("DROP TABLE IF EXISTS ref_deployment_perf")
     con.execute("CREATE TABLE ref_deployment_perf (deployment_id VARCHAR, prefill_gpu_seconds_per_token DOUBLE, "
@@ -137,10 +137,10 @@ def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def _perf_inputs_key(rows: list[dict]) -> str:
     """What ref_deployment_perf depends on: the deployments, and the perf model's code and data files."""
-    import pricing.perf  # the package itself is light: the model's modules are not imported here
+    import tokenomics.pricing.perf  # the package itself is light: the model's modules are not imported here
 
     digest = hashlib.sha256(repr(rows).encode())
-    perf = Path(pricing.perf.__file__).parent
+    perf = Path(tokenomics.pricing.perf.__file__).parent
     for path in sorted(perf.rglob("*")):
         if path.is_file() and path.suffix in (".py", ".json", ".yaml", ".yml", ".csv"):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import data, ui
+from tokenomics.app import data, ui
 
 ui.page("Batch vs realtime", data.has_data(), "priced API requests")
 f = ui.global_filters(data.filter_options(), data.period())

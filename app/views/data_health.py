@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import data, ui
+from tokenomics.app import data, ui
 
 ui.page("Data health", data.has_data(), "ingest runs")
 if not data.viewer().can("data_health"):

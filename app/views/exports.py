@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import data, ui
+from tokenomics.app import data, ui
 from tokenomics.queries import DRIVERS, IDLE_POLICIES
 
 ui.page("Exports", data.has_data(), "costs to export")

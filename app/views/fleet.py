@@ -3,7 +3,7 @@
 import altair as alt
 import streamlit as st
 
-from app import data, ui
+from tokenomics.app import data, ui
 
 ui.page("GPU fleet", data.has_data(), "GPU telemetry")
 f = ui.global_filters(data.filter_options(), data.period())

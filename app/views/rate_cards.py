@@ -5,7 +5,7 @@ from decimal import Decimal
 import altair as alt
 import streamlit as st
 
-from app import data, ui
+from tokenomics.app import data, ui
 
 ui.page("Rate cards", data.has_data(), "rate cards")
 f = ui.global_filters(data.filter_options(), data.period())

@@ -3,7 +3,7 @@ range and risk."""
 
 import streamlit as st
 
-from app import data, ui
+from tokenomics.app import data, ui
 
 ui.page("Recommendations", data.has_data(), "costs to optimise")
 if not data.viewer().can("all_tenants"):

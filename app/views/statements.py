@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from app import data, ui
+from tokenomics.app import data, ui
 from tokenomics.chargeback import IDLE_TENANT, SECTIONS
 
 ui.page("Month close & statements", data.has_data(), "costs to close")

@@ -3,7 +3,7 @@
 import altair as alt
 import streamlit as st
 
-from app import data, ui
+from tokenomics.app import data, ui
 
 ui.page("Tenant spend", data.has_data(), "tenants")
 options = data.filter_options()

@@ -3,8 +3,8 @@
 import altair as alt
 import streamlit as st
 
-from app import data, ui
-from pricing.perf.whatif import ENGINES
+from tokenomics.app import data, ui
+from tokenomics.pricing.perf.whatif import ENGINES
 
 st.title("What-if: GPUs, precision and batch size")
 params = st.query_params

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import yaml
 
-from ingest.records import Candidate, validate
-from ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
+from tokenomics.ingest.records import Candidate, validate
+from tokenomics.ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
 from tokenomics.records import GpuRate
 
 HOURS = {"1yr": Decimal(8760), "3yr": Decimal(26280)}

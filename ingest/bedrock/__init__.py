@@ -11,11 +11,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest import attribution, known, redact
-from ingest.jsonl import document_lines, skip_line
-from ingest.records import Candidate, validate
-from ingest.requests import land, pseudonym
-from ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
+from tokenomics.ingest import attribution, known, redact
+from tokenomics.ingest.jsonl import document_lines, skip_line
+from tokenomics.ingest.records import Candidate, validate
+from tokenomics.ingest.requests import land, pseudonym
+from tokenomics.ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
 from tokenomics.records import GatewayRequest, RequestStatus, TokenBuckets
 from tokenomics.settings import settings
 

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from ingest.records import Candidate, validate
-from ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
+from tokenomics.ingest.records import Candidate, validate
+from tokenomics.ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
 from tokenomics.records import GpuSample, gpu_mig_slices, mig_profile_slices
 
 # metric → how it lands in the canonical GpuSample (one sample per device per scrape)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from ingest.records import Candidate, validate
-from ingest.runner import Counts, LoadContext, Source, register
+from tokenomics.ingest.records import Candidate, validate
+from tokenomics.ingest.runner import Counts, LoadContext, Source, register
 from tokenomics.records import GpuDeployment
 
 

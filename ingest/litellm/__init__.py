@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest import attribution
-from ingest.jsonl import load_documents, load_jsonl
-from ingest.runner import Counts, LoadContext, Source, register
+from tokenomics.ingest import attribution
+from tokenomics.ingest.jsonl import load_documents, load_jsonl
+from tokenomics.ingest.runner import Counts, LoadContext, Source, register
 
 SCRIPT = ("ingest/litellm_payload.sql",)  # the field list, token quirks and checks
 IDS = ("ingest/litellm_id.sql", "ingest/litellm_ids.sql")  # request ids alone, for the once-per-file lookup

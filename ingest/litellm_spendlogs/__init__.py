@@ -8,11 +8,11 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ingest import attribution, known
-from ingest.jsonl import load_objects
-from ingest.litellm import SCRIPT
-from ingest.records import reason_of
-from ingest.runner import Counts, LoadContext, Source, register
+from tokenomics.ingest import attribution, known
+from tokenomics.ingest.jsonl import load_objects
+from tokenomics.ingest.litellm import SCRIPT
+from tokenomics.ingest.records import reason_of
+from tokenomics.ingest.runner import Counts, LoadContext, Source, register
 
 BATCH = 20_000
 OVERLAP = timedelta(hours=1)  # re-read the last hour each pull: late commits are caught, dedupe absorbs repeats

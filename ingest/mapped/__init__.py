@@ -15,10 +15,10 @@ import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest import known, redact
-from ingest.records import Candidate, validate
-from ingest.requests import land, pseudonym
-from ingest.runner import Counts, LoadContext, Source, register
+from tokenomics.ingest import known, redact
+from tokenomics.ingest.records import Candidate, validate
+from tokenomics.ingest.requests import land, pseudonym
+from tokenomics.ingest.runner import Counts, LoadContext, Source, register
 from tokenomics.records import GatewayRequest, RequestStatus, TokenBuckets
 
 BATCH = 20_000

@@ -30,9 +30,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.jsonl import skip_line
-from ingest.runner import Counts, LoadContext, Resume, Source, register
-from ingest.sqlscript import run_script
+from tokenomics.ingest.jsonl import skip_line
+from tokenomics.ingest.runner import Counts, LoadContext, Resume, Source, register
+from tokenomics.ingest.sqlscript import run_script
 from tokenomics.config import plausible_window
 from tokenomics.settings import settings
 

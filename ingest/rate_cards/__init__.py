@@ -13,9 +13,9 @@ import yaml
 import pyarrow as pa
 from pydantic import ValidationError
 
-from ingest.records import Candidate, reason_of, validate
-from ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
-from pricing.catalogue import entry_rows, resolve_alias
+from tokenomics.ingest.records import Candidate, reason_of, validate
+from tokenomics.ingest.runner import Counts, LoadContext, Source, quarantine_rows, register
+from tokenomics.pricing.catalogue import entry_rows, resolve_alias
 from tokenomics import audit
 from tokenomics.records import (AllocationPolicy, Budget, ContractDiscount, CostSetting, GpuRate, ModelAlias,
                                RateCardRow)

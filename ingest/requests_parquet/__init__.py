@@ -13,9 +13,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest import known
-from ingest.runner import Counts, LoadContext, Resume, Source, register
-from ingest.sqlscript import run_script
+from tokenomics.ingest import known
+from tokenomics.ingest.runner import Counts, LoadContext, Resume, Source, register
+from tokenomics.ingest.sqlscript import run_script
 from tokenomics.config import plausible_window
 
 REQUIRED = ("request_id", "start_time", "end_time", "tenant", "provider", "resolved_model", "service_tier",

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ingest import redact
-from ingest.records import Candidate, validate
-from ingest.runner import Counts, LoadContext, Source, register
+from tokenomics.ingest import redact
+from tokenomics.ingest.records import Candidate, validate
+from tokenomics.ingest.runner import Counts, LoadContext, Source, register
 from tokenomics.config import hash_salt, implausible
 from tokenomics.records import MAX_TOKENS_PER_BUCKET, hash_identifier
 

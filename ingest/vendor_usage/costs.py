@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.runner import Source, register
-from ingest.vendor_usage import _tier, window_loader
+from tokenomics.ingest.runner import Source, register
+from tokenomics.ingest.vendor_usage import _tier, window_loader
 
 # OpenAI line items read "<model>, <part>"; the part names the token class
 OPENAI_PARTS = {"input": "uncached_input", "cached input": "cache_read", "output": "output"}

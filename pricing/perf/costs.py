@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from pricing.perf.catalogue import catalogue
-from pricing.perf.names import TIERS
+from tokenomics.pricing.perf.catalogue import catalogue
+from tokenomics.pricing.perf.names import TIERS
 
 HOURS_PER_YEAR = Decimal(8760)
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pricing.perf import anchors, physics
-from pricing.perf.coefficients import COEFFICIENTS, lookup  # noqa: F401  (re-exported)
-from pricing.perf.catalogue import catalogue, resolve_gpu, resolve_model
+from tokenomics.pricing.perf import anchors, physics
+from tokenomics.pricing.perf.coefficients import COEFFICIENTS, lookup  # noqa: F401  (re-exported)
+from tokenomics.pricing.perf.catalogue import catalogue, resolve_gpu, resolve_model
 
 HOLDOUT_MODULUS = 5
 _QUANT = {"fp8": "fp8", "fp8_block": "fp8", "nvfp4": "nvfp4", "int4_wo": "int4-awq", "mxfp4": "mxfp4"}
@@ -166,7 +166,7 @@ def fit(rows: pl.DataFrame) -> dict:
     TTFT's scheduler terms count engine steps, so they take the fitted TPOT's prediction (never the
     measured TPOT, which a what-if question does not have).
     """
-    from pricing.perf.model import _apply
+    from tokenomics.pricing.perf.model import _apply
 
     train = ~rows["holdout"].to_numpy()
     keys = np.array(group_keys(rows))
@@ -244,7 +244,7 @@ def evaluate(rows: pl.DataFrame, coefficients: dict, anchor_sets: dict | None = 
     With ``anchor_sets`` the prediction is corrected by the measured neighbours of its layout (``anchors``),
     leaving out what ``hold`` says; ``anchor`` says which level applied.
     """
-    from pricing.perf.model import predict
+    from tokenomics.pricing.perf.model import predict
 
     layouts = layout_keys(rows) if anchor_sets is not None else None
     pred = predict(configs(rows, "d"), np.array(group_keys(rows)), prefill=configs(rows, "p"),

@@ -7,9 +7,9 @@ from functools import cache
 
 import numpy as np
 
-from pricing.perf import anchors, physics
-from pricing.perf.catalogue import catalogue
-from pricing.perf.coefficients import COEFFICIENTS, lookup
+from tokenomics.pricing.perf import anchors, physics
+from tokenomics.pricing.perf.catalogue import catalogue
+from tokenomics.pricing.perf.coefficients import COEFFICIENTS, lookup
 
 
 @cache

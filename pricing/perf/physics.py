@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pricing.perf.catalogue import Gpu, Model, Precision
+from tokenomics.pricing.perf.catalogue import Gpu, Model, Precision
 
 Configs = dict[str, np.ndarray]
 

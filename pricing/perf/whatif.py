@@ -7,12 +7,12 @@ from decimal import Decimal
 import numpy as np
 import polars as pl
 
-from pricing.perf import anchors, physics
-from pricing.perf.catalogue import Model, catalogue, resolve_gpu, resolve_model
-from pricing.perf.costs import usd_per_gpu_hour
-from pricing.perf.fit import coefficient_key, part_keys
-from pricing.perf.model import band, predict
-from pricing.perf.names import ENGINES
+from tokenomics.pricing.perf import anchors, physics
+from tokenomics.pricing.perf.catalogue import Model, catalogue, resolve_gpu, resolve_model
+from tokenomics.pricing.perf.costs import usd_per_gpu_hour
+from tokenomics.pricing.perf.fit import coefficient_key, part_keys
+from tokenomics.pricing.perf.model import band, predict
+from tokenomics.pricing.perf.names import ENGINES
 
 DEFAULT_CONCURRENCIES = (1, 2, 4, 6, 8, 12, 16, 24, 32, 40, 48, 64, 80, 96, 128, 160, 192, 256, 320, 384,
                          448, 512, 640, 768, 896, 1024, 1280, 1536, 1792, 2048)

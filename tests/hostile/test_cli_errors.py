@@ -64,8 +64,8 @@ def test_a_full_disk_during_ingest_reports_its_cause_not_a_rollback_error(tmp_pa
     no transaction is active"."""
     from dataclasses import replace
 
-    import ingest.litellm  # noqa: F401  (registers the source)
-    from ingest.runner import REGISTRY, ingest_paths
+    import tokenomics.ingest.litellm  # noqa: F401  (registers the source)
+    from tokenomics.ingest.runner import REGISTRY, ingest_paths
 
     def disk_full(con, path, ctx):
         con.execute("COMMIT")  # what DuckDB's own failure does to the transaction

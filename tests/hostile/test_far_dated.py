@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 from tests.helpers import payload, write_jsonl
 from tokenomics.warehouse import build_models, open_warehouse
 

@@ -5,9 +5,9 @@ import codecs
 import gzip
 import json
 
-import ingest.bedrock
-import ingest.jsonl
-from ingest.runner import ingest_paths
+import tokenomics.ingest.bedrock
+import tokenomics.ingest.jsonl
+from tokenomics.ingest.runner import ingest_paths
 from tests.helpers import payload
 from tokenomics.warehouse import open_warehouse
 
@@ -26,7 +26,7 @@ def test_bom_and_crlf_lose_no_line(tmp_path):
 
 
 def test_an_oversize_litellm_line_is_quarantined_by_its_size(tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest.jsonl, "MAX_LINE_BYTES", 100_000)
+    monkeypatch.setattr(tokenomics.ingest.jsonl, "MAX_LINE_BYTES", 100_000)
     big = payload("huge", "2026-03-01T10:00:00", "openai", "gpt-y", 10, 5)
     big["messages"] = [{"role": "user", "content": "x" * 300_000}]  # a valid line, just too long
     path = tmp_path / "big.jsonl"
@@ -42,7 +42,7 @@ def test_an_oversize_litellm_line_is_quarantined_by_its_size(tmp_path, monkeypat
 
 
 def test_an_oversize_bedrock_line_is_skipped_without_reading_it_whole(tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest.bedrock, "MAX_LINE_BYTES", 50_000)
+    monkeypatch.setattr(tokenomics.ingest.bedrock, "MAX_LINE_BYTES", 50_000)
     good = {"schemaType": "ModelInvocationLog", "timestamp": "2026-03-01T10:00:00Z", "requestId": "g1",
             "modelId": "amazon.titan-text-express-v1", "identity": {"arn": "arn:aws:iam::123456789012:user/x"},
             "input": {"inputTokenCount": 5}, "output": {"outputTokenCount": 5}}
@@ -76,12 +76,12 @@ def test_bedrock_junk_is_quarantined_in_batches(tmp_path):
 def test_a_litellm_line_longer_than_a_piece_is_never_held_whole(tmp_path, monkeypatch):
     """Pieces of 4 KiB, a 1 MB line: read over in blocks, quarantined by its size at its physical line, and the
     lines after it load with the right numbers (the piece positions still add up to the file)."""
-    monkeypatch.setattr(ingest.jsonl, "CHUNK_BYTES", 4096)
-    monkeypatch.setattr(ingest.jsonl, "MAX_LINE_BYTES", 8192)
+    monkeypatch.setattr(tokenomics.ingest.jsonl, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(tokenomics.ingest.jsonl, "MAX_LINE_BYTES", 8192)
     lines = _lines(30)
     path = tmp_path / "long.jsonl"
     path.write_text("\n".join(lines[:10] + ['{"id": "long", "messages": "' + "z" * 1_000_000 + '"}'] + lines[10:]) + "\n")
-    seen = [(bytes(p)[:40], before, n, covered) for p, before, n, covered in ingest.jsonl.pieces(path, 4096)]
+    seen = [(bytes(p)[:40], before, n, covered) for p, before, n, covered in tokenomics.ingest.jsonl.pieces(path, 4096)]
     assert sum(c for *_, c in seen) == path.stat().st_size and sum(n for _, _, n, _ in seen) == 31
     assert max(len(p) for p, *_ in seen) <= 4096 * 3  # no piece held the long line
     con = open_warehouse(tmp_path / "wh.duckdb")

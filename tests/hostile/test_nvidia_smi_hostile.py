@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import ingest.nvidia_smi as nvidia_smi
+import tokenomics.ingest.nvidia_smi as nvidia_smi
 from tokenomics.cli import main
 from tokenomics.warehouse import open_warehouse
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-import ingest.bedrock
+import tokenomics.ingest.bedrock
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 from tests.helpers import payload, write_jsonl
 from tokenomics.config import serving_path
 from tokenomics.warehouse import build_models, open_warehouse
@@ -183,7 +183,7 @@ def test_bedrock_lines_keep_no_secret(tmp_path):
     neg = next(k for k in kept if k.get("requestId") == "neg1")
     assert neg["input.inputTokenCount"] == -5 and neg["requestMetadata.tenant"] == "acme"
     assert len(neg["identity.arn"]) == 32 and "arn:" not in neg["identity.arn"]   # the salted hash
-    assert set(neg) <= set(ingest.bedrock.FIELDS + ingest.bedrock.HASHED), neg     # the allow-list, nothing else
+    assert set(neg) <= set(tokenomics.ingest.bedrock.FIELDS + tokenomics.ingest.bedrock.HASHED), neg     # the allow-list, nothing else
     # a line that does not parse keeps the top-level scalars before its first nested value (identity)
     cut = [k for k in kept if k.get("bytes") == 400]
     assert len(cut) == 2 and all(k["timestamp"] == BEDROCK["timestamp"] and k["text"] == "not kept" for k in cut)

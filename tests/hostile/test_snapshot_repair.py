@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.runner import ingest_paths
+from tokenomics.ingest.runner import ingest_paths
 from tests.helpers import payload, write_jsonl
 from tokenomics import warehouse as wh
 from tokenomics.access import Principal
