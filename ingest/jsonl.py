@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from tokenomics.ingest import known, redact
 from tokenomics.ingest.runner import Counts, LoadContext, Resume
-from tokenomics.ingest.sqlscript import run_script
+from tokenomics.sqlscript import run_script
 from tokenomics.config import hash_salt, plausible_window
 from tokenomics.settings import settings
 

@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 
 import duckdb
 
-from tokenomics.ingest.sqlscript import run_script
+from tokenomics.sqlscript import run_script
 from tokenomics.settings import settings
 
 # stored requests from which one up-front lookup per input beats one per piece (a scan of 12M ids ≈ 0.35 s,

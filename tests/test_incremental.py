@@ -183,7 +183,7 @@ def test_build_stages_refuse_models_that_cannot_be_fed_in_batches(tmp_path, bad,
     from tokenomics.incremental import stages
 
     paths = [_model(tmp_path, "intermediate", "int_request_costs",
-                    "-- ledger: the priced requests\nCREATE OR REPLACE VIEW int_request_costs AS SELECT 1"),
+                    "-- ledger: raw_x by day\nCREATE OR REPLACE VIEW int_request_costs AS SELECT 1"),
              _model(tmp_path, "intermediate", "v_costs", "CREATE OR REPLACE VIEW v_costs AS SELECT * FROM int_request_costs"),
              _model(tmp_path, "marts", "m_sum", "-- incremental: day by day, summing n\n"
                     "CREATE OR REPLACE TABLE m_sum AS SELECT day, count(*) AS n FROM int_request_costs GROUP BY 1"),
@@ -191,6 +191,10 @@ def test_build_stages_refuse_models_that_cannot_be_fed_in_batches(tmp_path, bad,
     assert [m.name for m in stages(paths).after] == ["m_after"]
     with pytest.raises(ValueError, match=message):
         stages([*paths, _model(tmp_path, "marts", "m_bad", bad)])
+    # a ledger that does not say what it prices and by which time column: the engine cannot cut batches
+    paths[0][1].write_text("-- ledger: the priced requests\nCREATE OR REPLACE VIEW int_request_costs AS SELECT 1")
+    with pytest.raises(ValueError, match="must say what it prices"):
+        stages(paths)
 
 
 def test_batches_are_spans_of_whole_days_under_the_limit():

@@ -1,6 +1,6 @@
 """Incremental model builds: after an ingest, refresh only what the new runs touched.
 
-The priced ledger (int_request_costs) is a view: a build prices requests batch by batch into memory
+The priced ledger (the model whose header says `-- ledger: <fact> by <time column>`) is a view: a build prices requests batch by batch into memory
 (_inc_new_int_request_costs; a batch is a span of whole days, ≤ TOKENOMICS_BUILD_BATCH_ROWS requests) and
 the models that sum over requests aggregate each batch and add it to their rows; the per-request rows are
 never written.  A full build is the same loop over every request; an incremental one over the new runs'.
@@ -44,6 +44,7 @@ import duckdb
 
 from tokenomics.config import timed
 from tokenomics.settings import settings
+from tokenomics.sqlscript import run_script
 
 _COLUMNS = r"(\w+(?:\s*,\s*\w+)*)"
 _ANNOTATION = re.compile(rf"^--\s*incremental:\s*(\w+)\s+by\s+(run|day|month)(?:\s*,\s*summing\s+{_COLUMNS})?"
@@ -63,18 +64,28 @@ KEY_FILTER = {"day": "{col} >= (SELECT min(key) FROM {keys}) AND {col} < (SELECT
 def key_filter(grain: str, column: str, keys: str | None = None) -> str:
     """Rows of `column` whose key at this grain is in the keys table (default: the grain's own key set)."""
     return KEY_FILTER[grain].format(col=column, expr=KEY_EXPR[grain].format(col=column), keys=keys or f"_inc_keys_{grain}")
-# Requests are the fact the ledger prices: a build prices them batch by batch (by start_time) into this temp table
+# The ledger prices its fact batch by batch (whole days of the fact's time column) into this temp table
 BATCH_ROWS = "_inc_new_ledger"
 # A model says what the engine needs to know of it in header lines (never a list of model names here):
-#   -- ledger: …               the priced per-request view the summing models add up, batch by batch (exactly one)
+#   -- ledger: <fact> by <time column>  the priced per-row view of that fact the summing models add up, batch
+#                                        by batch (exactly one)
 #   -- shadow: <column> by day  a model refreshed by day reads only the affected days of this relation
 _LEDGER = re.compile(r"^--\s*ledger:", re.M)
+_LEDGER_FACT = re.compile(r"^--\s*ledger:\s*(\w+)\s+by\s+(\w+)", re.M)
 _SHADOW = re.compile(r"^--\s*shadow:\s*(\w+)\s+by\s+day\s*$", re.M)
 
 
 def is_ledger(text: str) -> bool:
-    """Whether a model's SQL declares it the ledger ('-- ledger:' header)."""
+    """Whether a model's SQL declares it the ledger ('-- ledger: <fact> by <time column>' header)."""
     return bool(_LEDGER.search(text))
+
+
+def ledger_fact(ledger: Model) -> tuple[str, str]:
+    """The fact table the ledger prices and the time column its batches are cut by (its header)."""
+    found = _LEDGER_FACT.search(ledger.text)
+    if not found:
+        raise ValueError(f"{ledger.name}: the ledger header must say what it prices: '-- ledger: <fact> by <time column>'")
+    return found[1], found[2]
 
 
 # a model refreshed by run reads only the new runs' rows of the facts (tables whose comment says 'fact:')
@@ -275,39 +286,10 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str, database: str | None
 
 
 def prepare(con: duckdb.DuckDBPyConnection, p: Plan) -> None:
-    """The key sets of an incremental build, as temp tables the refresh statements read."""
+    """The key sets of an incremental build, as temp tables the refresh statements read: the new runs, then
+    the days and months they affect (sql/incremental/affected_days.sql holds which days a fact affects)."""
     _run_keys(con, p.runs)
-    # A deployment is billed every hour from its first to its last telemetry: telemetry that resumes after
-    # a gap (or arrives before the earliest) adds idle hours on days with no new facts of their own.
-    con.execute("""CREATE OR REPLACE TEMP TABLE _inc_keys_day AS
-        WITH spans AS (
-            SELECT d.deployment_id,
-                max(s.ts) FILTER (WHERE s.run_id NOT IN (SELECT key FROM _inc_keys_run)) AS old_last,
-                min(s.ts) FILTER (WHERE s.run_id NOT IN (SELECT key FROM _inc_keys_run)) AS old_first,
-                min(s.ts) FILTER (WHERE s.run_id IN (SELECT key FROM _inc_keys_run)) AS new_first,
-                max(s.ts) FILTER (WHERE s.run_id IN (SELECT key FROM _inc_keys_run)) AS new_last
-            FROM raw_gpu_samples s
-            JOIN (SELECT deployment_id, unnest(hosts) AS host FROM gpu_deployments) d ON d.host = s.host
-            GROUP BY d.deployment_id
-        ),
-        gaps AS (
-            SELECT old_last AS gap_from, new_first AS gap_to FROM spans WHERE new_first > old_last
-            UNION ALL SELECT new_last, old_first FROM spans WHERE new_last < old_first
-        )
-        SELECT DISTINCT start_time::DATE AS key FROM raw_requests WHERE run_id IN (SELECT key FROM _inc_keys_run)
-        UNION SELECT DISTINCT ts::DATE FROM raw_gpu_samples WHERE run_id IN (SELECT key FROM _inc_keys_run)
-        UNION SELECT t.day::DATE
-        FROM gaps CROSS JOIN unnest(generate_series(date_trunc('day', gap_from), gap_to, INTERVAL 1 DAY)) AS t(day)""")
-    if p.reprice_from is not None:  # effective-dated reference rows changed: every day from the first affected on
-        con.execute("SET VARIABLE tokenomics_reprice_from = ?::DATE::TIMESTAMPTZ", [p.reprice_from])
-        con.execute("""INSERT INTO _inc_keys_day SELECT t.day::DATE FROM (
-                SELECT max(start_time) AS last FROM raw_requests
-                UNION ALL SELECT max(ts) FROM raw_gpu_samples) m
-            CROSS JOIN unnest(generate_series(getvariable('tokenomics_reprice_from'), m.last, INTERVAL 1 DAY)) AS t(day)
-            WHERE m.last >= getvariable('tokenomics_reprice_from')""")
-        con.execute("CREATE OR REPLACE TEMP TABLE _inc_keys_day AS SELECT DISTINCT key FROM _inc_keys_day")
-    con.execute("CREATE OR REPLACE TEMP TABLE _inc_keys_month AS"
-                " SELECT DISTINCT date_trunc('month', key)::DATE AS key FROM _inc_keys_day")
+    run_script(con, "incremental/affected_days.sql", {"reprice_from": p.reprice_from})
 
 
 def _run_keys(con: duckdb.DuckDBPyConnection, runs) -> None:
@@ -390,6 +372,7 @@ def stages(paths: list[tuple[str, Path]]) -> Stages:
     if len(ledgers) != 1:
         raise ValueError(f"exactly one model must be the ledger ('-- ledger:' header), found {ledgers}")
     ledger = ledgers[0]
+    ledger_fact(next(m for m in models if m.name == ledger))  # names its fact and time column, or the build stops
     summing = {m.name for m in models if m.how and m.how.merges}
     closure = {m.name: upstream(m.name) for m in models}
     for name in sorted(summing):
@@ -410,7 +393,7 @@ def stages(paths: list[tuple[str, Path]]) -> Stages:
                   [m for m in models if m.name in summing], [m for m in models if m.name in downstream])
 
 
-def spans(con: duckdb.DuckDBPyConnection, p: Plan) -> list[tuple[date, date] | None]:
+def spans(con: duckdb.DuckDBPyConnection, ledger: Model, p: Plan) -> list[tuple[date, date] | None]:
     """The batches to price — all requests (full) or the new runs' — as [first day, day after the last) spans
     of whole UTC days holding ≤ TOKENOMICS_BUILD_BATCH_ROWS requests each (a busier day is a batch of its
     own), so the priced rows in memory stay bounded however many requests a build prices.  None: one batch of
@@ -421,7 +404,8 @@ def spans(con: duckdb.DuckDBPyConnection, p: Plan) -> list[tuple[date, date] | N
     if not p.full and not p.reprice_ledger and con.execute("SELECT coalesce(sum(rows_loaded), 0) FROM ingest_runs"
                                   " WHERE run_id IN (SELECT key FROM _inc_keys_run)").fetchone()[0] <= limit:
         return [None]
-    per_day = con.execute("SELECT start_time::DATE AS day, count(*) FROM raw_requests WHERE true" + _runs(p)
+    fact, column = ledger_fact(ledger)
+    per_day = con.execute(f"SELECT {column}::DATE AS day, count(*) FROM {fact} WHERE true" + _runs(p, column)
                           + " GROUP BY 1 ORDER BY 1").fetchall()
     found = day_spans(per_day, limit)
     return found or ([(date(1970, 1, 1), date(1970, 1, 1))] if p.full else [])
@@ -434,26 +418,27 @@ def price(con: duckdb.DuckDBPyConnection, ledger: Model, p: Plan, span: tuple[da
     groups outside them are skipped by their min/max (bounds from a table, as scalar subqueries, are not
     constants: with a run filter too, DuckDB read every run's row groups of those days, 0.65 s vs 0.01 s)."""
     _, select = _parts(ledger.text)
-    rows = f"SELECT * FROM {_database(con)}.main.raw_requests WHERE true{_runs(p)}"
+    fact, column = ledger_fact(ledger)
+    rows = f"SELECT * FROM {_database(con)}.main.{fact} WHERE true{_runs(p, column)}"
     if span is not None:
         # day bounds as UTC midnights (the connection's time zone), bound, never formatted into the SQL
         con.execute("SET VARIABLE tokenomics_batch_from = ?::DATE::TIMESTAMPTZ", [span[0]])
         con.execute("SET VARIABLE tokenomics_batch_to = ?::DATE::TIMESTAMPTZ", [span[1]])
-        rows += (" AND start_time >= getvariable('tokenomics_batch_from')"
-                 " AND start_time < getvariable('tokenomics_batch_to')")
-    with _shadowed(con, [("raw_requests", rows)]), timed(f"{ledger.layer}/{ledger.name}"):
+        rows += (f" AND {column} >= getvariable('tokenomics_batch_from')"
+                 f" AND {column} < getvariable('tokenomics_batch_to')")
+    with _shadowed(con, [(fact, rows)]), timed(f"{ledger.layer}/{ledger.name}"):
         con.execute(f"CREATE OR REPLACE TEMP TABLE {BATCH_ROWS} AS {select}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_keys_batch AS SELECT DISTINCT day AS key FROM {BATCH_ROWS}")
 
 
-def _runs(p: Plan) -> str:
-    """The request filter of an incremental build: the new runs' rows, and when re-pricing every request from
-    the first affected day on."""
+def _runs(p: Plan, column: str) -> str:
+    """The fact filter of an incremental build: the new runs' rows, and when re-pricing every row from the
+    first affected day on (column: the fact's time column)."""
     if p.full:
         return ""
     runs = "run_id IN (SELECT key FROM _inc_keys_run)"
     if p.reprice_ledger:
-        return f" AND ({runs} OR start_time >= getvariable('tokenomics_reprice_from'))"
+        return f" AND ({runs} OR {column} >= getvariable('tokenomics_reprice_from'))"
     return f" AND {runs}"
 
 

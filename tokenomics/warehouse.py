@@ -199,7 +199,7 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
             refreshed: dict[str, incremental.How] = {}  # refreshed by key: what publish patches
             for model in steps.before:
                 _build_one(con, plan, model, refreshed)
-            batches = incremental.spans(con, plan) if plan.full or plan.runs or plan.reprice_ledger else []
+            batches = incremental.spans(con, steps.ledger, plan) if plan.full or plan.runs or plan.reprice_ledger else []
             if len(batches) > 1:  # committed with the first batch: a build that dies later makes the next full
                 incremental.begin(con)
             if plan.reprice_ledger:

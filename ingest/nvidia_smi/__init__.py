@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 
 from tokenomics.ingest.jsonl import skip_line
 from tokenomics.ingest.runner import Counts, LoadContext, Resume, Source, register
-from tokenomics.ingest.sqlscript import run_script
+from tokenomics.sqlscript import run_script
 from tokenomics.config import plausible_window
 from tokenomics.settings import settings
 

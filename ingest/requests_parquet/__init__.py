@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from tokenomics.ingest import known
 from tokenomics.ingest.runner import Counts, LoadContext, Resume, Source, register
-from tokenomics.ingest.sqlscript import run_script
+from tokenomics.sqlscript import run_script
 from tokenomics.config import plausible_window
 
 REQUIRED = ("request_id", "start_time", "end_time", "tenant", "provider", "resolved_model", "service_tier",

@@ -15,7 +15,8 @@
 -- and the summing models add each batch up; querying the view prices on the fly with today's cards.
 -- project, requested model and region stay in raw_requests (and the lake): no mart reads them, and each
 -- column costs every build ~0.05 s per million priced rows held in memory.
--- ledger: priced batch by batch while a build runs; the summing models add the batches up
+-- ledger: raw_requests by start_time — the fact it prices, batch by batch (whole days of start_time) while a build
+--   runs; the summing models add the batches up
 CREATE OR REPLACE VIEW int_request_costs AS
 -- provider and model: the catalogue's names for what the gateway logged (int_model_resolution: ARNs, region
 -- and provider prefixes, family providers, fine-tunes, overrides), the logged ones where nothing matched.
