@@ -132,6 +132,37 @@ def test_publish_from_lake_serves_the_pages_from_the_spark_build(spark_lake, tmp
     assert total > 0
 
 
+def test_publish_from_lake_reads_the_build_and_the_lake_from_s3(spark_lake, s3_endpoint, tmp_path):
+    """The build's output and the lake in a bucket (a real S3 API over HTTP): the same snapshot as from local folders."""
+    import json
+
+    from tokenomics import objectstore
+
+    client = objectstore.client()
+    client.create_bucket(Bucket="models")
+    for folder, prefix in ((spark_lake["out"], "spark/out"), (spark_lake["lake"], "lake")):
+        for path in Path(folder).rglob("*"):
+            if path.is_file():
+                body = path.read_bytes()
+                if path.name == spark_build.STATE:  # the build ran on the lake as it now sits in the bucket
+                    body = json.dumps({**json.loads(body), "lake": "s3://models/lake"}).encode()
+                client.put_object(Bucket="models", Key=f"{prefix}/{path.relative_to(folder).as_posix()}", Body=body)
+    local = spark_build.publish_from_lake(str(spark_lake["out"]), tmp_path / "local.duckdb")
+    remote = spark_build.publish_from_lake("s3://models/spark/out", tmp_path / "remote.duckdb")
+    ours, theirs = connect(local, read_only=True), connect(remote, read_only=True)
+    lake = json.loads((Path(spark_lake["lake"]) / "manifest.json").read_text())["relations"]
+    small = [t for t, spec in lake.items() if not spec.get("partitioned_by")]
+    served = {t for (t,) in ours.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert served == {t for (t,) in theirs.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    tables = [t for t in [*spark_build.tables(), *small] if t in served]  # the model and lake tables it serves
+    assert "mart_spend_daily" in tables and "rate_cards" in tables
+    for table in tables:
+        columns = ", ".join(f'"{c}"' for (c, *_) in ours.execute(f'DESCRIBE "{table}"').fetchall())
+        assert _rows(theirs, f'SELECT {columns} FROM "{table}"') == _rows(ours, f'SELECT {columns} FROM "{table}"'), table
+    ours.close()
+    theirs.close()
+
+
 def test_spark_scores_names_with_duckdbs_jaro_winkler_to_the_last_bit():
     """Spark 4's own jaro_winkler_similarity scores differently; the script's tokenomics_jaro_winkler is DuckDB's."""
     import random

@@ -166,6 +166,27 @@ def read_manifest(dest: str) -> dict:
     return json.loads((Path(dest) / MANIFEST).read_text())
 
 
+def fetch(uri: str, target: Path, folders: list[str] | None = None) -> Path:
+    """A local copy of what a lake or a Spark build's output holds under s3://bucket/prefix — every object, or only the
+    files at its top (manifest, build state) and those under ``folders`` — for the readers that read local folders
+    (publish --from-lake).  Returns target."""
+    from tokenomics import objectstore as s3
+
+    bucket, prefix = s3.split(uri.rstrip("/"))
+    prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+    client = s3.client()
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            relative = item["Key"][len(prefix):]
+            top = relative.split("/", 1)[0]
+            if not relative or relative.endswith("/") or (folders is not None and "/" in relative and top not in folders):
+                continue
+            local = target / relative
+            local.parent.mkdir(parents=True, exist_ok=True)
+            client.download_file(bucket, item["Key"], str(local))
+    return target
+
+
 def _write_manifest(con, dest: str) -> None:
     with tempfile.TemporaryDirectory(prefix="tokenomics-lake-") as staging:
         path = Path(staging) / MANIFEST

@@ -20,7 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tokenomics.lake import RELATIONS, load_small_tables, read_manifest
+from tokenomics.lake import RELATIONS, fetch, load_small_tables, read_manifest
+from tokenomics.objectstore import is_s3
 from tokenomics.portable import spark_statements
 
 STATE = "_build_state.json"
@@ -148,13 +149,24 @@ def build(lake: str, out: str, master: str | None = None, full: bool = False) ->
 
 
 def publish_from_lake(out: str, db: Path) -> Path:
-    """The dashboard's read snapshot from a Spark build's output: a warehouse file holding the lake's reference and
-    bookkeeping tables and every model table as Spark wrote it (the per-request facts stay in the lake), published
-    as `tokenomics build` publishes.  The models' DuckDB types come from building them once on no facts."""
+    """The dashboard's read snapshot from a Spark build's output (a folder, or s3://bucket/prefix): a warehouse file
+    holding the lake's reference and bookkeeping tables and every model table as Spark wrote it (the per-request facts
+    stay in the lake), published as `tokenomics build` publishes.  The models' DuckDB types come from building them
+    once on no facts.  An output or a lake on S3 is read from a local copy (the lake's: its small tables only)."""
+    with tempfile.TemporaryDirectory(prefix="tokenomics-from-lake-") as tmp:
+        if is_s3(out):
+            out = str(fetch(out, Path(tmp) / "out"))
+        lake = json.loads((Path(out) / STATE).read_text())["lake"].rstrip("/")
+        if is_s3(lake):
+            small = [spec["path"] for spec in read_manifest(lake)["relations"].values() if not spec.get("partitioned_by")]
+            lake = str(fetch(lake, Path(tmp) / "lake", small))
+        return _publish_local(out, lake, db)
+
+
+def _publish_local(out: str, lake: str, db: Path) -> Path:
+    """publish_from_lake once the build output and the lake's small tables are local folders."""
     from tokenomics.warehouse import build_models, publish
 
-    state = json.loads((Path(out) / STATE).read_text())
-    lake = state["lake"].rstrip("/")
     con = open_fresh(db)
     load_small_tables(con, lake)  # the facts stay in the lake: per request, never in the snapshot
     build_models(con, full=True)  # every model's table, with DuckDB's column types, from no facts
