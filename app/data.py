@@ -19,9 +19,12 @@ import streamlit as st
 from tokenomics.app.auth import principal
 from tokenomics.pricing.perf import fleet as perf_fleet
 from tokenomics.pricing.perf import whatif as perf
+from tokenomics.pricing.perf.anchors import LABELS
 from tokenomics.pricing.perf.catalogue import catalogue, resolve_model
 from tokenomics.pricing.perf.costs import TIERS
-from tokenomics import exports, queries
+from tokenomics.pricing.perf.model import calibration
+from tokenomics import exports, queries, recommend, statements
+from tokenomics.chargeback import Policy
 from tokenomics.config import db_path, read_path
 from tokenomics.settings import settings
 
@@ -178,9 +181,6 @@ def length_percentiles(shape: pl.DataFrame, q: float) -> tuple[int, int]:
 
 def calibration_report() -> pl.DataFrame:
     """Held-out error per regime from the committed fit (what the what-if numbers are worth)."""
-    from tokenomics.pricing.perf.anchors import LABELS
-    from tokenomics.pricing.perf.model import calibration
-
     report = pl.DataFrame(calibration()["report"]).filter(pl.col("split") == "held-out").drop("split")
     return report.with_columns(basis=pl.col("anchor").replace_strict(LABELS)).drop("anchor").select(
         "regime", "basis", pl.exclude("regime", "basis"))
@@ -194,8 +194,6 @@ def export_dir() -> Path:
 
 def run_export(period_text: str, fmt: str, scenario: tuple[str, str] | None = None) -> dict:
     """A month's export under the official policy — or, for roles that may, a scenario labelled as such."""
-    from tokenomics.chargeback import Policy
-
     who = principal()
     who.require("exports")
     if scenario:
@@ -223,8 +221,6 @@ def month_statement(period: str, version: int | None = None):
 
 def statement_files(period: str, tenant: str, version: int | None = None) -> dict[str, bytes]:
     """One tenant's statement as CSV and PDF bytes (rendered from the same frozen lines), for downloads."""
-    from tokenomics import statements
-
     st = month_statement(period, version)
     return {f.name: f.data for f in (statements.csv_file(st, tenant), statements.pdf_file(st, tenant))}
 
@@ -266,8 +262,6 @@ def money_total(values) -> Decimal:
 # --- recommendations -------------------------------------------------------------------------------
 
 def _recommend(db, who, period: str, ttft: float, tpot: float, headroom: float):
-    from tokenomics import recommend
-
     return recommend.recommend(db, period, recommend.Options(ttft, tpot, headroom), who)
 
 
@@ -275,6 +269,4 @@ recommendations = _cached("recommendations", _recommend)
 
 
 def recommendation_months() -> list[str]:
-    from tokenomics import recommend
-
     return recommend.months(warehouse())

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import altair as alt
 import polars as pl
 import streamlit as st
 
+from tokenomics.access import CAPABILITIES
+from tokenomics.app.auth import principal
 from tokenomics.pricing.perf.anchors import LABELS as ANCHOR_LABELS
+from tokenomics.queries import DRIVERS, IDLE_POLICIES, Filters
 
 PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC"]
 
@@ -97,8 +100,6 @@ def _money_digits(column: str, text: str) -> int | None:
 
 def _midnights(values: pl.Series) -> bool:
     """Every value of a datetime column is at 00:00 (a day, stored as a timestamp)."""
-    from datetime import time
-
     present = values.drop_nulls()
     return present.len() > 0 and bool((present.dt.time() == time(0)).all())
 
@@ -249,8 +250,6 @@ def global_filters(options: dict[str, list[str]], period: tuple[date, date], ten
                    scenarios: bool = False):
     """The shared filter bar: period, tenants, providers, models — in the URL.  GPU cost follows the official
     allocation policy; roles allowed to explore (scenarios=True) may pick another, shown as a labelled scenario."""
-    from tokenomics.queries import DRIVERS, IDLE_POLICIES, Filters
-
     start, end = date_range(*period)
     chosen_tenants = _multi("Tenants", "tenant", options["tenant"]) if tenants else ()
     providers = _multi("Providers", "provider", options["provider"])
@@ -297,9 +296,6 @@ def delta(now, before) -> str | None:
 def denied(what: str, capability: str | None = None, stop: bool = True) -> None:
     """Say — never silently redirect — that the viewer's role may not open `what` (the data layer refuses it
     anyway), which roles may, and whom to ask; then stop the page (stop=False: only that part of it)."""
-    from tokenomics.app.auth import principal
-    from tokenomics.access import CAPABILITIES
-
     roles = [str(r) for r, caps in CAPABILITIES.items() if capability in caps] if capability else []
     ask = "ask a Tokenomics admin to grant it in the access file."
     st.error(f"Not permitted: your role ({principal().role}) cannot open {what}. "

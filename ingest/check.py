@@ -13,15 +13,14 @@ from pathlib import Path
 
 from tokenomics.ingest.runner import ingest_paths
 from tokenomics.config import read_path
+from tokenomics.incremental import reference_tables, table_exists
+from tokenomics.warehouse import _literal, build_models, open_warehouse
 
 EXAMPLES = 3  # quarantined lines shown per reason
 
 
 def dry_run(source: str, paths: list, options: dict, warehouse: Path | None, prices: list[Path] = ()) -> dict:
     """The report of ingesting ``paths`` as ``source`` into ``warehouse`` (or an empty one), nothing written."""
-    from tokenomics.incremental import reference_tables, table_exists
-    from tokenomics.warehouse import _literal, build_models, open_warehouse
-
     snapshot = read_path(warehouse) if warehouse else None
     live = _literal(str(snapshot)) if snapshot and snapshot.exists() else None
     with tempfile.TemporaryDirectory(prefix="tokenomics-check-") as scratch:
@@ -51,8 +50,6 @@ def dry_run(source: str, paths: list, options: dict, warehouse: Path | None, pri
 def _already_loaded(con, warehouse: Path | None) -> int | None:
     """Requests of the input the warehouse holds (its raw rows are not in the read snapshot); None when there
     is no warehouse yet or a writer holds it."""
-    from tokenomics.warehouse import _literal
-
     if not warehouse or not Path(warehouse).exists():
         return None
     try:

@@ -28,6 +28,7 @@ import yaml
 
 from tokenomics.config import db_path, sql_dir
 from tokenomics.settings import settings
+from tokenomics.warehouse import connect, open_warehouse
 
 ENV_FILE = "TOKENOMICS_ALERTS_FILE"
 THRESHOLDS = (100, 80, 50)  # % of the budget, highest first: one run reports the highest one reached
@@ -294,8 +295,6 @@ def _deliver(channel: str, channels: Channels, alerts: list[Alert]) -> None:
 
 def _open(db, write: bool) -> duckdb.DuckDBPyConnection:
     """The warehouse file itself (alert_log is not in the read snapshot's current state): writable to record."""
-    from tokenomics.warehouse import connect, open_warehouse
-
     path = db_path(db)
     if not path.exists():
         raise AlertError(f"no warehouse at {path}: ingest and build first, or pass --db")

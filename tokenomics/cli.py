@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import ipaddress
+import json
 import os
 import sys
 import time
@@ -175,9 +178,6 @@ def serve(db: Path, port: int, address: str = "127.0.0.1") -> int:
     The default, loopback, keeps Streamlit's own routes (e.g. `/media/<hash>.csv` downloads, which no app code
     guards) away from the network: expose it only through the authenticating proxy (docs/deploy.md).
     """
-    import importlib.util
-    import ipaddress
-
     from tokenomics.access import ENV_FORWARDED_ALLOW_IPS, ProxyConfigError, ProxySettings
 
     mode = settings().auth
@@ -279,8 +279,6 @@ def cmd_sql(args) -> int:
 
 
 def cmd_schedule(args) -> int:
-    from datetime import datetime, timezone
-
     from tokenomics import scheduler
 
     try:
@@ -306,8 +304,6 @@ def cmd_schedule(args) -> int:
 
 
 def cmd_alert(args) -> int:
-    import json
-
     from tokenomics import alerts
 
     try:
@@ -338,8 +334,6 @@ def _source_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_check(args) -> int:
-    import json
-
     _sources()
     from tokenomics.ingest.check import dry_run
 

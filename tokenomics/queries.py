@@ -15,13 +15,14 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from tokenomics import chargeback
 from tokenomics.access import AccessDenied, Principal
 from tokenomics.config import sql_dir
 from tokenomics.vocab import DRIVERS, IDLE_POLICIES  # noqa: F401  (re-exported for the app's controls)
-from tokenomics.warehouse import connect
+from tokenomics.warehouse import SNAPSHOT_STATE, connect, open_warehouse, publish, state_key
 
 
 @dataclass(frozen=True)
@@ -261,10 +262,6 @@ def snapshot_status(db, principal: Principal) -> dict:
     loaded but not yet in the snapshot, and whether it was published from the warehouse's current state.
     Read from the warehouse file itself (the snapshot cannot say what it lacks); ``readable`` is False while
     a writer holds it (an ingest or build is running)."""
-    import duckdb
-
-    from tokenomics.warehouse import SNAPSHOT_STATE, state_key
-
     principal.require("data_health")
     snap = connect(db, read_only=True)
     try:
@@ -362,8 +359,6 @@ def reopen_month(db, principal: Principal, period: str, reason: str) -> dict:
 
 
 def _write(db, principal: Principal, action) -> dict:
-    from tokenomics.warehouse import open_warehouse, publish
-
     principal.require("close")
     con = open_warehouse(db)
     try:

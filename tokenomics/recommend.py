@@ -14,6 +14,11 @@ from datetime import datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from tokenomics import chargeback, queries
+from tokenomics.access import LOCAL
+from tokenomics.pricing.perf import fleet as perf_fleet
+from tokenomics.pricing.perf import whatif
+from tokenomics.pricing.perf.catalogue import resolve_gpu, resolve_model
+from tokenomics.pricing.perf.costs import usd_per_gpu_hour
 from tokenomics.warehouse import connect
 
 CENT = Decimal("0.01")
@@ -116,8 +121,6 @@ def _plan(model_id: str, precision: str | None, isl: int, osl: int, peak_rps: fl
     """The cheapest GPU × TP × replicas at today's precision (no quality change) serving the peak with headroom
     within the SLO (the what-if model, with its 80 % range): one whose whole range meets the SLO when there is
     one, else the cheapest whose prediction does (flagged slo_at_risk)."""
-    from tokenomics.pricing.perf import whatif
-
     for safe in (True, False):
         best = whatif.cheapest_plan(model_id, isl, osl, peak_rps, o.ttft_slo_ms, o.tpot_slo_ms,
                                     headroom=max(o.headroom - 1, 0), hours=hours, rates=rates or None,
@@ -134,8 +137,6 @@ def _lengths(r: dict) -> tuple[int, int]:
 
 def _deployments(con, p: dict, o: Options) -> list[Recommendation]:
     """Per self-hosted deployment with a bill: scale to zero, commit, rightsize, or send its traffic to an API."""
-    from tokenomics.pricing.perf import whatif
-
     rates = whatif.contract_rates(_q(con, "gpu_contract_rates", day=p["end"]).to_dicts())
     out = []
     for r in _q(con, "recommend_deployments", **p).iter_rows(named=True):
@@ -159,9 +160,6 @@ def _scale_to_zero(r: dict) -> Recommendation | None:
 
 
 def _commitment(r: dict) -> Recommendation | None:
-    from tokenomics.pricing.perf.catalogue import resolve_gpu
-    from tokenomics.pricing.perf.costs import usd_per_gpu_hour
-
     gpu = resolve_gpu(r["gpu_type"])
     if r["rate_kind"] != "on_demand" or gpu is None:
         return None
@@ -180,8 +178,6 @@ def _commitment(r: dict) -> Recommendation | None:
 
 
 def _rightsize(r: dict, o: Options, rates: dict) -> Recommendation | None:
-    from tokenomics.pricing.perf import fleet as perf_fleet
-
     setup, _ = perf_fleet._resolve(r)
     if setup is None or not r["requests"]:
         return None
@@ -215,8 +211,6 @@ def _rightsize(r: dict, o: Options, rates: dict) -> Recommendation | None:
 
 def _api_instead(con, p: dict, r: dict) -> Recommendation | None:
     """A self-hosted deployment's traffic priced on API cards for the same open-weights model."""
-    from tokenomics.pricing.perf.catalogue import resolve_model
-
     model = resolve_model(r["model"] or "")
     if model is None or not r["requests"]:
         return None
@@ -261,9 +255,6 @@ def _cache_unused(con, p: dict, o: Options) -> list[Recommendation]:
 
 def _api_to_self_host(con, p: dict, o: Options) -> list[Recommendation]:
     """An API route serving an open-weights model the what-if model knows, on a right-sized deployment of its own."""
-    from tokenomics.pricing.perf import whatif
-    from tokenomics.pricing.perf.catalogue import resolve_model
-
     rates = whatif.contract_rates(_q(con, "gpu_contract_rates", day=p["end"]).to_dicts())
     out = []
     for r in _q(con, "recommend_api_routes", **p).iter_rows(named=True):
@@ -299,8 +290,6 @@ KINDS: dict[str, Callable] = {"deployments": _deployments, "batch": _batch, "mod
 
 def recommend(db, period: str, options: Options | None = None, principal=None) -> list[Recommendation]:
     """Every recommendation for the month, ranked by $ saved (fleet-wide: admin and finance only)."""
-    from tokenomics.access import LOCAL
-
     (principal or LOCAL).require("all_tenants")
     o = options or Options()
     start, end = chargeback.month_bounds(period)

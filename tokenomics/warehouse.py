@@ -9,15 +9,14 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
+import tokenomics.pricing.perf  # the package itself is light: the model's modules are not imported here
+from tokenomics import incremental
 from tokenomics.config import db_path, job_limits, plausible_window, read_path, serving_path, sql_dir, timed
+from tokenomics.incremental import How, Model, Plan, reference_tables, replace_keys, table_exists
 from tokenomics.models import LAYERS, macro_files, model_files, references  # noqa: F401  (re-exported: callers' import path)
-
-if TYPE_CHECKING:
-    from tokenomics.incremental import How, Model, Plan
 
 # Model layers are built in this order; within a layer, files run in name order.
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -119,8 +118,6 @@ def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     names = [d[0] for d in cur.description]
     rows = [dict(zip(names, r)) for r in cur.fetchall()]
     key = _perf_inputs_key(rows)
-    from tokenomics.incremental import table_exists
-
     stored = con.execute("SELECT value FROM model_state WHERE key = 'ref_deployment_perf'").fetchone()
     if stored and stored[0] == key and table_exists(con, "ref_deployment_perf"):
         return
@@ -137,8 +134,6 @@ def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def _perf_inputs_key(rows: list[dict]) -> str:
     """What ref_deployment_perf depends on: the deployments, and the perf model's code and data files."""
-    import tokenomics.pricing.perf  # the package itself is light: the model's modules are not imported here
-
     digest = hashlib.sha256(repr(rows).encode())
     perf = Path(tokenomics.pricing.perf.__file__).parent
     for path in sorted(perf.rglob("*")):
@@ -178,8 +173,6 @@ def build_models(con: duckdb.DuckDBPyConnection, full: bool = False) -> list[str
 
 
 def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
-    from tokenomics import incremental
-
     try:
         if path := _file(con):  # a publisher SIGKILLed earlier left its half-written file: gone now
             _remove_stale_temp_files(serving_path(path))
@@ -238,8 +231,6 @@ def _build_models(con: duckdb.DuckDBPyConnection, full: bool) -> list[str]:
 
 def _build_one(con: duckdb.DuckDBPyConnection, plan: Plan, model: Model, refreshed: dict[str, How]) -> None:
     """A model that is not summing: rebuilt whole (full builds, views, unannotated tables) or by key."""
-    from tokenomics import incremental
-
     with timed(f"{model.layer}/{model.name}"):
         if plan.full or model.how is None or model.name in plan.rebuild:
             _drop_if_kind_changed(con, model.text)
@@ -331,8 +322,6 @@ def publish(con: duckdb.DuckDBPyConnection, refreshed: dict[str, How] | None = N
 def _write_snapshot(con, tmp: Path, patch: bool, refreshed: dict[str, How] | None, target: Path,
                     changed_references: frozenset[str] = frozenset()) -> None:
     """The snapshot's contents into tmp: a copy of the last one patched by key, or every relation copied."""
-    from tokenomics.incremental import reference_tables, replace_keys, table_exists
-
     if patch:
         with timed("publish/copy snapshot"):
             shutil.copyfile(target, tmp)
@@ -375,8 +364,6 @@ APPENDED = {"quarantine": "run_id"}
 
 def _patch_appended(con: duckdb.DuckDBPyConnection, name: str, column: str) -> None:
     """In the snapshot, replace the rows of the runs whose row count differs from the warehouse's."""
-    from tokenomics.incremental import replace_keys
-
     snap = f'serving_snapshot.main."{name}"'
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _inc_keys_appended AS
         SELECT {column} AS key

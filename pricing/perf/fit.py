@@ -19,6 +19,7 @@ import polars as pl
 from tokenomics.pricing.perf import anchors, physics
 from tokenomics.pricing.perf.coefficients import COEFFICIENTS, lookup  # noqa: F401  (re-exported)
 from tokenomics.pricing.perf.catalogue import catalogue, resolve_gpu, resolve_model
+from tokenomics.pricing.perf.model import _apply, predict
 
 HOLDOUT_MODULUS = 5
 _QUANT = {"fp8": "fp8", "fp8_block": "fp8", "nvfp4": "nvfp4", "int4_wo": "int4-awq", "mxfp4": "mxfp4"}
@@ -166,8 +167,6 @@ def fit(rows: pl.DataFrame) -> dict:
     TTFT's scheduler terms count engine steps, so they take the fitted TPOT's prediction (never the
     measured TPOT, which a what-if question does not have).
     """
-    from tokenomics.pricing.perf.model import _apply
-
     train = ~rows["holdout"].to_numpy()
     keys = np.array(group_keys(rows))
     pooled = np.array(["*/" + k.split("/", 1)[1] for k in keys])
@@ -244,8 +243,6 @@ def evaluate(rows: pl.DataFrame, coefficients: dict, anchor_sets: dict | None = 
     With ``anchor_sets`` the prediction is corrected by the measured neighbours of its layout (``anchors``),
     leaving out what ``hold`` says; ``anchor`` says which level applied.
     """
-    from tokenomics.pricing.perf.model import predict
-
     layouts = layout_keys(rows) if anchor_sets is not None else None
     pred = predict(configs(rows, "d"), np.array(group_keys(rows)), prefill=configs(rows, "p"),
                    coefficients=coefficients, layouts=layouts, anchor_sets=anchor_sets, hold=hold,

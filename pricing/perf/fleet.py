@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from tokenomics.pricing.perf import whatif
+from tokenomics.pricing.perf import physics, whatif
 from tokenomics.pricing.perf.catalogue import catalogue, resolve_gpu, resolve_model
+from tokenomics.pricing.perf.fit import coefficient_key, lookup
+from tokenomics.pricing.perf.model import calibration
 
 _PRECISION_ALIASES = {"awq": "int4-awq", "gptq": "int4-gptq", "fp4": "nvfp4", "w8a8": "int8"}
 
@@ -74,10 +76,6 @@ def compare(observed: pl.DataFrame) -> pl.DataFrame:
 def prefill_gpu_seconds_per_token(model: str, gpu: str, precision: str, tp: int, engine: str = "vllm") -> float:
     """GPU-seconds one prompt token costs to prefill: calibrated prefill time for a 2,048-token prompt
     on ``tp`` GPUs, per token, times the GPUs it occupies (what a prefix-cache hit saves)."""
-    from tokenomics.pricing.perf import physics
-    from tokenomics.pricing.perf.fit import coefficient_key, lookup
-    from tokenomics.pricing.perf.model import calibration
-
     c, _ = whatif.grid(resolve_model(model), [gpu], [precision], [tp], [1], 2048, 1)
     terms = physics.prefill_terms(c)
     coefficients = lookup(calibration()["coefficients"]["ttft"], coefficient_key(engine, resolve_model(model).is_moe))
