@@ -110,6 +110,12 @@ def test_a_later_spark_build_rewrites_only_the_changed_days_and_still_equals_duc
     again = spark_build.build(str(spark_lake["lake"]), str(spark_lake["out"]), master="local[2]")
     assert again["changed_days"] == [str(day)]
     assert again["written"]["mart_spend_daily"] == "1 day(s)"
+    # computed for that day only: the ledger priced only its requests (the summing marts read nothing else)
+    import duckdb
+
+    priced = duckdb.connect().execute("SELECT DISTINCT start_time::DATE FROM read_parquet(?)",
+                                      [str(spark_lake["out"] / "_work" / "int_request_costs" / "*.parquet")]).fetchall()
+    assert priced == [(day,)]
     _assert_equal(spark_lake["db"], spark_lake["out"])
 
 

@@ -422,7 +422,7 @@ def parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_build)
     pub = sub.add_parser("publish", help="write the dashboard's read snapshot: of this warehouse, or --from-lake the "
                        "models a Spark build wrote")
-    pub.add_argument("--from-lake", help="the --out folder of `tokenomics build --engine spark`")
+    pub.add_argument("--from-lake", help="the --out folder of `tokenomics build --engine spark` (or s3://bucket/prefix)")
     pub.set_defaults(func=cmd_publish)
     sub.add_parser("migrate", help="apply pending schema migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("sources", help="list ingest sources").set_defaults(func=cmd_sources)

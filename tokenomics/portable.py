@@ -473,13 +473,16 @@ def _spark_string(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def spark_preamble(lake: str, manifest: dict) -> list[str]:
+    """What the models' statements need first: session settings, functions, a view per lake relation."""
+    return [f"SET {key}={value}" for key, value in SPARK_SETTINGS.items()] + SPARK_FUNCTIONS + spark_lake_views(lake, manifest)
+
+
 def spark_statements(lake: str, manifest: dict, work: str | None = None) -> list[str]:
     """The whole Spark script, statement by statement: session settings, functions, the lake's views, every model
     in dependency (build) order, the table models written under ``work`` (default <lake>/_models)."""
-    settings = [f"SET {key}={value}" for key, value in SPARK_SETTINGS.items()]
     work = work or f"{lake.rstrip('/')}/_models"
-    return (settings + SPARK_FUNCTIONS + spark_lake_views(lake, manifest)
-            + [s for stmts in spark_models(work).values() for s in stmts])
+    return spark_preamble(lake, manifest) + [s for stmts in spark_models(work).values() for s in stmts]
 
 
 def spark_script(lake: str, manifest: dict, work: str | None = None) -> str:

@@ -4,11 +4,11 @@ The statements are `tokenomics sql --dialect spark`'s, executed as printed (sess
 definitions, a view per lake relation, every model in build order).  Spark runs locally (`--master`, default
 local[*]) or on a cluster through Spark Connect when SPARK_REMOTE is set.  Each model that DuckDB builds as a
 table is written under <out>/<model>/ as Parquet: partitioned by day (`day`, or the UTC day of `hour`) where it
-has one, whole otherwise.  A later build rewrites only the day partitions whose lake files changed since the
-last one (Spark's dynamic partition overwrite; <out>/_build_state.json remembers the lake's files) and every
-model without a day; a changed reference table rewrites every day.  The compute itself reads the whole lake:
-what is incremental is the write.  `tokenomics publish --from-lake <out>` turns the result into the dashboard's
-read snapshot.
+has one, whole otherwise.  A later build computes and rewrites only the day partitions whose lake files changed
+since the last one (<out>/_build_state.json remembers the lake's files; Spark's dynamic partition overwrite): the
+ledger prices only those days' requests, the models keyed by day compute only those days, and every model without
+a day is computed whole from the merged partitions; a changed reference table or telemetry recomputes every day.
+`tokenomics publish --from-lake <out>` turns the result into the dashboard's read snapshot.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from tokenomics.lake import RELATIONS, fetch, load_small_tables, read_manifest
 from tokenomics.objectstore import is_s3
-from tokenomics.portable import spark_statements
+from tokenomics.portable import spark_models, spark_preamble
 
 STATE = "_build_state.json"
 REQUESTS = "requests"                                        # the lake folder of the requests, by date=
@@ -52,19 +52,19 @@ def session(master: str | None = None):
     return spark
 
 
-def run(spark, lake: str, work: str, timings: dict | None = None) -> None:
-    """Execute `tokenomics sql --dialect spark --work <work>`'s statements as printed, one by one (each model's
-    time noted)."""
-    written = 0.0  # a table model's INSERT OVERWRITE DIRECTORY, counted with the view over it that follows
-    for statement in spark_statements(lake, read_manifest(lake), work):
-        started = time.perf_counter()
-        spark.sql(statement).collect()
-        words = statement.split()
-        if words[:3] == ["INSERT", "OVERWRITE", "DIRECTORY"]:
-            written = time.perf_counter() - started
-        elif timings is not None and words[:4] == ["CREATE", "OR", "REPLACE", "TEMPORARY"]:
-            timings[words[5]] = round(written + time.perf_counter() - started, 2)
-            written = 0.0
+def _scoped(insert: str, column: str, days: list[str]) -> str:
+    """A table model's INSERT cut to the given UTC days of its key column: a filter on its output (so exact), which
+    Spark pushes down to the scans where it can."""
+    listed = ", ".join(f"DATE'{day}'" for day in days)
+    return f"{insert}\nWHERE to_date(`{column}`) IN ({listed})" if days else f"{insert}\nWHERE false"
+
+
+def _ledger(texts: dict[str, str]) -> tuple[str, str]:
+    """The ledger model's name and the time column its fact is priced by (its '-- ledger:' header)."""
+    from tokenomics.incremental import Model, is_ledger, ledger_fact
+
+    name = next(n for n, text in texts.items() if is_ledger(text))
+    return name, ledger_fact(Model("intermediate", Path(f"{name}.sql"), texts[name], None))[1]
 
 
 def _texts() -> dict[str, str]:
@@ -119,33 +119,56 @@ def _changed_days(lake: str, before: dict[str, str], now: dict[str, str]) -> set
 
 
 def build(lake: str, out: str, master: str | None = None, full: bool = False) -> dict:
-    """Run the models on Spark and write each table model under out/<model>/; returns what was written."""
-    from pyspark.sql import functions as F
-
+    """Run the models on Spark, model by model in build order, and write each table model under out/<model>/;
+    returns what was written.  After a first build, only the changed days are computed where that is exact: the
+    ledger prices only those days' requests (every table that reads it sums by day), each model keyed by day
+    computes only those days and overwrites only their partitions, and what reads it next reads its merged
+    partitions; every other model is computed whole."""
     out_root = Path(out)
     out_root.mkdir(parents=True, exist_ok=True)
     state_file = out_root / STATE
     before = json.loads(state_file.read_text()) if state_file.exists() and not full else None
     files = _lake_files(lake)
-    days = None if before is None else _changed_days(lake, before["files"], files)
+    changed = None if before is None else _changed_days(lake, before["files"], files)
+    days = None if changed is None else sorted(changed)
     spark = session(master)
+    for statement in spark_preamble(lake, read_manifest(lake)):
+        spark.sql(statement).collect()
+    keys, texts = tables(), _texts()
+    ledger, priced_by = _ledger(texts)
     timings: dict[str, float] = {}
-    run(spark, lake, str(out_root / "_work"), timings)
     written = {}
-    for name, key in tables().items():
-        df = spark.table(name)
-        target = str(out_root / name)
-        if key is None:
-            df.write.mode("overwrite").parquet(target)
-            written[name] = "whole"
-            continue
-        df = df.withColumn(DAY, F.to_date(F.col(key)).cast("string"))
-        if days is not None:  # only the changed days' partitions are overwritten (dynamic partition overwrite)
-            df = df.where(F.col(DAY).isin(sorted(days)))
-        df.write.mode("overwrite").partitionBy(DAY).parquet(target)
-        written[name] = "every day" if days is None else f"{len(days)} day(s)"
+    for name, statements in spark_models(str(out_root / "_work")).items():
+        started = time.perf_counter()
+        if len(statements) == 2:  # a table model (or the ledger): written, then read back as a view
+            insert, view = statements
+            scope = keys.get(name) or (priced_by if name == ledger else None)
+            spark.sql(_scoped(insert, scope, days) if days is not None and scope else insert).collect()
+            spark.sql(view).collect()
+            if name in keys:
+                written[name] = _write(spark, name, keys[name], out_root, days)
+            timings[name] = round(time.perf_counter() - started, 2)
+        else:
+            spark.sql(statements[0]).collect()
     state_file.write_text(json.dumps({"lake": lake, "files": files, "models": written, "seconds": timings}, indent=1))
-    return {"written": written, "changed_days": None if days is None else sorted(days), "seconds": timings}
+    return {"written": written, "changed_days": days, "seconds": timings}
+
+
+def _write(spark, name: str, key: str | None, out_root: Path, days: list[str] | None) -> str:
+    """A table model into out/<name>: whole, or by UTC day of its key; after a first build only the changed days'
+    partitions are overwritten (dynamic partition overwrite), and the model's view then reads every partition."""
+    from pyspark.sql import functions as F
+
+    df, target = spark.table(name), str(out_root / name)
+    if key is None:
+        df.write.mode("overwrite").parquet(target)
+        return "whole"
+    df.withColumn(DAY, F.to_date(F.col(key)).cast("string")).write.mode("overwrite").partitionBy(DAY).parquet(target)
+    if days is None:
+        return "every day"
+    if any(Path(target).rglob("*.parquet")):  # what reads it next: every day (none written: it has no rows at all)
+        spark.read.parquet(target).drop(DAY).createOrReplaceTempView(name)
+    return f"{len(days)} day(s)"
 
 
 def publish_from_lake(out: str, db: Path) -> Path:
