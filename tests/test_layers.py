@@ -60,7 +60,6 @@ def test_nothing_imports_a_folder_by_its_old_top_level_name():
 # dependency from the reader (import-linter sees it, a person does not) and was often a cycle-breaker whose cycle is
 # long gone.  Exempt: the CLI (tokenomics/cli.py, tokenomics/cli_*.py), whose subcommands import what they run
 # lazily so that `tokenomics --help` and each command start fast.  Anything else is listed here, with the reason.
-NOT_YET_AUDITED = "not yet audited"
 LAZY_IMPORTS = {
     ("tokenomics/exports.py", "botocore.exceptions"): "boto3/botocore are heavy and only S3 destinations need them",
     ("tokenomics/objectstore.py", "boto3"): "boto3 is heavy (~0.3 s) and only s3:// locations need a client",
@@ -78,20 +77,8 @@ LAZY_IMPORTS = {
     ("ingest/runner.py", "pyarrow"): "the runner needs pyarrow only to store quarantined rows",
     ("pricing/perf/fit.py", "scipy.optimize"): "scipy is heavy (slow to import) and only fitting needs it; the "
                                                "what-if model imports fit for its keys",
-    # being changed by someone else right now; to be cleaned up
-    ("tokenomics/incremental.py", "tokenomics.models"): NOT_YET_AUDITED,
-    ("tokenomics/lake.py", "tokenomics.incremental"): NOT_YET_AUDITED,
-    ("tokenomics/lake.py", "tokenomics.objectstore"): NOT_YET_AUDITED,
-    ("tokenomics/lake.py", "tokenomics.portable"): NOT_YET_AUDITED,
-    ("tokenomics/lake.py", "tokenomics.warehouse"): NOT_YET_AUDITED,
-    ("tokenomics/lake_ingest.py", "tokenomics.incremental"): NOT_YET_AUDITED,
-    ("tokenomics/lake_ingest.py", "tokenomics.lake"): NOT_YET_AUDITED,
-    ("tokenomics/lake_ingest.py", "tokenomics.warehouse"): NOT_YET_AUDITED,
-    ("tokenomics/portable.py", "tokenomics.incremental"): NOT_YET_AUDITED,
-    ("tokenomics/portable.py", "tokenomics.warehouse"): NOT_YET_AUDITED,
-    ("tokenomics/spark_build.py", "pyspark.sql"): NOT_YET_AUDITED,
-    ("tokenomics/spark_build.py", "tokenomics.incremental"): NOT_YET_AUDITED,
-    ("tokenomics/spark_build.py", "tokenomics.warehouse"): NOT_YET_AUDITED,
+    ("tokenomics/spark_build.py", "pyspark.sql"): "pyspark is an optional extra ('.[spark]') and starts a JVM "
+                                                  "client: only a Spark build needs it",
 }
 
 

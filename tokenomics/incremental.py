@@ -43,6 +43,7 @@ from typing import Iterator
 import duckdb
 
 from tokenomics.config import timed
+from tokenomics.models import external_tables, macro_files, reads, references
 from tokenomics.settings import settings
 from tokenomics.sqlscript import run_script
 
@@ -162,8 +163,6 @@ def reference_tables(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     """Reference data, found from the model graph: the tables the models read that no model builds, minus those
     whose comment declares them facts (built incrementally), bookkeeping or the engine's own.  A change to one
     re-computes what reads it; a new reference table is picked up without touching this code."""
-    from tokenomics.models import external_tables
-
     comments = _comments(con)
     declared = {n for n, c in comments.items() if c.split(":", 1)[0].strip() in NOT_REFERENCE}
     return tuple(sorted(external_tables() - declared))
@@ -195,8 +194,6 @@ def model_fingerprints(con: duckdb.DuckDBPyConnection, texts: dict[str, str]) ->
     reference tables' digests.  A model's fingerprint covers its SQL, the SQL macros (sql/macros: the pricing
     rules), the fingerprints of the models it reads and the digests of the reference tables it reads: it
     changes exactly when the model's rows can."""
-    from tokenomics.models import macro_files, reads
-
     macros = b"".join(p.name.encode() + b"\0" + p.read_bytes() for p in macro_files())
     digests = {t: table_digest(con, t) for t in reference_tables(con)}
     dated = effective_columns(con)
@@ -359,8 +356,6 @@ def stages(paths: list[tuple[str, Path]]) -> Stages:
     """Split the build order (dependencies found by name: warehouse.references) into the three steps;
     a summing model that reads another summing model or anything downstream of one could not be fed batch by
     batch, nor one that does not read the ledger (adding it up per batch would count it again)."""
-    from tokenomics.models import references
-
     models = [Model(layer, path, text, annotation(text)) for layer, path in paths for text in [path.read_text()]]
     reads = references({m.name: m.text for m in models})
 

@@ -22,6 +22,11 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
+from tokenomics import objectstore as s3
+from tokenomics.incremental import table_exists
+from tokenomics.portable import model_inputs
+from tokenomics.warehouse import refresh_reference_tables
+
 # relation name in the lake → (table, timestamp column that gives the date partition)
 RELATIONS = {"requests": ("raw_requests", "start_time"), "gpu_samples": ("raw_gpu_samples", "ts")}
 PARTITION_COLUMNS = ("date", "source")
@@ -30,8 +35,6 @@ MANIFEST = "manifest.json"
 
 def reference_tables() -> list[str]:
     """The tables the models read besides the partitioned facts: a snapshot of each goes in the lake."""
-    from tokenomics.portable import model_inputs
-
     facts = {table for table, _ in RELATIONS.values()}
     return [t for t in model_inputs() if t not in facts]
 
@@ -53,8 +56,6 @@ def pending_runs(con: duckdb.DuckDBPyConnection, dest: str, relation: str) -> li
 
 def publish(con: duckdb.DuckDBPyConnection, dest: str) -> list[LakeResult]:
     """Write every run not yet in the lake at dest; returns what was written per relation."""
-    from tokenomics.warehouse import refresh_reference_tables
-
     dest = dest.rstrip("/")
     results = []
     refresh_reference_tables(con)  # the tables computed in Python (ref_deployment_perf), as a build has them
@@ -124,8 +125,6 @@ def load_small_tables(con: duckdb.DuckDBPyConnection, lake: str) -> None:
     """A local lake's tables that are not partitioned facts into a warehouse, each replacing the table of that name:
     reference snapshots, and the bookkeeping written per ingest run (read as the distinct union).  A table the
     migrations do not create (ref_deployment_perf, computed by a build) is created as the lake holds it."""
-    from tokenomics.incremental import table_exists
-
     for table, spec in read_manifest(lake)["relations"].items():
         folder = Path(lake) / spec["path"]
         if spec.get("partitioned_by") or not any(folder.glob("*.parquet")):
@@ -158,8 +157,6 @@ def manifest(con: duckdb.DuckDBPyConnection) -> dict:
 def read_manifest(dest: str) -> dict:
     dest = dest.rstrip("/")
     if dest.startswith("s3://"):
-        from tokenomics import objectstore as s3
-
         bucket, prefix = s3.split(dest)
         key = "/".join(p for p in (prefix.strip("/"), MANIFEST) if p)
         return json.loads(s3.client().get_object(Bucket=bucket, Key=key)["Body"].read())
@@ -170,8 +167,6 @@ def fetch(uri: str, target: Path, folders: list[str] | None = None) -> Path:
     """A local copy of what a lake or a Spark build's output holds under s3://bucket/prefix — every object, or only the
     files at its top (manifest, build state) and those under ``folders`` — for the readers that read local folders
     (publish --from-lake).  Returns target."""
-    from tokenomics import objectstore as s3
-
     bucket, prefix = s3.split(uri.rstrip("/"))
     prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
     client = s3.client()
@@ -192,8 +187,6 @@ def _write_manifest(con, dest: str) -> None:
         path = Path(staging) / MANIFEST
         path.write_text(json.dumps(manifest(con), indent=2) + "\n")
         if dest.startswith("s3://"):
-            from tokenomics import objectstore as s3
-
             bucket, prefix = s3.split(dest)
             s3.client().upload_file(str(path), bucket, "/".join(p for p in (prefix.strip("/"), MANIFEST) if p))
         else:
@@ -213,8 +206,6 @@ def _move(files: list[Path], root: Path, target: Path) -> None:
 
 
 def _upload(files: list[Path], root: Path, dest: str, relation: str) -> None:
-    from tokenomics import objectstore as s3
-
     bucket, prefix = s3.split(dest)
     client = s3.client()
     for path in files:

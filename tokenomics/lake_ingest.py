@@ -22,9 +22,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
+from tokenomics.config import plausible_window
+from tokenomics.incremental import table_digest, table_exists
 from tokenomics.ingest.runner import REGISTRY, FileResult, expand, ingest_file, sha256_file
 from tokenomics.lake import (MANIFEST, RELATIONS, _write_manifest, _write_reference, _write_run, load_small_tables,
-                             write_rows)
+                             reference_tables, write_rows)
+from tokenomics.warehouse import open_warehouse, refresh_reference_tables
 
 MARKERS = "_ingested"
 PER_RUN = ("ingest_runs", "model_names", "quarantine")  # bookkeeping written per run, read as the union
@@ -57,13 +60,11 @@ def _one(job: tuple[str, str, str, dict]) -> tuple[FileResult, bool]:
     if marker.exists():
         done = json.loads(marker.read_text())
         return FileResult(source, path, "skipped", message=f"already in the lake (run {done['run_id']})"), False
-    from tokenomics.warehouse import open_warehouse
 
     with tempfile.TemporaryDirectory(prefix="tokenomics-to-lake-") as scratch:
         con = open_warehouse(Path(scratch) / "scratch.duckdb")
         if (Path(dest) / MANIFEST).exists():
             load_small_tables(con, dest)  # what ingest reads: deployments, known model names…
-        from tokenomics.warehouse import refresh_reference_tables
 
         refresh_reference_tables(con)  # what a build computes (ref_deployment_perf), if the lake lacks it
         before = {t: _digest(con, t) for t in _snapshots()}
@@ -87,7 +88,6 @@ def _one(job: tuple[str, str, str, dict]) -> tuple[FileResult, bool]:
             params = {"run": run_id} if "$run" in query else None
             if con.sql(f"SELECT count(*) FROM ({query})", params=params).fetchone()[0]:
                 write_rows(con, dest, table, f"{run_id}.parquet", query, params)
-        from tokenomics.warehouse import plausible_window
 
         # the window a build fills zero days within, as `tokenomics build` writes it; and every small table the lake
         # has no snapshot of yet (settings and other tables the migrations fill), so the lake is complete
@@ -107,13 +107,9 @@ def _one(job: tuple[str, str, str, dict]) -> tuple[FileResult, bool]:
 
 def _snapshots() -> list[str]:
     """The lake's whole-table snapshots a reference source may change (not the per-run bookkeeping)."""
-    from tokenomics.lake import reference_tables
-
     return [t for t in reference_tables() if t not in PER_RUN]
 
 
 def _digest(con, table: str) -> str:
     """A table's digest (incremental.table_digest), or 'missing' before a build first computes it."""
-    from tokenomics.incremental import table_digest, table_exists
-
     return table_digest(con, table) if table_exists(con, table) else "missing"

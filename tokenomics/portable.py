@@ -25,6 +25,9 @@ from sqlglot.dialects.spark import Spark
 from sqlglot.dialects.trino import Trino
 from sqlglot.errors import ErrorLevel
 
+from tokenomics.incremental import is_ledger
+from tokenomics.models import macro_files, model_files
+
 
 MODEL_LAYERS = ("staging", "intermediate", "marts")
 
@@ -287,8 +290,6 @@ _MACRO = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?MACRO\s
 
 def macros() -> dict[str, Macro]:
     """name → macro, from the files connect() loads."""
-    from tokenomics.warehouse import macro_files
-
     return _parse_macros(tuple((p.name, p.read_text()) for p in macro_files()))
 
 
@@ -348,8 +349,6 @@ def transpile(sql: str, dialect: str, read: str = "duckdb") -> str:
 def model_sql(dialect: str) -> dict[str, str]:
     """relation name → its model SQL in the dialect, in build order.  For Spark each is one or two statements
     that run as they are (see spark_statements)."""
-    from tokenomics.warehouse import model_files
-
     if dialect == "spark":
         return {name: ";\n".join(statements) for name, statements in spark_models("_models").items()}
     return {path.stem: transpile(Path(path).read_text(), dialect)
@@ -359,8 +358,6 @@ def model_sql(dialect: str) -> dict[str, str]:
 def model_inputs() -> list[str]:
     """The tables the models read that no model builds (raw facts and reference tables), from the model SQL
     itself: every table reference minus the models and the CTEs."""
-    from tokenomics.warehouse import model_files
-
     paths = [path for layer in MODEL_LAYERS for path in model_files(layer)]
     models = {path.stem for path in paths}
     found: dict[str, None] = {}
@@ -415,9 +412,6 @@ def spark_models(work: str) -> dict[str, list[str]]:
     deep (a chain of 37 cached views ran Spark's analyser out of memory); a view stays a temporary view.  No
     catalog needed; the statements run as printed in spark-sql or through spark.sql(), and `tokenomics build
     --engine spark` runs exactly these, then writes the tables out by day."""
-    from tokenomics.incremental import is_ledger
-    from tokenomics.warehouse import model_files
-
     trees, texts = {}, {}
     for layer in MODEL_LAYERS:
         for path in model_files(layer):

@@ -20,9 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from tokenomics.incremental import Model, annotation, is_ledger, ledger_fact
 from tokenomics.lake import RELATIONS, fetch, load_small_tables, read_manifest
+from tokenomics.models import LAYERS, model_files
 from tokenomics.objectstore import is_s3
 from tokenomics.portable import spark_models, spark_preamble
+from tokenomics.warehouse import build_models, open_warehouse, publish
 
 STATE = "_build_state.json"
 REQUESTS = "requests"                                        # the lake folder of the requests, by date=
@@ -61,15 +64,11 @@ def _scoped(insert: str, column: str, days: list[str]) -> str:
 
 def _ledger(texts: dict[str, str]) -> tuple[str, str]:
     """The ledger model's name and the time column its fact is priced by (its '-- ledger:' header)."""
-    from tokenomics.incremental import Model, is_ledger, ledger_fact
-
     name = next(n for n, text in texts.items() if is_ledger(text))
     return name, ledger_fact(Model("intermediate", Path(f"{name}.sql"), texts[name], None))[1]
 
 
 def _texts() -> dict[str, str]:
-    from tokenomics.warehouse import LAYERS, model_files
-
     return {p.stem: p.read_text() for layer in LAYERS for p in model_files(layer)}
 
 
@@ -77,8 +76,6 @@ def tables() -> dict[str, str | None]:
     """The models DuckDB materialises as tables (views are steps, not outputs), in build order, each with the
     column whose UTC day partitions it: the key of a model refreshed by day (its '-- incremental: <column> by day'
     header) — a model without one (month-to-date sums, spans across days) is rewritten whole every build."""
-    from tokenomics.incremental import annotation
-
     out = {}
     for name, text in _texts().items():  # the model files in build order, as the script has them
         if "CREATE OR REPLACE VIEW" in text.upper():
@@ -188,8 +185,6 @@ def publish_from_lake(out: str, db: Path) -> Path:
 
 def _publish_local(out: str, lake: str, db: Path) -> Path:
     """publish_from_lake once the build output and the lake's small tables are local folders."""
-    from tokenomics.warehouse import build_models, publish
-
     con = open_fresh(db)
     load_small_tables(con, lake)  # the facts stay in the lake: per request, never in the snapshot
     build_models(con, full=True)  # every model's table, with DuckDB's column types, from no facts
@@ -208,8 +203,6 @@ def _publish_local(out: str, lake: str, db: Path) -> Path:
 
 def open_fresh(db: Path):
     """A new warehouse file for the snapshot (refusing one that holds ingested requests: it is not a lake copy)."""
-    from tokenomics.warehouse import open_warehouse
-
     con = open_warehouse(db)
     if con.execute("SELECT count(*) FROM raw_requests").fetchone()[0]:
         con.close()
