@@ -174,7 +174,6 @@ def generate_requests(cfg: DemoConfig) -> pl.DataFrame:
     spec = {f: np.array([getattr(m, f) for m in MODELS]) for f in
             ("input_median", "output_median", "reasoning", "long_context", "batchable", "self_hosted", "tpot_s")}
     caching = np.array([m.caching for m in MODELS])[model]
-    provider = np.array([m.provider for m in MODELS])[model]
 
     prompt = np.clip(rng.lognormal(np.log(spec["input_median"][model]), 1.0), 8, 120_000).astype(np.int64)
     long_ctx = spec["long_context"][model] & (rng.random(n) < 0.02)
@@ -226,11 +225,11 @@ def generate_requests(cfg: DemoConfig) -> pl.DataFrame:
     end_s = start_s + latency
     first_token_s = np.where(stream & (gateway_cache == "miss"), start_s + np.minimum(ttft, latency), end_s)
 
-    deployment = np.full(n, None, dtype=object)
+    # the deployment as an index into names: the two self-hosted deployments, then each vendor model's own name
+    deployments = ["vllm-llama70b-h100-bf16", "vllm-llama70b-h200-fp8", *(m.logged.split("/")[-1] for m in MODELS)]
     sh = spec["self_hosted"][model]
-    deployment[sh] = np.where(rng.random(sh.sum()) < _DEPLOYMENT_SHARE["vllm-llama70b-h100-bf16"],
-                              "vllm-llama70b-h100-bf16", "vllm-llama70b-h200-fp8")
-    deployment[~sh] = np.array([m.logged.split("/")[-1] for m in MODELS])[model[~sh]]
+    deployment = 2 + model
+    deployment[sh] = np.where(rng.random(sh.sum()) < _DEPLOYMENT_SHARE["vllm-llama70b-h100-bf16"], 0, 1)
 
     cost = _reported_cost(model, start_s, prompt, cache_read, cache_write, cache_write_1h, completion,
                           is_batch, tier, failed | (gateway_cache != "miss"))
@@ -243,8 +242,11 @@ def generate_requests(cfg: DemoConfig) -> pl.DataFrame:
     features = ["feature:chat", "feature:summarise", "feature:extract", "feature:agent", "feature:rag"]
     models_logged = [m.logged for m in MODELS]
 
-    def pick(values, index) -> pl.Series:
+    def pick(values, index) -> pl.Series:  # strings by index: no per-row Python or NumPy string objects
         return pl.Series(values, dtype=pl.String).gather(pl.Series(index, dtype=pl.UInt32))
+
+    tiers = ["default", "flex", "priority"]
+    caches = ["miss", "exact", "semantic"]
 
     frame = pl.DataFrame({
         "tenant_i": tenant, "user_k": user_k, "nonce": rng.integers(0, 2**62, n), "seq": np.arange(n),
@@ -254,18 +256,18 @@ def generate_requests(cfg: DemoConfig) -> pl.DataFrame:
         "key_hash": pick(keys, tenant * 4 + key_k),
         "region": pick(list(ten["region"]), tenant),
         "feature": pick(features, rng.integers(0, len(features), n)),
-        "provider": provider,
+        "provider": pick([m.provider for m in MODELS], model),
         "model": pick(models_logged, model),
         "model_group": pick([m.split("/")[-1] for m in models_logged], model),
-        "model_id": deployment.astype(str),
+        "model_id": pick(deployments, deployment),
         "start": start_s, "end": end_s, "first_token": first_token_s,
         "prompt_tokens": prompt, "completion_tokens": completion, "reasoning_tokens": reasoning,
         "cached_tokens": cache_read, "cache_creation": cache_write, "cache_creation_1h": cache_write_1h,
-        "batch": is_batch, "tier": tier.astype(str), "stream": stream,
+        "batch": is_batch, "tier": pick(tiers, np.select([tier == t for t in tiers], range(len(tiers)))), "stream": stream,
         # nightly document pipelines tag themselves offline (own stream: other columns keep their draws)
         "offline": ~stream & ~is_batch & (np.random.default_rng(cfg.seed + 1).random(n) < 0.25),
-        "status": np.where(failed, "failure", "success"),
-        "gateway_cache": gateway_cache,
+        "status": pick(["success", "failure"], failed.astype(np.int64)),
+        "gateway_cache": pick(caches, np.select([gateway_cache == c for c in caches], range(len(caches)))),
         "response_cost": cost,
     })
     return frame.with_columns(
