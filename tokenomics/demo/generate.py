@@ -310,6 +310,17 @@ def _reported_cost(model, start_s, prompt, cread, cwrite, cwrite_1h, completion,
     return np.where(free, 0.0, np.round(cost, 10))
 
 
+def _request_tags(df: pl.DataFrame) -> pl.Series:
+    """["env:prod", feature, "workload:offline" if offline] per row, looked up among the few distinct lists (building
+    a list per row took 1.4 s for 1M rows)."""
+    features = df["feature"].unique().sort().to_list()
+    lists = pl.Series([["env:prod", f, *(["workload:offline"] if offline else [])] for f in features
+                       for offline in (False, True)], dtype=pl.List(pl.String))
+    index = df.select(pl.col("feature").replace_strict(features, list(range(len(features))), return_dtype=pl.UInt32) * 2
+                      + pl.col("offline").cast(pl.UInt32)).to_series()
+    return lists.gather(index)
+
+
 def _payload_frame(df: pl.DataFrame) -> pl.DataFrame:
     """Shape rows as LiteLLM StandardLoggingPayload objects (text redacted, as LiteLLM can do)."""
     c = pl.col
@@ -351,8 +362,7 @@ def _payload_frame(df: pl.DataFrame) -> pl.DataFrame:
         c("stream"),  # StandardLoggingPayload's own flag (model_parameters holds what the caller passed)
         pl.when(c("gateway_cache") == "semantic").then(pl.concat_str([pl.lit("semantic:"), c("id").str.slice(9, 16)]))
           .when(c("gateway_cache") == "exact").then(c("id").str.slice(9, 24)).otherwise(none).alias("cache_key"),
-        pl.concat_list([pl.lit("env:prod"), c("feature"),
-                        pl.when(c("offline")).then(pl.lit("workload:offline"))]).list.drop_nulls().alias("request_tags"),
+        _request_tags(df).alias("request_tags"),
         pl.lit("redacted-by-litellm").alias("messages"),
         pl.lit("redacted-by-litellm").alias("response"),
         pl.struct(
@@ -480,18 +490,19 @@ def write_telemetry(df: pl.DataFrame, out: Path, cfg: DemoConfig) -> int:
             power = power + rng.normal(0, 2.5, steps)
             mem_used = (phys["mem_total"] * 0.9 + rng.integers(-200, 200, steps)).astype(int)
             when = pl.from_epoch(pl.Series((ts * 1000 + g * 7).astype(np.int64)), time_unit="ms")
+            with_unit = lambda values, unit: pl.Series(values).cast(pl.String) + unit  # noqa: E731  (no per-row Python)
             frames.append(pl.DataFrame({
                 "timestamp": when.dt.strftime("%Y/%m/%d %H:%M:%S%.3f"),
                 "name": phys["name"],
                 "pci.bus_id": f"00000000:{0x18 + g * 0x10:02X}:00.0",
                 "uuid": f"GPU-{deployment[-8:]}-{g:02d}-{serial:04d}-0000-{g:012d}",
-                "utilization.gpu [%]": [f"{u} %" for u in util],
-                "utilization.memory [%]": [f"{int(u * 0.6)} %" for u in util],
-                "memory.used [MiB]": [f"{m} MiB" for m in mem_used],
+                "utilization.gpu [%]": with_unit(util, " %"),
+                "utilization.memory [%]": with_unit((util * 0.6).astype(int), " %"),
+                "memory.used [MiB]": with_unit(mem_used, " MiB"),
                 "memory.total [MiB]": f"{phys['mem_total']} MiB",
                 "power.draw [W]": [f"{p:.2f} W" for p in np.clip(power, 20, 720)],
                 "power.limit [W]": "700.00 W",
-                "clocks.current.sm [MHz]": [f"{c} MHz" for c in np.where(util > 0, 1980, 345)],
+                "clocks.current.sm [MHz]": with_unit(np.where(util > 0, 1980, 345), " MHz"),
                 "clocks.current.memory [MHz]": "2619 MHz",
                 "temperature.gpu": (30 + util * 0.35).astype(int),
             }))
