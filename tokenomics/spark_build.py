@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tokenomics.incremental import Model, annotation, is_ledger, ledger_fact
+from tokenomics.incremental import annotation, ledger_fact, stages
 from tokenomics.lake import RELATIONS, fetch, load_small_tables, read_manifest
 from tokenomics.models import LAYERS, model_files
 from tokenomics.objectstore import is_s3
@@ -62,10 +62,11 @@ def _scoped(insert: str, column: str, days: list[str]) -> str:
     return f"{insert}\nWHERE to_date(`{column}`) IN ({listed})" if days else f"{insert}\nWHERE false"
 
 
-def _ledger(texts: dict[str, str]) -> tuple[str, str]:
-    """The ledger model's name and the time column its fact is priced by (its '-- ledger:' header)."""
-    name = next(n for n, text in texts.items() if is_ledger(text))
-    return name, ledger_fact(Model("intermediate", Path(f"{name}.sql"), texts[name], None))[1]
+def _ledger() -> tuple[str, str]:
+    """The ledger model's name, as the DuckDB build finds it (incremental.stages), and the time column its fact is
+    priced by (its '-- ledger:' header)."""
+    ledger = stages([(layer, path) for layer in LAYERS for path in model_files(layer)]).ledger
+    return ledger.name, ledger_fact(ledger)[1]
 
 
 def _texts() -> dict[str, str]:
@@ -131,8 +132,8 @@ def build(lake: str, out: str, master: str | None = None, full: bool = False) ->
     spark = session(master)
     for statement in spark_preamble(lake, read_manifest(lake)):
         spark.sql(statement).collect()
-    keys, texts = tables(), _texts()
-    ledger, priced_by = _ledger(texts)
+    keys = tables()
+    ledger, priced_by = _ledger()
     timings: dict[str, float] = {}
     written = {}
     for name, statements in spark_models(str(out_root / "_work")).items():
