@@ -398,7 +398,7 @@ def parser() -> argparse.ArgumentParser:
     _source_arguments(i)
     i.add_argument("--no-build", action="store_true", help="skip rebuilding marts afterwards")
     i.add_argument("--lake", help="also write the new raw rows as Hive-partitioned Parquet here (folder or s3://)")
-    i.add_argument("--to-lake", help="validate and normalise the files straight into this lake folder, no warehouse "
+    i.add_argument("--to-lake", help="validate and normalise the files straight into this lake (folder or s3://), no warehouse "
                    "(tokenomics/lake_ingest.py); then `tokenomics build --engine spark`")
     i.add_argument("--workers", type=int, default=1, help="with --to-lake: files ingested at once (processes)")
     i.set_defaults(func=cmd_ingest)

@@ -94,7 +94,7 @@ def _write_run(con, dest: str, relation: str, table: str, ts_column: str, run_id
             final = path.with_name(f"{run_id}-{n}.parquet")
             path.rename(final)
             named.append(final)
-        if dest.startswith("s3://"):
+        if s3.is_s3(dest):
             _upload(named, out, dest, relation)
         else:
             _move(named, out, Path(dest) / relation)
@@ -114,7 +114,7 @@ def write_rows(con, dest: str, folder: str, name: str, query: str, params: dict 
         path = out / name
         con.sql(query, params=params).to_parquet(str(path), compression="zstd")
         rows = pq.ParquetFile(path).metadata.num_rows
-        if dest.startswith("s3://"):
+        if s3.is_s3(dest):
             _upload([path], Path(staging), dest, "")
         else:
             _move([path], Path(staging), Path(dest))
@@ -155,12 +155,47 @@ def manifest(con: duckdb.DuckDBPyConnection) -> dict:
 
 
 def read_manifest(dest: str) -> dict:
-    dest = dest.rstrip("/")
-    if dest.startswith("s3://"):
-        bucket, prefix = s3.split(dest)
-        key = "/".join(p for p in (prefix.strip("/"), MANIFEST) if p)
-        return json.loads(s3.client().get_object(Bucket=bucket, Key=key)["Body"].read())
-    return json.loads((Path(dest) / MANIFEST).read_text())
+    text = read_text(dest, MANIFEST)
+    if text is None:
+        raise FileNotFoundError(f"no lake manifest at {dest.rstrip('/')}/{MANIFEST} (write one with `tokenomics lake`)")
+    return json.loads(text)
+
+
+def _key(dest: str, relative: str) -> tuple[str, str]:
+    """s3://bucket/prefix + 'a/b' -> ('bucket', 'prefix/a/b')."""
+    bucket, prefix = s3.split(dest.rstrip("/"))
+    return bucket, "/".join(p for p in (prefix.strip("/"), relative) if p)
+
+
+def read_text(dest: str, relative: str) -> str | None:
+    """A small file of the lake (its manifest, an ingest marker), or None when there is none — folder or S3 alike."""
+    if s3.is_s3(dest):
+        bucket, key = _key(dest, relative)
+        client = s3.client()
+        try:
+            return client.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+        except client.exceptions.NoSuchKey:
+            return None
+    path = Path(dest) / relative
+    return path.read_text() if path.exists() else None
+
+
+def write_text(dest: str, relative: str, text: str) -> None:
+    """A small file of the lake, whole or not at all: renamed into place in a folder, one PUT on S3."""
+    if s3.is_s3(dest):
+        bucket, key = _key(dest, relative)
+        s3.client().put_object(Bucket=bucket, Key=key, Body=text.encode())
+    else:
+        s3.atomic_write(Path(dest) / relative, text.encode())
+
+
+def local_view(dest: str, scratch: Path) -> Path:
+    """Where to read the lake's manifest and small tables from: the folder itself, or for an s3:// lake a copy of
+    them (never the partitioned facts) under scratch."""
+    if not s3.is_s3(dest):
+        return Path(dest)
+    scratch.mkdir(parents=True, exist_ok=True)
+    return fetch(dest, scratch, folders=reference_tables())
 
 
 def fetch(uri: str, target: Path, folders: list[str] | None = None) -> Path:
@@ -183,17 +218,7 @@ def fetch(uri: str, target: Path, folders: list[str] | None = None) -> Path:
 
 
 def _write_manifest(con, dest: str) -> None:
-    with tempfile.TemporaryDirectory(prefix="tokenomics-lake-") as staging:
-        path = Path(staging) / MANIFEST
-        path.write_text(json.dumps(manifest(con), indent=2) + "\n")
-        if dest.startswith("s3://"):
-            bucket, prefix = s3.split(dest)
-            s3.client().upload_file(str(path), bucket, "/".join(p for p in (prefix.strip("/"), MANIFEST) if p))
-        else:
-            Path(dest).mkdir(parents=True, exist_ok=True)
-            tmp = Path(dest) / (MANIFEST + ".tmp")
-            shutil.copyfile(path, tmp)
-            tmp.replace(Path(dest) / MANIFEST)
+    write_text(dest, MANIFEST, json.dumps(manifest(con), indent=2) + "\n")
 
 
 def _move(files: list[Path], root: Path, target: Path) -> None:

@@ -4,7 +4,8 @@ No warehouse in between: each file is ingested by the same code as `tokenomics i
 its own (the lake's small tables loaded first, as ingest reads them), and what it produced goes to the lake —
 the facts as <relation>/date=/source=/<run>-<n>.parquet, this run's bookkeeping rows (ingest_runs, the model
 names it logged, its quarantine) as <table>/<run>.parquet, and for a reference source (rate cards, contracts,
-deployments) the table's new snapshot.  Several worker processes take different files at once (a reference
+deployments) the table's new snapshot.  The lake is a folder or s3://bucket/prefix: on S3 the manifest and small
+tables a file's ingest reads are fetched into its scratch folder, and what it writes is uploaded.  Several worker processes take different files at once (a reference
 source one at a time: each file rewrites a whole snapshot).  Idempotent by a lake manifest of ingested files,
 _ingested/<source>/<sha256>.json, written last: a file already there is skipped.  A worker killed part-way
 leaves no marker, so the file is ingested again under a new run; the rows both runs wrote, like the same
@@ -26,22 +27,22 @@ from tokenomics.config import plausible_window
 from tokenomics.incremental import table_digest, table_exists
 from tokenomics.ingest.runner import REGISTRY, FileResult, expand, ingest_file, sha256_file
 from tokenomics.lake import (MANIFEST, RELATIONS, _write_manifest, _write_reference, _write_run, load_small_tables,
-                             reference_tables, write_rows)
+                             local_view, read_text, reference_tables, write_rows, write_text)
 from tokenomics.warehouse import open_warehouse, refresh_reference_tables
 
 MARKERS = "_ingested"
 PER_RUN = ("ingest_runs", "model_names", "quarantine")  # bookkeeping written per run, read as the union
 
 
-def _marker(dest: str, source: str, digest: str) -> Path:
-    return Path(dest) / MARKERS / source / f"{digest}.json"
+def _marker(source: str, digest: str) -> str:
+    """The file's entry in the lake's manifest of ingested files, relative to the lake."""
+    return f"{MARKERS}/{source}/{digest}.json"
 
 
 def ingest_to_lake(source: str, paths: list[Path], dest: str, options: dict | None = None,
                    workers: int = 1) -> list[FileResult]:
-    """Ingest local files of one source into the lake at dest (a folder); returns one result per file."""
-    if dest.startswith("s3://"):
-        raise ValueError("--to-lake writes a local or mounted folder (s3:// lakes: `tokenomics lake` from a warehouse)")
+    """Ingest local files of one source into the lake at dest (a folder or s3://bucket/prefix); returns one result
+    per file."""
     jobs = [(source, str(f), dest, options or {}) for f in expand(list(paths), REGISTRY[source].patterns)]
     if not jobs:
         return []
@@ -56,15 +57,16 @@ def _one(job: tuple[str, str, str, dict]) -> tuple[FileResult, bool]:
     """Ingest one file into the lake: (its result, whether it rewrote a reference snapshot)."""
     source, path, dest, options = job
     digest = sha256_file(Path(path))
-    marker = _marker(dest, source, digest)
-    if marker.exists():
-        done = json.loads(marker.read_text())
-        return FileResult(source, path, "skipped", message=f"already in the lake (run {done['run_id']})"), False
+    marker = _marker(source, digest)
+    if (done := read_text(dest, marker)) is not None:
+        run = json.loads(done)["run_id"]
+        return FileResult(source, path, "skipped", message=f"already in the lake (run {run})"), False
 
     with tempfile.TemporaryDirectory(prefix="tokenomics-to-lake-") as scratch:
+        view = local_view(dest, Path(scratch) / "lake")  # the lake's manifest and small tables, read locally
         con = open_warehouse(Path(scratch) / "scratch.duckdb")
-        if (Path(dest) / MANIFEST).exists():
-            load_small_tables(con, dest)  # what ingest reads: deployments, known model names…
+        if (view / MANIFEST).exists():
+            load_small_tables(con, str(view))  # what ingest reads: deployments, known model names…
 
         refresh_reference_tables(con)  # what a build computes (ref_deployment_perf), if the lake lacks it
         before = {t: _digest(con, t) for t in _snapshots()}
@@ -93,15 +95,13 @@ def _one(job: tuple[str, str, str, dict]) -> tuple[FileResult, bool]:
         # has no snapshot of yet (settings and other tables the migrations fill), so the lake is complete
         con.execute("DELETE FROM build_window; INSERT INTO build_window VALUES (?, ?)", list(plausible_window()))
         for table in _snapshots():
-            if not any((Path(dest) / table).glob("*.parquet")):
+            if not any((view / table).glob("*.parquet")):
                 _write_reference(con, dest, table)
-        if not (Path(dest) / MANIFEST).exists():
+        if not (view / MANIFEST).exists():
             _write_manifest(con, dest)
         con.close()
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    tmp = marker.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"run_id": run_id, "file": path, **asdict(result)}, default=str, indent=1))
-    tmp.replace(marker)  # last: the file counts as in the lake only once everything it produced is
+    # last: the file counts as in the lake only once everything it produced is
+    write_text(dest, marker, json.dumps({"run_id": run_id, "file": path, **asdict(result)}, default=str, indent=1))
     return result, bool(changed)
 
 
