@@ -102,9 +102,11 @@ def parts(rows: pl.DataFrame) -> None:
     print("\nparts of other vendors, held-out: median |error| % TPOT / throughput / TTFT (rows)")
     for level, df in levels.items():
         held = df.filter(pl.col("holdout") & other)
-        out = held.group_by("gpu_id", "precision_id").agg(pl.len(), *(err(m).alias(m) for m in METRICS)).sort("gpu_id", "precision_id")
-        cells = "  ".join(f"{g}/{p} {tp}/{th}/{tt} ({n})" for g, p, n, tp, th, tt in
-                          out.select("gpu_id", "precision_id", "len", "tpot", "throughput", "ttft").iter_rows())
+        klass = pl.col("regime").str.split("/").list.get(0).alias("class")  # dense and MoE rows apart
+        out = (held.group_by("gpu_id", klass, "precision_id").agg(pl.len(), *(err(m).alias(m) for m in METRICS))
+               .sort("gpu_id", "class", "precision_id"))
+        cells = "  ".join(f"{g}/{k}/{p} {tp}/{th}/{tt} ({n})" for g, k, p, n, tp, th, tt in
+                          out.select("gpu_id", "class", "precision_id", "len", "tpot", "throughput", "ttft").iter_rows())
         print(f"  {level:<22} {cells}")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tokenomics.pricing.perf import physics, whatif
+from tokenomics.pricing.perf import fit, physics, whatif
 from tokenomics.pricing.perf.catalogue import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,10 +56,46 @@ def test_bench_prints_every_regime_with_its_bars():
         assert level in run.stdout
     for regime in ("dense/8-16bit/agg", "dense/fp4/agg", "moe/8-16bit/agg", "moe/fp4/agg"):
         assert regime in run.stdout
-    assert "mi300x/fp8" in run.stdout  # the AMD parts, before and after their own rows joined the fit
+    assert "mi300x/moe/fp8" in run.stdout  # the AMD parts, before and after their own rows joined the fit
     # TTFT misses its 20 % bar for never-measured configurations; the bench says so rather than hiding it, and
     # fails (exit 1) only for a miss where the configuration was measured (the series level)
     assert "missed at physics level" in run.stdout
     assert ("MISSED at series level" in run.stdout) == (run.returncode == 1)
     misses = [line for line in run.stdout.splitlines() if line.lower().startswith("missed")]
     assert not any(" tpot " in line or " throughput " in line for line in misses), misses
+
+
+def test_disaggregated_prefill_saturates_in_a_closed_loop():
+    """Prefill-worker queue: none in aggregated serving, ~0 at light load, users x service - decode time past the knee."""
+    assert _terms(1024, 512, agg=1.0)["prefill_saturation"][0] == 0
+    light, heavy = _terms(1024, 2, agg=0.0)["prefill_saturation"][0], _terms(1024, 4096, agg=0.0)["prefill_saturation"][0]
+    assert 0 <= light < heavy
+    service, think, users = np.array([0.1]), np.array([10.0]), np.array([1000.0])
+    wait = physics.closed_loop_wait(service, think, users)[0]
+    assert wait == pytest.approx(1000 * 0.1 - 10.0 - 0.1, rel=0.05)   # saturated: every extra user adds one service
+    assert physics.closed_loop_wait(service, think, np.array([5.0]))[0] < 0.05  # 5 users x 0.1 s << 10 s away
+
+
+def test_each_calibration_file_loads_alone_every_row_used_or_skipped_with_a_reason():
+    """An AMD file alone leaves every prefill_/decode_ column empty (aggregated runs): they are still numbers."""
+    import polars as pl
+
+    for path in fit.CALIBRATION_FILES:
+        rows, skipped = fit.load_calibration([path])
+        assert rows.height + skipped.height == pl.read_csv(path, infer_schema_length=None).height, path.name
+        assert rows.height > 0 and skipped["skip_reason"].null_count() == 0
+
+
+def test_amd_dense_vllm_points_kept_as_a_check_tpot_within_ten_percent():
+    """Llama-3.3-70B on one MI355X (vLLM, FP8 and MXFP4; not fitted): decode is predicted from NVIDIA efficiencies
+    within 10 %; TTFT is the documented gap (docs/perf_model.md), not asserted here."""
+    import polars as pl
+
+    from tokenomics.pricing.perf.model import calibration
+
+    extra = Path(fit.CALIBRATION_FILES[0]).parent / "real" / "amd" / "amd_dense_serving.csv"
+    rows, skipped = fit.load_calibration([extra])
+    assert rows.height == 2 and skipped.is_empty()
+    committed = calibration()["coefficients"]
+    ev = fit.evaluate(rows, {"tpot": committed["tpot"], "ttft": committed["ttft"]})
+    assert ev.filter((pl.col("tpot_pred") / pl.col("tpot") - 1).abs() > 0.10).is_empty(), ev.select("tpot", "tpot_pred")

@@ -49,18 +49,24 @@ CALIBRATION_FILES = (_ROOT / "tests" / "fixtures" / "silicon_sample.csv",
                      _ROOT / "tests" / "fixtures" / "real" / "amd" / "amd_serving.csv")
 
 
+# the layout's text columns; every other column is a number (a count, a length, a time)
+TEXT_COLUMNS = ("id", "silicon_data_source", "backend", "backend_version", "model_path", "system", "precision", "mode",
+                "gemm_quant_mode", "moe_quant_mode")
+
+
 def _read(paths: Sequence[Path]) -> pl.DataFrame:
     """Several files in the silicon_sample layout as one frame: a column empty in every row of one file (read as
-    text) takes the type the other files give it."""
+    text) takes the type the other files give it, or is a number when no file fills it (aggregated runs only leave
+    every prefill_/decode_ column empty)."""
     frames = [pl.read_csv(p, infer_schema_length=None) for p in paths]
     types = {}
     for f in frames:
         for name, dtype in f.schema.items():
             if f[name].null_count() < f.height:
                 types.setdefault(name, dtype)
-    return pl.concat([f.with_columns(pl.col(n).cast(types[n]) for n in f.columns
-                                     if n in types and f[n].null_count() == f.height) for f in frames],
-                     how="diagonal_relaxed")
+    kind = lambda n: types.get(n, pl.String if n in TEXT_COLUMNS else pl.Float64)  # noqa: E731
+    return pl.concat([f.with_columns(pl.col(n).cast(kind(n)) for n in f.columns if f[n].null_count() == f.height)
+                      for f in frames], how="diagonal_relaxed")
 
 
 def load_calibration(paths: Path | Sequence[Path]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -137,7 +143,14 @@ def terms(rows: pl.DataFrame, tpot: np.ndarray | None = None) -> tuple[dict, dic
 MIN_GROUP_ROWS = 40
 
 
-def _fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> list[float]:
+ROBUST_SCALE = 0.2           # log residual beyond which a row counts as an outlier (soft-L1 loss turns linear)
+# Disaggregated TTFT rows hold many runs past a prefill-capacity cliff or with broken warm-up (10-100x the
+# series' other points): a tighter scale keeps those from setting the coefficients (closer to a median fit).
+ROBUST_SCALE_DISAGG_TTFT = 0.05
+
+
+def _fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], f_scale: float = ROBUST_SCALE,
+         drop_zero: bool = False) -> list[float]:
     """Coefficients minimising a robust loss on log(predicted / measured), with roofline lower bounds.
 
     Log residuals treat a 2x over- and a 2x under-prediction alike (relative error would not).
@@ -145,10 +158,17 @@ def _fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> list[float]:
     from scipy.optimize import least_squares  # only fitting needs scipy (slow to import)
 
     lower = np.array([physics.LOWER_BOUNDS.get(n, 0.0) for n in names])
-    start = np.maximum(lower, 1e-2) * 1.5
-    result = least_squares(lambda b: np.log(np.maximum(x @ b, 1e-9) / y), start, bounds=(lower, np.inf),
-                           loss="soft_l1", f_scale=0.2, x_scale="jac")
-    return [round(float(v), 6) for v in result.x]
+    # with ``drop_zero`` (TTFT) a term that is zero in every row of the set (the engine-step terms of disaggregated
+    # serving, the prefill saturation of aggregated) has nothing to fit: it keeps its lower bound (0), so a set
+    # borrowed by another mode (dense disagg reads the agg set) adds nothing of a term it never saw
+    on = np.any(x != 0, axis=0) if drop_zero else slice(None)
+    design = x[:, on] if drop_zero else x
+    start = np.maximum(lower[on], 1e-2) * 1.5
+    result = least_squares(lambda b: np.log(np.maximum(design @ b, 1e-9) / y), start, bounds=(lower[on], np.inf),
+                           loss="soft_l1", f_scale=f_scale, x_scale="jac")
+    out = lower.copy()
+    out[on] = result.x
+    return [round(float(v), 6) for v in out]
 
 
 def group_keys(rows: pl.DataFrame) -> list[str]:
@@ -171,13 +191,14 @@ def fit(rows: pl.DataFrame) -> dict:
     keys = np.array(group_keys(rows))
     pooled = np.array(["*/" + k.split("/", 1)[1] for k in keys])
 
-    def fit_sets(x: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> dict:
+    def fit_sets(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], disagg_scale: float | None = None) -> dict:
         sets = {}
         for labels in (pooled, keys):
             for key in sorted(set(labels)):
                 m = (labels == key) & train
                 if m.sum() >= MIN_GROUP_ROWS:
-                    sets[key] = _fit(x[m], y[m], names)
+                    scale = disagg_scale if disagg_scale and key.endswith("/disagg") else ROBUST_SCALE
+                    sets[key] = _fit(x[m], y[m], names, scale, drop_zero=disagg_scale is not None)
         return sets
 
     _, decode, _ = terms(rows)
@@ -185,7 +206,7 @@ def fit(rows: pl.DataFrame) -> dict:
     out = {"tpot": fit_sets(x_tpot, rows["silicon_tpot_ms"].to_numpy() / 1e3, physics.TPOT_FEATURES)}
     _, _, ttft = terms(rows, _apply(x_tpot, keys, out["tpot"]))
     out["ttft"] = fit_sets(physics.design(ttft, physics.TTFT_FEATURES), rows["silicon_ttft_ms"].to_numpy() / 1e3,
-                           physics.TTFT_FEATURES)
+                           physics.TTFT_FEATURES, ROBUST_SCALE_DISAGG_TTFT)
     out["parts"] = part_factors(rows.filter(pl.Series(train)), out)
     return out
 
