@@ -4,6 +4,7 @@ request in two files is dropped by the engine; and Spark's marts from that lake 
 
 import json
 import shutil
+import uuid
 
 import pytest
 
@@ -48,8 +49,9 @@ def test_a_lake_on_s3_holds_the_same_rows_as_the_folder_lake_and_skips_files_it_
 
     from tokenomics.lake import fetch, reference_tables
 
-    boto3.client("s3").create_bucket(Bucket="lake")
-    remote, results = "s3://lake/tokenomics", []
+    bucket = f"to-lake-{uuid.uuid4().hex[:8]}"  # moto keeps every server's buckets in one process: a fresh one
+    boto3.client("s3").create_bucket(Bucket=bucket)
+    remote, results = f"s3://{bucket}/tokenomics", []
     for source, folder in DEMO_LAYOUT:
         results += ingest_to_lake(source, [lake["base"] / "raw" / folder], remote, workers=2)
     by_file = lambda rs: {r.uri: (r.status, r.counts.read, r.counts.loaded, r.counts.quarantined,  # noqa: E731
