@@ -191,11 +191,14 @@ def write_text(dest: str, relative: str, text: str) -> None:
 
 def local_view(dest: str, scratch: Path) -> Path:
     """Where to read the lake's manifest and small tables from: the folder itself, or for an s3:// lake a copy of
-    them (never the partitioned facts) under scratch."""
+    them (never the partitioned facts) under scratch — the tables its manifest lists and those the models read."""
     if not s3.is_s3(dest):
         return Path(dest)
     scratch.mkdir(parents=True, exist_ok=True)
-    return fetch(dest, scratch, folders=reference_tables())
+    text = read_text(dest, MANIFEST)
+    listed = [spec["path"] for spec in json.loads(text)["relations"].values()
+              if not spec.get("partitioned_by")] if text else []
+    return fetch(dest, scratch, folders=sorted(set(listed) | set(reference_tables())))
 
 
 def fetch(uri: str, target: Path, folders: list[str] | None = None) -> Path:
@@ -231,8 +234,7 @@ def _move(files: list[Path], root: Path, target: Path) -> None:
 
 
 def _upload(files: list[Path], root: Path, dest: str, relation: str) -> None:
-    bucket, prefix = s3.split(dest)
     client = s3.client()
     for path in files:
-        key = "/".join(p for p in (prefix.strip("/"), relation, path.relative_to(root).as_posix()) if p)
+        bucket, key = _key(dest, "/".join(p for p in (relation, path.relative_to(root).as_posix()) if p))
         client.upload_file(str(path), bucket, key)  # S3 makes an object visible only once it is complete

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from tokenomics.incremental import annotation, ledger_fact, stages
-from tokenomics.lake import RELATIONS, fetch, load_small_tables, read_manifest
+from tokenomics.lake import RELATIONS, fetch, load_small_tables, local_view, read_manifest
 from tokenomics.models import LAYERS, model_files
 from tokenomics.objectstore import is_s3
 from tokenomics.portable import spark_models, spark_preamble
@@ -178,10 +178,7 @@ def publish_from_lake(out: str, db: Path) -> Path:
         if is_s3(out):
             out = str(fetch(out, Path(tmp) / "out"))
         lake = json.loads((Path(out) / STATE).read_text())["lake"].rstrip("/")
-        if is_s3(lake):
-            small = [spec["path"] for spec in read_manifest(lake)["relations"].values() if not spec.get("partitioned_by")]
-            lake = str(fetch(lake, Path(tmp) / "lake", small))
-        return _publish_local(out, lake, db)
+        return _publish_local(out, str(local_view(lake, Path(tmp) / "lake")), db)
 
 
 def _publish_local(out: str, lake: str, db: Path) -> Path:

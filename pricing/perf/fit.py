@@ -162,7 +162,7 @@ def _fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], f_scale: float = 
     # serving, the prefill saturation of aggregated) has nothing to fit: it keeps its lower bound (0), so a set
     # borrowed by another mode (dense disagg reads the agg set) adds nothing of a term it never saw
     on = np.any(x != 0, axis=0) if drop_zero else slice(None)
-    design = x[:, on] if drop_zero else x
+    design = x[:, on]
     start = np.maximum(lower[on], 1e-2) * 1.5
     result = least_squares(lambda b: np.log(np.maximum(design @ b, 1e-9) / y), start, bounds=(lower[on], np.inf),
                            loss="soft_l1", f_scale=f_scale, x_scale="jac")
