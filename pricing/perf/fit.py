@@ -47,6 +47,15 @@ _ROOT = Path(__file__).resolve().parents[2]
 # tests/fixtures/real/README.md).  Development data: the product reads only the fitted coefficient file.
 CALIBRATION_FILES = (_ROOT / "tests" / "fixtures" / "silicon_sample.csv",
                      _ROOT / "tests" / "fixtures" / "real" / "amd" / "amd_serving.csv")
+# What silicon_sample.csv's older dumps (2026-03-25/04-06) left out, by row id, as the public sources state it (each
+# row names its repo, path and commits; tests/fixtures/real/inferencex/README.md): a disaggregated run's worker counts
+# and per-phase layout, and whether it decoded speculatively (MTP) — agg rows too.  Stated values replace the row's
+# own; where two files state one value, the first file's wins (spec_methods.csv keys disaggregated recipes without
+# concurrency, which a recipe's list does not always give right).
+STATED_FILES = (_ROOT / "tests" / "fixtures" / "real" / "inferencex" / "spec_methods.csv",
+                _ROOT / "tests" / "fixtures" / "real" / "inferencex" / "disagg_layouts.csv")
+_PHASE_COLUMNS = tuple(f"{phase}_{field}" for phase in ("prefill", "decode")
+                       for field in ("num_workers", "tp_size", "pp_size", "attention_dp_size", "moe_tp_size", "moe_ep_size"))
 
 
 # the layout's text columns; every other column is a number (a count, a length, a time)
@@ -69,9 +78,40 @@ def _read(paths: Sequence[Path]) -> pl.DataFrame:
                       for f in frames], how="diagonal_relaxed")
 
 
-def load_calibration(paths: Path | Sequence[Path]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def stated_facts(stated: Sequence[Path] = STATED_FILES) -> pl.DataFrame:
+    """One row per id of what the stated files say (a file may state only some columns: the first file that
+    states a value gives it).  layout_stated is false where a source gives the worker counts but not the layout."""
+    frames = [pl.read_csv(p, infer_schema_length=None) for p in stated]
+    facts = pl.concat(frames, how="diagonal_relaxed")
+    for column in (*_PHASE_COLUMNS, "spec_method", "csv_layout_differs"):
+        if column not in facts.columns:
+            facts = facts.with_columns(pl.lit(None, pl.String).alias(column))
+    facts = facts.select("id", *(pl.col(c).cast(pl.Float64) for c in _PHASE_COLUMNS),
+                         spec_method=pl.col("spec_method").cast(pl.String).replace("", None),
+                         layout_stated=pl.col("csv_layout_differs").cast(pl.String).fill_null("") != "layout_not_recovered")
+    return facts.group_by("id", maintain_order=True).agg(
+        *(pl.col(c).drop_nulls().first() for c in (*_PHASE_COLUMNS, "spec_method")), pl.col("layout_stated").all())
+
+
+def _with_stated(raw: pl.DataFrame, stated: Sequence[Path]) -> pl.DataFrame:
+    """The rows with what STATED_FILES state about them: per-phase columns replaced where stated, and
+    spec_method ('none', 'mtp' or null: not stated) and layout_stated (false: the workers are stated, the layout
+    is not) for every row."""
+    if not stated:
+        return raw.with_columns(spec_method=pl.lit(None, pl.String), layout_stated=pl.lit(True))
+    facts = stated_facts(stated).select(
+        "id", *(pl.col(c).alias(f"{c}__stated") for c in _PHASE_COLUMNS), "spec_method", "layout_stated")
+    joined = raw.join(facts, on="id", how="left")
+    return joined.with_columns(
+        *(pl.coalesce(pl.col(f"{c}__stated"), pl.col(c).cast(pl.Float64)).alias(c) for c in _PHASE_COLUMNS),
+        layout_stated=pl.col("layout_stated").fill_null(True),
+    ).drop([f"{c}__stated" for c in _PHASE_COLUMNS])
+
+
+def load_calibration(paths: Path | Sequence[Path],
+                     stated: Sequence[Path] = STATED_FILES) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(usable rows with catalogue ids and per-phase layouts, rows skipped with a reason)."""
-    raw = _read([paths] if isinstance(paths, Path) else list(paths))
+    raw = _with_stated(_read([paths] if isinstance(paths, Path) else list(paths)), stated)
     raw = raw.with_columns(
         conc=pl.col("silicon_data_source").str.extract(r"silicon_concurrency=(\d+)").cast(pl.Float64),
         model_id=pl.col("model_path").map_elements(lambda m: getattr(resolve_model(m), "id", None),
@@ -96,6 +136,10 @@ def load_calibration(paths: Path | Sequence[Path]) -> tuple[pl.DataFrame, pl.Dat
         + (1 - pl.col("agg")) * pl.col("p_tp") * pl.col("p_dp") * pl.col("p_workers"))
     reason = (pl.when(pl.col("model_id").is_null()).then(pl.lit("model not in catalogue"))
               .when(pl.col("gpu_id").is_null()).then(pl.lit("gpu not in catalogue"))
+              .when(pl.col("spec_method") == "mtp")
+              .then(pl.lit("speculative decoding (MTP): the physics models one token per decode step"))
+              .when(~pl.col("layout_stated"))
+              .then(pl.lit("disaggregated run whose per-phase layout no source states (the older dump's is not reliable)"))
               .when(pl.any_horizontal(pl.col("conc", "d_tp", "p_tp").is_null())).then(pl.lit("layout incomplete"))
               .when(pl.any_horizontal(pl.col("d_workers", "p_workers").is_null()))
               .then(pl.lit("disaggregated run without worker counts: GPUs behind the measurement unknown"))
@@ -331,6 +375,8 @@ def calibrate(paths: Path | Sequence[Path] = CALIBRATION_FILES, out: Path = COEF
     physics_only = evaluate(rows, coefficients)
     result = {
         "source": {"files": [{"file": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in paths],
+                   "stated": [{"file": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+                              for p in STATED_FILES],
                    "rows_used": rows.height,
                    "rows_skipped": dict(sorted(skipped.group_by("skip_reason").len().iter_rows()))},
         "features": {"tpot": list(physics.TPOT_FEATURES), "ttft": list(physics.TTFT_FEATURES)},

@@ -1,0 +1,72 @@
+"""What the public sources state about calibration rows (tests/fixtures/real/inferencex/) and how the fit uses it."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from tokenomics.pricing.perf import fit
+
+CSV = fit.CALIBRATION_FILES[0]
+
+
+def _raw() -> pl.DataFrame:
+    return pl.read_csv(CSV, infer_schema_length=None)
+
+
+def test_every_stated_row_is_a_calibration_row_and_stated_layouts_agree_with_their_gpu_totals():
+    raw = _raw()
+    for path in fit.STATED_FILES:
+        stated = pl.read_csv(path, infer_schema_length=None)
+        assert stated["id"].is_unique().all(), path
+        joined = stated.join(raw.select("id", "mode"), on="id", how="left")
+        assert joined["mode"].null_count() == 0, path.name          # no id the calibration file lacks
+        assert set(stated["spec_method"].drop_nulls()) <= {"none", "mtp"}, path.name
+        if "prefill_tp_size" not in stated.columns:
+            continue
+        assert set(joined["mode"]) == {"disagg"}, path.name
+        with_layout = stated.filter(pl.col("prefill_tp_size").is_not_null() & pl.col("num_prefill_gpu").is_not_null())
+        assert with_layout.height > 100
+        # workers x GPUs per worker = the GPU totals the dashboard record states
+        for phase in ("prefill", "decode"):
+            gpus = (pl.col(f"{phase}_num_workers") * pl.col(f"{phase}_tp_size") * pl.col(f"{phase}_attention_dp_size"))
+            assert with_layout.filter(gpus != pl.col(f"num_{phase}_gpu")).height == 0, phase
+
+
+def test_a_stated_layout_is_used_and_the_gpus_behind_the_row_follow_from_it():
+    rows, _ = fit.load_calibration(fit.CALIBRATION_FILES)
+    # source A: 1 prefill worker of TP8 + 3 decode workers of TP8 (the file itself has no worker counts)
+    row = rows.filter(pl.col("id") == "2026_03_25_deepseek_r1_b200_sxm_sglang_fp8_disagg_1024x1024_c32_tp8_0_ep8_0_543")
+    assert row.select("p_workers", "p_tp", "p_dp", "d_workers", "d_tp", "d_dp").row(0) == (1, 8, 1, 3, 8, 1)
+    assert row["gpus"][0] == 8 * 1 * 1 + 8 * 1 * 3  # = 32
+    assert _raw().filter(pl.col("id") == row["id"][0])["decode_num_workers"][0] is None
+
+
+def test_speculative_runs_and_unstated_layouts_are_skipped_with_their_reason():
+    rows, skipped = fit.load_calibration(fit.CALIBRATION_FILES)
+    reason = dict(skipped.select("id", "skip_reason").iter_rows())
+    mtp = "2026_03_25_deepseek_r1_b200_sxm_trtllm_fp8_disagg_1024x1024_c1600_tp8_0_ep8_0_355"
+    assert reason[mtp].startswith("speculative decoding (MTP)")
+    workers_only = "2026_03_25_deepseek_r1_h200_sxm_trtllm_fp8_disagg_8192x1024_c512_tp8_0_ep8_0_370"
+    assert reason[workers_only].startswith("disaggregated run whose per-phase layout no source states")
+    facts = fit.stated_facts()
+    stated_mtp = set(facts.filter(pl.col("spec_method") == "mtp")["id"])
+    assert stated_mtp and not stated_mtp & set(rows["id"])
+    # every input row is used or skipped, once
+    assert rows.height + skipped.height == sum(pl.read_csv(p, infer_schema_length=None).height
+                                              for p in fit.CALIBRATION_FILES)
+    assert rows["id"].is_unique().all()
+
+
+def test_without_stated_files_the_rows_stay_as_the_file_has_them():
+    rows, skipped = fit.load_calibration(fit.CALIBRATION_FILES, stated=())
+    with_facts, _ = fit.load_calibration(fit.CALIBRATION_FILES)
+    # +994 disaggregated runs with stated workers, -62 without a stated layout, -440 stated to decode speculatively
+    assert with_facts.height > rows.height + 400
+    assert "speculative decoding (MTP): the physics models one token per decode step" not in set(skipped["skip_reason"])
+
+
+def test_the_stated_files_never_contradict_each_other():
+    frames = [pl.read_csv(p, infer_schema_length=None).select("id", "spec_method") for p in fit.STATED_FILES]
+    both = frames[0].join(frames[1], on="id", suffix="_other").drop_nulls()
+    assert both.height > 100
+    assert both.filter(pl.col("spec_method") != pl.col("spec_method_other")).height == 0
