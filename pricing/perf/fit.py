@@ -49,13 +49,16 @@ CALIBRATION_FILES = (_ROOT / "tests" / "fixtures" / "silicon_sample.csv",
                      _ROOT / "tests" / "fixtures" / "real" / "amd" / "amd_serving.csv")
 # What silicon_sample.csv's older dumps (2026-03-25/04-06) left out, by row id, as the public sources state it (each
 # row names its repo, path and commits; tests/fixtures/real/inferencex/README.md): a disaggregated run's worker counts
-# and per-phase layout, and whether it decoded speculatively (MTP) — agg rows too.  Stated values replace the row's
+# and per-phase layout, an aggregated run's layout (326 of them claimed more GPUs than their node has: TP x EP stored
+# as TP), and whether a run decoded speculatively (MTP).  Stated values replace the row's
 # own; where two files state one value, the first file's wins (spec_methods.csv keys disaggregated recipes without
 # concurrency, which a recipe's list does not always give right).
-STATED_FILES = (_ROOT / "tests" / "fixtures" / "real" / "inferencex" / "spec_methods.csv",
-                _ROOT / "tests" / "fixtures" / "real" / "inferencex" / "disagg_layouts.csv")
-_PHASE_COLUMNS = tuple(f"{phase}_{field}" for phase in ("prefill", "decode")
-                       for field in ("num_workers", "tp_size", "pp_size", "attention_dp_size", "moe_tp_size", "moe_ep_size"))
+STATED_FILES = tuple(_ROOT / "tests" / "fixtures" / "real" / "inferencex" / name
+                     for name in ("spec_methods.csv", "disagg_layouts.csv", "agg_layouts.csv"))
+_LAYOUT_FIELDS = ("tp_size", "pp_size", "attention_dp_size", "moe_tp_size", "moe_ep_size")
+# the layout columns a stated file may give: an aggregated run's, and each phase's of a disaggregated one
+_PHASE_COLUMNS = (*_LAYOUT_FIELDS, *(f"{phase}_{field}" for phase in ("prefill", "decode")
+                                    for field in ("num_workers", *_LAYOUT_FIELDS)))
 
 
 # the layout's text columns; every other column is a number (a count, a length, a time)
