@@ -57,7 +57,7 @@ STATED_FILES = tuple(_ROOT / "tests" / "fixtures" / "real" / "inferencex" / name
                      for name in ("spec_methods.csv", "disagg_layouts.csv", "agg_layouts.csv"))
 _LAYOUT_FIELDS = ("tp_size", "pp_size", "attention_dp_size", "moe_tp_size", "moe_ep_size")
 # the layout columns a stated file may give: an aggregated run's, and each phase's of a disaggregated one
-_PHASE_COLUMNS = (*_LAYOUT_FIELDS, *(f"{phase}_{field}" for phase in ("prefill", "decode")
+_STATED_COLUMNS = (*_LAYOUT_FIELDS, *(f"{phase}_{field}" for phase in ("prefill", "decode")
                                     for field in ("num_workers", *_LAYOUT_FIELDS)))
 
 
@@ -86,14 +86,14 @@ def stated_facts(stated: Sequence[Path] = STATED_FILES) -> pl.DataFrame:
     states a value gives it).  layout_stated is false where a source gives the worker counts but not the layout."""
     frames = [pl.read_csv(p, infer_schema_length=None) for p in stated]
     facts = pl.concat(frames, how="diagonal_relaxed")
-    for column in (*_PHASE_COLUMNS, "spec_method", "csv_layout_differs"):
+    for column in (*_STATED_COLUMNS, "spec_method", "csv_layout_differs"):
         if column not in facts.columns:
             facts = facts.with_columns(pl.lit(None, pl.String).alias(column))
-    facts = facts.select("id", *(pl.col(c).cast(pl.Float64) for c in _PHASE_COLUMNS),
+    facts = facts.select("id", *(pl.col(c).cast(pl.Float64) for c in _STATED_COLUMNS),
                          spec_method=pl.col("spec_method").cast(pl.String).replace("", None),
                          layout_stated=pl.col("csv_layout_differs").cast(pl.String).fill_null("") != "layout_not_recovered")
     return facts.group_by("id", maintain_order=True).agg(
-        *(pl.col(c).drop_nulls().first() for c in (*_PHASE_COLUMNS, "spec_method")), pl.col("layout_stated").all())
+        *(pl.col(c).drop_nulls().first() for c in (*_STATED_COLUMNS, "spec_method")), pl.col("layout_stated").all())
 
 
 def _with_stated(raw: pl.DataFrame, stated: Sequence[Path]) -> pl.DataFrame:
@@ -103,12 +103,12 @@ def _with_stated(raw: pl.DataFrame, stated: Sequence[Path]) -> pl.DataFrame:
     if not stated:
         return raw.with_columns(spec_method=pl.lit(None, pl.String), layout_stated=pl.lit(True))
     facts = stated_facts(stated).select(
-        "id", *(pl.col(c).alias(f"{c}__stated") for c in _PHASE_COLUMNS), "spec_method", "layout_stated")
+        "id", *(pl.col(c).alias(f"{c}__stated") for c in _STATED_COLUMNS), "spec_method", "layout_stated")
     joined = raw.join(facts, on="id", how="left")
     return joined.with_columns(
-        *(pl.coalesce(pl.col(f"{c}__stated"), pl.col(c).cast(pl.Float64)).alias(c) for c in _PHASE_COLUMNS),
+        *(pl.coalesce(pl.col(f"{c}__stated"), pl.col(c).cast(pl.Float64)).alias(c) for c in _STATED_COLUMNS),
         layout_stated=pl.col("layout_stated").fill_null(True),
-    ).drop([f"{c}__stated" for c in _PHASE_COLUMNS])
+    ).drop([f"{c}__stated" for c in _STATED_COLUMNS])
 
 
 def load_calibration(paths: Path | Sequence[Path],
