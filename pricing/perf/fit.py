@@ -61,6 +61,13 @@ _STATED_COLUMNS = (*_LAYOUT_FIELDS, *(f"{phase}_{field}" for phase in ("prefill"
                                     for field in ("num_workers", *_LAYOUT_FIELDS)))
 
 
+# one measurement: what ran (model, part, precision, engine, mode, lengths, users; the layout follows) and what it
+# measured, to the last digit
+MEASUREMENT = ("model_id", "gpu_id", "precision_id", "backend", "mode", "isl", "osl", "conc", "silicon_ttft_ms",
+               "silicon_tpot_ms")
+REPEATED = "the same measurement as an earlier row (another dump repeats the run under a new id)"
+
+
 # the layout's text columns; every other column is a number (a count, a length, a time)
 TEXT_COLUMNS = ("id", "silicon_data_source", "backend", "backend_version", "model_path", "system", "precision", "mode",
                 "gemm_quant_mode", "moe_quant_mode")
@@ -150,9 +157,14 @@ def load_calibration(paths: Path | Sequence[Path],
     rows = rows.with_columns(skip_reason=reason)
     usable = rows.filter(pl.col("skip_reason").is_null())
     fits = physics.memory(configs(usable, "d"))["fits"] & physics.memory(configs(usable, "p"))["fits"]
-    rows = pl.concat([usable.with_columns(skip_reason=pl.when(pl.Series(fits)).then(None)
-                                          .otherwise(pl.lit("recorded layout does not fit in memory"))),
-                      rows.filter(pl.col("skip_reason").is_not_null())])
+    usable = usable.with_columns(skip_reason=pl.when(pl.Series(fits)).then(None)
+                                 .otherwise(pl.lit("recorded layout does not fit in memory")))
+    # the dumps repeat runs under new ids: a copy would weigh twice in the fit and could sit in the training split
+    # while its twin is held out.  The first row of each measurement (file order) is kept.
+    copy = pl.int_range(pl.len()).over(MEASUREMENT) > 0
+    usable = usable.with_columns(skip_reason=pl.when(pl.col("skip_reason").is_null() & copy)
+                                 .then(pl.lit(REPEATED)).otherwise(pl.col("skip_reason")))
+    rows = pl.concat([usable, rows.filter(pl.col("skip_reason").is_not_null())])
     return rows.filter(pl.col("skip_reason").is_null()), rows.filter(pl.col("skip_reason").is_not_null())
 
 
