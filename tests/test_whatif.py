@@ -181,6 +181,7 @@ def test_committed_coefficients_are_the_fit_of_the_calibration_file(tmp_path):
     fresh = fit.calibrate(CALIBRATION_CSV, out)
     committed = calibration()
     assert fresh["source"]["files"] == committed["source"]["files"]
+    assert fresh["source"]["stated"] == committed["source"]["stated"]   # the same stated facts (by hash)
     # The fit is not unique bit for bit: SciPy's optimiser ends a few ulps elsewhere on another CPU/BLAS, and
     # along a flat direction (e.g. tpot */moe/disagg: 0.011 vs 0.091 for one coefficient) with the same
     # predictions.  The committed file is the fit when its groups are the same, its predictions agree to
@@ -206,11 +207,12 @@ def test_committed_coefficients_are_the_fit_of_the_calibration_file(tmp_path):
 # Physics alone (a layout never measured) misses the TTFT bar in every regime (docs/perf_model.md says so, with
 # numbers); its ceilings here are the levels the committed fit reached, so a refit can only hold or improve them.
 # The disaggregated cells rose when the data grew, not the model: the 994 disaggregated runs the sources now state
-# worker counts for (tests/fixtures/real/inferencex/) more than doubled their held-out rows (21 -> 51, 22 -> 44) and
-# moved physics 29.1 -> 34.0 % and 45.9 -> 68.5 %.  The aggregated MoE cells moved 24.5 -> 26.1 % and 26.3 -> 25.5 %
-# when the 440 runs stated to decode speculatively (MTP) left the fit, 1,534 aggregated rows took their stated
-# layouts (310 had claimed more GPUs than their node has) and the 878 repeats of a measurement under another id left
-# it (239 had a twin on the other side of the split); their TPOT improved 14.7 -> 12.5 % and 15.8 -> 12.7 %.
+# worker counts for (tests/fixtures/real/inferencex/) doubled their held-out rows (21 -> 51, 22 -> 44) and moved
+# physics 29.1 -> 34.0 % and 45.9 -> 68.7 %.  The aggregated MoE cells moved 24.5 -> 25.9 % and 26.3 -> 25.4 % when
+# the 441 runs stated to decode speculatively (MTP) left the fit, 1,534 aggregated rows took their stated layouts
+# (310 had claimed more GPUs than their node has; 16 more that no source states are skipped) and the 875 repeats of
+# a measurement under another id left it (239 had a twin on the other side of the split); their TPOT improved
+# 14.7 -> 12.5 % and 15.8 -> 12.1 %.
 TTFT_REACHED = {"dense/8-16bit/agg": 26.5, "dense/fp4/agg": 31.5, "moe/8-16bit/agg": 26.5,
                 "moe/8-16bit/disagg": 34.5, "moe/fp4/agg": 26.0, "moe/fp4/disagg": 69.0}
 # Anchored on the measured series (the same layout and shape at other concurrencies) the aggregated regimes meet the
@@ -220,7 +222,7 @@ TTFT_REACHED = {"dense/8-16bit/agg": 26.5, "dense/fp4/agg": 31.5, "moe/8-16bit/a
 SERIES_TTFT_REACHED: dict[str, float] = {"moe/8-16bit/disagg": 25.5, "moe/fp4/disagg": 22.0}
 # A measured layout at a shape it never ran (the layout level): held at what it reached.
 LAYOUT_TTFT_REACHED = {"dense/8-16bit/agg": 14.5, "dense/fp4/agg": 38.0, "moe/8-16bit/agg": 17.5,
-                       "moe/8-16bit/disagg": 64.0, "moe/fp4/agg": 20.0, "moe/fp4/disagg": 58.0}
+                       "moe/8-16bit/disagg": 64.0, "moe/fp4/agg": 20.0, "moe/fp4/disagg": 59.5}
 
 
 def target(regime: str, metric: str) -> float:
@@ -254,12 +256,12 @@ def test_anchored_on_the_measured_series_ttft_meets_the_bar():
             assert row[f"{metric}_mape"] <= bar, (row["regime"], metric, row)
     for row in _held_out("layout"):
         assert row["ttft_mape"] <= LAYOUT_TTFT_REACHED[row["regime"]], row
-    # and anchoring never makes an aggregated regime's TPOT worse than physics alone (the serving mode the product
-    # plans; a disaggregated layout's neighbours at other shapes, 35 rows, give MoE FP4 11.3 % against 10.3 %)
+    # and anchoring never makes a regime's TPOT worse than physics alone, but for one cell: a disaggregated MoE FP4
+    # layout's neighbours at other shapes (35 rows) give 11.4 % against physics' 10.3 %
     physics = {row["regime"]: row for row in _held_out("none")}
     for level in ("series", "layout"):
         for row in _held_out(level):
-            if row["regime"].endswith("/agg") or level == "series":
+            if (level, row["regime"]) != ("layout", "moe/fp4/disagg"):
                 assert row["tpot_mape"] <= physics[row["regime"]]["tpot_mape"], (level, row)
 
 

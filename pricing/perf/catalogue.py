@@ -28,6 +28,7 @@ class Gpu(BaseModel):
     interconnect: str
     link_gbs: float = Field(gt=0)
     source: str
+    node_gpus: int = Field(default=8, gt=0)  # GPUs one server (or one NVL72 rack's NVLink domain) holds
 
     def gemm_for(self, precision: "Precision") -> tuple[str, float]:
         """Where a precision's GEMMs really run on this GPU: its dtype if native here, else the fallback."""

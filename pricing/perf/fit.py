@@ -51,8 +51,9 @@ CALIBRATION_FILES = (_ROOT / "tests" / "fixtures" / "silicon_sample.csv",
 # row names its repo, path and commits; tests/fixtures/real/inferencex/README.md): a disaggregated run's worker counts
 # and per-phase layout, an aggregated run's layout (326 of them claimed more GPUs than their node has: TP x EP stored
 # as TP), and whether a run decoded speculatively (MTP).  Stated values replace the row's
-# own; where two files state one value, the first file's wins (spec_methods.csv keys disaggregated recipes without
-# concurrency, which a recipe's list does not always give right).
+# own.  The files state disjoint layout columns (aggregated / per phase); both of the first two state spec_method,
+# and spec_methods.csv, listed first, wins: it keys disaggregated recipes on their layout, not on the concurrency
+# list that disagg_layouts.csv keyed on and that is not always what ran (they agree on every shared row, tested).
 STATED_FILES = tuple(_ROOT / "tests" / "fixtures" / "real" / "inferencex" / name
                      for name in ("spec_methods.csv", "disagg_layouts.csv", "agg_layouts.csv"))
 _LAYOUT_FIELDS = ("tp_size", "pp_size", "attention_dp_size", "moe_tp_size", "moe_ep_size")
@@ -91,7 +92,10 @@ def _read(paths: Sequence[Path]) -> pl.DataFrame:
 def stated_facts(stated: Sequence[Path] = STATED_FILES) -> pl.DataFrame:
     """One row per id of what the stated files say (a file may state only some columns: the first file that
     states a value gives it).  layout_stated is false where a source gives the worker counts but not the layout."""
-    frames = [pl.read_csv(p, infer_schema_length=None) for p in stated]
+    frames = [pl.read_csv(p, infer_schema_length=None) for p in stated if Path(p).exists()]
+    if not frames:  # an installed product has no tests/ folder: `tokenomics calibrate` then reads the CSVs alone
+        return pl.DataFrame(schema={"id": pl.String, **{c: pl.Float64 for c in _STATED_COLUMNS},
+                                    "spec_method": pl.String, "layout_stated": pl.Boolean})
     facts = pl.concat(frames, how="diagonal_relaxed")
     for column in (*_STATED_COLUMNS, "spec_method", "csv_layout_differs"):
         if column not in facts.columns:
@@ -101,6 +105,10 @@ def stated_facts(stated: Sequence[Path] = STATED_FILES) -> pl.DataFrame:
                          layout_stated=pl.col("csv_layout_differs").cast(pl.String).fill_null("") != "layout_not_recovered")
     return facts.group_by("id", maintain_order=True).agg(
         *(pl.col(c).drop_nulls().first() for c in (*_STATED_COLUMNS, "spec_method")), pl.col("layout_stated").all())
+
+
+def _node_gpus() -> dict[str, int]:
+    return {gid: gpu.node_gpus for gid, gpu in catalogue().gpus.items()}
 
 
 def _with_stated(raw: pl.DataFrame, stated: Sequence[Path]) -> pl.DataFrame:
@@ -146,14 +154,16 @@ def load_calibration(paths: Path | Sequence[Path],
         + (1 - pl.col("agg")) * pl.col("p_tp") * pl.col("p_dp") * pl.col("p_workers"))
     reason = (pl.when(pl.col("model_id").is_null()).then(pl.lit("model not in catalogue"))
               .when(pl.col("gpu_id").is_null()).then(pl.lit("gpu not in catalogue"))
-              .when(pl.col("spec_method") == "mtp")
+              .when(pl.col("spec_method").eq("mtp").fill_null(False).any().over(MEASUREMENT))  # or a repeat of one
               .then(pl.lit("speculative decoding (MTP): the physics models one token per decode step"))
               .when(~pl.col("layout_stated"))
               .then(pl.lit("disaggregated run whose per-phase layout no source states (the older dump's is not reliable)"))
               .when(pl.any_horizontal(pl.col("conc", "d_tp", "p_tp").is_null())).then(pl.lit("layout incomplete"))
               .when(pl.any_horizontal(pl.col("d_workers", "p_workers").is_null()))
               .then(pl.lit("disaggregated run without worker counts: GPUs behind the measurement unknown"))
-              .when(pl.col("pp_size").fill_null(1) > 1).then(pl.lit("pipeline parallel not modelled")))
+              .when(pl.col("pp_size").fill_null(1) > 1).then(pl.lit("pipeline parallel not modelled"))
+              .when((pl.col("agg") == 1) & (pl.col("gpus") > pl.col("gpu_id").replace_strict(_node_gpus(), default=None)))
+              .then(pl.lit("aggregated layout claims more GPUs than one node of its system holds")))
     rows = rows.with_columns(skip_reason=reason)
     usable = rows.filter(pl.col("skip_reason").is_null())
     fits = physics.memory(configs(usable, "d"))["fits"] & physics.memory(configs(usable, "p"))["fits"]
@@ -161,8 +171,9 @@ def load_calibration(paths: Path | Sequence[Path],
                                  .otherwise(pl.lit("recorded layout does not fit in memory")))
     # the dumps repeat runs under new ids: a copy would weigh twice in the fit and could sit in the training split
     # while its twin is held out.  The first row of each measurement (file order) is kept.
-    copy = pl.int_range(pl.len()).over(MEASUREMENT) > 0
-    usable = usable.with_columns(skip_reason=pl.when(pl.col("skip_reason").is_null() & copy)
+    kept = pl.col("skip_reason").is_null()
+    copy = kept & (kept.cast(pl.Int64).cum_sum().over(MEASUREMENT) > 1)
+    usable = usable.with_columns(skip_reason=pl.when(copy)
                                  .then(pl.lit(REPEATED)).otherwise(pl.col("skip_reason")))
     rows = pl.concat([usable, rows.filter(pl.col("skip_reason").is_not_null())])
     return rows.filter(pl.col("skip_reason").is_null()), rows.filter(pl.col("skip_reason").is_not_null())
@@ -391,7 +402,7 @@ def calibrate(paths: Path | Sequence[Path] = CALIBRATION_FILES, out: Path = COEF
     result = {
         "source": {"files": [{"file": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in paths],
                    "stated": [{"file": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
-                              for p in STATED_FILES],
+                              for p in STATED_FILES if p.exists()],
                    "rows_used": rows.height,
                    "rows_skipped": dict(sorted(skipped.group_by("skip_reason").len().iter_rows()))},
         "features": {"tpot": list(physics.TPOT_FEATURES), "ttft": list(physics.TTFT_FEATURES)},
