@@ -92,11 +92,9 @@ def _read(paths: Sequence[Path]) -> pl.DataFrame:
 def stated_facts(stated: Sequence[Path] = STATED_FILES) -> pl.DataFrame:
     """One row per id of what the stated files say (a file may state only some columns: the first file that
     states a value gives it).  layout_stated is false where a source gives the worker counts but not the layout."""
+    # an installed product has no tests/ folder: absent files state nothing (`tokenomics calibrate` reads the CSVs alone)
     frames = [pl.read_csv(p, infer_schema_length=None) for p in stated if Path(p).exists()]
-    if not frames:  # an installed product has no tests/ folder: `tokenomics calibrate` then reads the CSVs alone
-        return pl.DataFrame(schema={"id": pl.String, **{c: pl.Float64 for c in _STATED_COLUMNS},
-                                    "spec_method": pl.String, "layout_stated": pl.Boolean})
-    facts = pl.concat(frames, how="diagonal_relaxed")
+    facts = pl.concat([pl.DataFrame(schema={"id": pl.String}), *frames], how="diagonal_relaxed")
     for column in (*_STATED_COLUMNS, "spec_method", "csv_layout_differs"):
         if column not in facts.columns:
             facts = facts.with_columns(pl.lit(None, pl.String).alias(column))
@@ -115,8 +113,6 @@ def _with_stated(raw: pl.DataFrame, stated: Sequence[Path]) -> pl.DataFrame:
     """The rows with what STATED_FILES state about them: per-phase columns replaced where stated, and
     spec_method ('none', 'mtp' or null: not stated) and layout_stated (false: the workers are stated, the layout
     is not) for every row."""
-    if not stated:
-        return raw.with_columns(spec_method=pl.lit(None, pl.String), layout_stated=pl.lit(True))
     facts = stated_facts(stated).select(
         "id", *(pl.col(c).alias(f"{c}__stated") for c in _STATED_COLUMNS), "spec_method", "layout_stated")
     joined = raw.join(facts, on="id", how="left")
@@ -261,14 +257,15 @@ def fit(rows: pl.DataFrame) -> dict:
     keys = np.array(group_keys(rows))
     pooled = np.array(["*/" + k.split("/", 1)[1] for k in keys])
 
-    def fit_sets(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], disagg_scale: float | None = None) -> dict:
+    def fit_sets(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], disagg_scale: float = ROBUST_SCALE,
+                 drop_zero: bool = False) -> dict:
         sets = {}
         for labels in (pooled, keys):
             for key in sorted(set(labels)):
                 m = (labels == key) & train
                 if m.sum() >= MIN_GROUP_ROWS:
-                    scale = disagg_scale if disagg_scale and key.endswith("/disagg") else ROBUST_SCALE
-                    sets[key] = _fit(x[m], y[m], names, scale, drop_zero=disagg_scale is not None)
+                    scale = disagg_scale if key.endswith("/disagg") else ROBUST_SCALE
+                    sets[key] = _fit(x[m], y[m], names, scale, drop_zero=drop_zero)
         return sets
 
     _, decode, _ = terms(rows)
@@ -276,7 +273,7 @@ def fit(rows: pl.DataFrame) -> dict:
     out = {"tpot": fit_sets(x_tpot, rows["silicon_tpot_ms"].to_numpy() / 1e3, physics.TPOT_FEATURES)}
     _, _, ttft = terms(rows, _apply(x_tpot, keys, out["tpot"]))
     out["ttft"] = fit_sets(physics.design(ttft, physics.TTFT_FEATURES), rows["silicon_ttft_ms"].to_numpy() / 1e3,
-                           physics.TTFT_FEATURES, ROBUST_SCALE_DISAGG_TTFT)
+                           physics.TTFT_FEATURES, disagg_scale=ROBUST_SCALE_DISAGG_TTFT, drop_zero=True)
     out["parts"] = part_factors(rows.filter(pl.Series(train)), out)
     return out
 
