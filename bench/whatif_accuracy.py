@@ -6,6 +6,8 @@ median absolute % error of TPOT, throughput per GPU and TTFT on held-out rows ne
 uncalibrated roofline (every efficiency coefficient = 1, no overheads), so the table shows what the
 fit buys.  Three tables, one per anchor level (pricing/perf/anchors.py), anchors from training rows only:
   physics  — the configuration's layout was never measured (physics and pooled coefficients alone);
+  family   — the layout was never measured (all its points left out), but its model, GPU and engine were, at this
+             request shape, with other layouts (precision, TP x DP);
   layout   — the layout was measured, but not at this request shape (every point of the shape left out);
   series   — the layout was measured at this shape, at other concurrencies (the point and its repeats left out).
 Bars (issue 22): TPOT <= 10 % dense, <= 20 % MoE; throughput <= 15 % dense (issue 5), <= 20 % MoE;
@@ -52,6 +54,7 @@ def table(csv: list[Path]) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.Da
     per_regime = lambda df: df.group_by("regime").agg(pl.len().alias("rows"), *(err(m).alias(m) for m in METRICS))  # noqa: E731
     base = baseline.group_by("regime").agg(*(err(m).alias(f"{m}_roofline") for m in ("tpot", "throughput")))
     levels = {"physics": per_regime(physics_only.filter(pl.col("holdout"))).join(base, on="regime"),
+              "family": per_regime(anchored.filter(pl.col("anchor") == "family")),
               "layout": per_regime(anchored.filter(pl.col("anchor") == "layout")),
               "series": per_regime(anchored.filter(pl.col("anchor") == "series"))}
     return {k: v.sort("regime") for k, v in levels.items()}, rows, skipped
@@ -97,6 +100,7 @@ def parts(rows: pl.DataFrame) -> None:
     anchored = fit.anchored_holdout(rows, coefficients, physics_only)
     err = lambda m: ((pl.col(f"{m}_pred") / pl.col(m) - 1).abs().median() * 100).round(1)  # noqa: E731
     levels = {"without their rows": before, "physics + part factor": physics_only,
+              "family": anchored.filter(pl.col("anchor") == "family"),
               "layout": anchored.filter(pl.col("anchor") == "layout"),
               "series": anchored.filter(pl.col("anchor") == "series")}
     print("\nparts of other vendors, held-out: median |error| % TPOT / throughput / TTFT (rows)")

@@ -69,6 +69,31 @@ def test_an_unmeasured_layout_is_physics_alone_and_held_points_are_left_out():
     assert (level[0], f_ttft[0]) == ("layout", pytest.approx(0.5, rel=1e-5))
 
 
+def test_family_level_takes_the_other_layouts_of_the_model_gpu_and_engine_at_this_shape():
+    # the family (model m, GPU g, vLLM, aggregated) measured at 1024x1024 with TP 2 (_table: log ratios ln 2 at
+    # concurrency 4, 0 at 16) and with TP 4 in bf16 (log ratio ln 4 at concurrency 8); another engine's layout
+    # (sglang, log ratio ln 8) is not family.  Asked about TP 8 fp8 at 1000x1050 (the same shape within 10 %):
+    # median of ln 2, 0, ln 4 = ln 2, shrunk by n / (n + 2) = 3/5 -> factor 2 ** 0.6; TPOT stays the physics' (1)
+    tp4 = anchors.layout_key("m", "g", "bf16", "vllm", True, (4, 1), (4, 1))
+    other_engine = anchors.layout_key("m", "g", "fp8", "sglang", True, (8, 1), (8, 1))
+    table = {**_table(), **anchors.build(pl.DataFrame({
+        "key": [tp4, other_engine], "conc": [8.0, 8.0], "isl": [1024.0] * 2, "osl": [1024.0] * 2,
+        "ttft_ratio": [4.0, 8.0], "tpot_ratio": [3.0, 3.0]}))}
+    tp8 = anchors.layout_key("m", "g", "fp8", "vllm", True, (8, 1), (8, 1))
+    f_ttft, f_tpot, level = anchors.correct(table, np.array([tp8, tp8]), np.array([32.0, 32.0]),
+                                            np.array([1000.0, 8192.0]), np.array([1050.0, 1024.0]))
+    assert level[0] == "family" and f_ttft[0] == pytest.approx(2 ** 0.6, rel=1e-5) and f_tpot[0] == 1.0
+    # at 8192x1024 only TP 2 was measured in the family: one point, log ratio -ln 2, shrunk 1/3 -> 2 ** (-1/3)
+    assert level[1] == "family" and f_ttft[1] == pytest.approx(2 ** (-1 / 3), rel=1e-5)
+    # hold 'layout' leaves TP 2's own points out: its family answers from TP 4 alone (ln 4 x 1/3)
+    f_ttft, _, level = anchors.correct(table, np.array([KEY]), np.array([4.0]), np.array([1024.0]),
+                                       np.array([1024.0]), hold="layout")
+    assert (level[0], f_ttft[0]) == ("family", pytest.approx(4 ** (1 / 3), rel=1e-5))
+    # a shape no layout of the family ran: physics alone
+    _, _, level = anchors.correct(table, np.array([tp8]), np.array([4.0]), np.array([128.0]), np.array([128.0]))
+    assert level[0] == "none"
+
+
 def test_the_whatif_answers_a_measured_configuration_with_its_measurement():
     # tests/fixtures/silicon_sample.csv measured this point twice (TP 2, concurrency 64): ..._c64_cfg732 on vLLM
     # 0.19 (TTFT 194.18 ms, TPOT 22.23 ms) and 2026_03_25_..._c64_tp2_0_ep1_0_5 on a nightly (173.53 ms, 22.38 ms):

@@ -363,14 +363,16 @@ def anchored_holdout(rows: pl.DataFrame, coefficients: dict, physics_only: pl.Da
     """Held-out rows predicted with anchors from the training rows only, at the two anchored levels.
 
     'series': the row's own concurrency point (and its repeats) left out, its other concurrencies kept;
-    'layout': every point of the row's request shape left out.
+    'layout': every point of the row's request shape left out;
+    'family': every point of the row's layout left out (its model, GPU and engine measured with other layouts).
     """
     train = ~rows["holdout"].to_numpy()
     sets = anchor_table(rows.filter(pl.Series(train)), physics_only.filter(pl.Series(train)))
     held = rows.filter(pl.col("holdout"))
     series = evaluate(held, coefficients, sets, hold="point").filter(pl.col("anchor") == "series")
     layout = evaluate(held, coefficients, sets, hold="shape").filter(pl.col("anchor") == "layout")
-    return pl.concat([series, layout])
+    family = evaluate(held, coefficients, sets, hold="layout").filter(pl.col("anchor") == "family")
+    return pl.concat([series, layout, family])
 
 
 def report(evaluated: pl.DataFrame) -> list[dict]:
