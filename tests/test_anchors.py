@@ -94,6 +94,24 @@ def test_family_level_takes_the_other_layouts_of_the_model_gpu_and_engine_at_thi
     assert level[0] == "none"
 
 
+def test_layout_level_blends_in_the_family_where_it_was_measured_at_this_shape():
+    # TP 2 (_table) never ran 2048x1024; TP 4 of its family did (log ratio ln 4, one point: family factor ln 4 / 3).
+    # The layout level from TP 2's own points at (ln 8, ln 2048, ln 1024): distances ln2 sqrt2 (c4 and c16 at 1024)
+    # and 2 ln2 (c8 at 8192), weights 1/(d + 0.3), log ratios ln 2, 0, -ln 2; then 0.7 x that + 0.3 x ln 4 / 3
+    tp4 = anchors.layout_key("m", "g", "bf16", "vllm", True, (4, 1), (4, 1))
+    table = {**_table(), **anchors.build(pl.DataFrame({
+        "key": [tp4], "conc": [8.0], "isl": [2048.0], "osl": [1024.0], "ttft_ratio": [4.0], "tpot_ratio": [3.0]}))}
+    f_ttft, f_tpot, level = anchors.correct(table, np.array([KEY]), np.array([8.0]), np.array([2048.0]),
+                                            np.array([1024.0]))
+    d = [LN2 * math.sqrt(2), LN2 * math.sqrt(2), 2 * LN2]
+    w = [1 / (x + anchors.SMOOTH) for x in d]
+    own = (w[0] * LN2 + w[1] * 0 + w[2] * -LN2) / sum(w)
+    assert level[0] == "layout"
+    assert f_ttft[0] == pytest.approx(math.exp(0.7 * own + 0.3 * math.log(4) / 3), rel=1e-5)
+    # TPOT stays the layout's own neighbours (1.5, 1.5, 1.0 by the same weights)
+    assert f_tpot[0] == pytest.approx(math.exp((w[0] + w[1]) * math.log(1.5) / sum(w)), rel=1e-5)
+
+
 def test_the_whatif_answers_a_measured_configuration_with_its_measurement():
     # tests/fixtures/silicon_sample.csv measured this point twice (TP 2, concurrency 64): ..._c64_cfg732 on vLLM
     # 0.19 (TTFT 194.18 ms, TPOT 22.23 ms) and 2026_03_25_..._c64_tp2_0_ep1_0_5 on a nightly (173.53 ms, 22.38 ms):
