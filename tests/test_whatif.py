@@ -221,14 +221,14 @@ TTFT_REACHED = {"dense/8-16bit/agg": 26.5, "dense/fp4/agg": 31.5, "moe/8-16bit/a
 # states, and its repeats differ by 2-3x in TTFT (docs/perf_model.md).
 SERIES_TTFT_REACHED: dict[str, float] = {"moe/8-16bit/disagg": 25.5, "moe/fp4/disagg": 22.0}
 # A layout never measured whose model, GPU and engine were, at this request shape, with other layouts (the family
-# level, every point of the row's own layout left out): aggregated dense serving meets the TTFT bar (16.2 / 14.8 %,
-# physics alone 25.8 / 30.7 %); aggregated MoE comes closer (23.1 / 22.4 %), disaggregated stays far.
+# level, every point of the row's own layout left out): aggregated dense serving meets the TTFT bar (15.9 / 14.8 %,
+# physics alone 25.8 / 30.7 %); aggregated MoE comes closer (23.2 / 22.2 %), disaggregated stays far.
 FAMILY_TTFT_REACHED = {"dense/8-16bit/agg": 20.0, "dense/fp4/agg": 20.0, "moe/8-16bit/agg": 23.5,
-                       "moe/8-16bit/disagg": 40.0, "moe/fp4/agg": 23.0, "moe/fp4/disagg": 55.5}
+                       "moe/8-16bit/disagg": 40.0, "moe/fp4/agg": 22.5, "moe/fp4/disagg": 55.0}
 # A measured layout at a shape it never ran (the layout level, its family's points at this shape blended in): held at
 # what it reached (before the blend: 13.8 / 37.5 / 16.9 / 63.7 / 19.7 / 59.1 %).
-LAYOUT_TTFT_REACHED = {"dense/8-16bit/agg": 14.0, "dense/fp4/agg": 27.5, "moe/8-16bit/agg": 14.5,
-                       "moe/8-16bit/disagg": 45.5, "moe/fp4/agg": 18.5, "moe/fp4/disagg": 53.0}
+LAYOUT_TTFT_REACHED = {"dense/8-16bit/agg": 13.5, "dense/fp4/agg": 27.5, "moe/8-16bit/agg": 14.0,
+                       "moe/8-16bit/disagg": 45.0, "moe/fp4/agg": 18.5, "moe/fp4/disagg": 53.0}
 
 
 def target(regime: str, metric: str) -> float:

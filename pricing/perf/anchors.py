@@ -4,7 +4,7 @@ The physics with pooled coefficients misses each configuration's own offset and 
 within one measured series is a straight line in concurrency to about 5 %, but its intercept and slope vary
 with engine flags no public record states).  Where the calibration measured the layout — model, GPU,
 precision, engine, serving mode and TP x DP per phase — the prediction is multiplied by the measured/predicted
-ratio of its neighbours, at one of three levels:
+ratio of its neighbours, at one of four levels:
 
 - ``series``: the layout was measured at this request shape (input and output lengths within ±10 %): the log
   ratio is interpolated linearly in log concurrency (held flat beyond the measured ends);
@@ -12,10 +12,11 @@ ratio of its neighbours, at one of three levels:
   (log concurrency, log input, log output), blended with the family's factor (below) where the family was measured
   at this shape (weight ``FAMILY_BLEND``);
 - ``family``: the layout never measured, but its model, GPU, engine and serving mode were, at this request shape,
-  with other layouts (precision, TP x DP): TTFT times the median ratio of those points, shrunk (log ratio x
-  n / (n + 2)).  Chosen on training rows with each row's own layout left out (TTFT median error vs the physics:
-  dense 23.3 -> 17.4 %, dense FP4 21.8 -> 12.9 %, MoE FP4 23.5 -> 19.5 %, MoE 8-16 bit 21.4 -> 21.9 %,
-  disaggregated 46.4 -> 36.6 % and 49.8 -> 50.6 %); a family with the precision in it, or of model and GPU alone,
+  with other layouts (precision, TP x DP): TTFT times the median ratio of those points, shrunk by the number of
+  layouts n (log ratio x n / (n + 0.5)).  Chosen on training rows with each row's own layout left out (TTFT median
+  error vs the physics: dense 23.3 -> 17.0 %, dense FP4 21.8 -> 12.9 %, MoE FP4 23.5 -> 19.7 %, MoE 8-16 bit
+  21.4 -> 21.7 %, disaggregated 46.4 -> 36.0 % and 49.8 -> 49.5 %); shrinking by points (n / (n + 2)) or taking
+  each layout's median first did a little worse, a family with the precision in it or of model and GPU alone
   did worse;
 - ``none``: never measured: the physics alone.
 
@@ -35,7 +36,7 @@ LABELS = {"none": "physics only (neither the layout nor its model, GPU and engin
 SHAPE_TOL = np.log(1.1)  # |log isl ratio| and |log osl ratio| within this: the same request shape
 K = 4                    # neighbours averaged at the layout level
 SMOOTH = 0.3             # added to distances so one very near point does not take all the weight
-FAMILY_SHRINK = 2.0      # a family factor from n points is their median log ratio x n / (n + 2)
+FAMILY_SHRINK = 0.5      # a family factor from n layouts is their points' median log ratio x n / (n + 0.5)
 # at the layout level, when the family was also measured at this shape, its TTFT log ratio gets this weight (chosen on
 # training rows, own shape left out: row-weighted median TTFT error 22.7 % at 0, 21.4 % at 0.3, 21.3 % at 0.5, 21.8 %
 # at 0.7; 0.3 is the better of the two best for the aggregated regimes)
@@ -96,13 +97,30 @@ def _one(points: np.ndarray, lc: float, li: float, lo: float, hold: str | None) 
 
 
 def _family(members: list[tuple[str, np.ndarray]], own: str, li: float, lo: float) -> tuple[float, float, str]:
-    """(log ratio TTFT, 0, level) from the other layouts of the family measured at this shape (TPOT stays the
-    physics': on training rows the family's TPOT ratio made MoE TPOT worse, 11.3 -> 12.7 %)."""
-    found = np.concatenate([p[(np.abs(p[:, 1] - li) <= SHAPE_TOL) & (np.abs(p[:, 2] - lo) <= SHAPE_TOL), 3]
-                            for key, p in members if key != own] or [np.empty(0)])
-    if not len(found):
+    """(log ratio TTFT, 0, level) from the other layouts of the family measured at this shape: the median of their
+    points, shrunk by the number of layouts (points of one series move together).  TPOT stays the physics': on
+    training rows the family's TPOT ratio made MoE TPOT worse, 11.3 -> 12.7 %."""
+    found = [p[(np.abs(p[:, 1] - li) <= SHAPE_TOL) & (np.abs(p[:, 2] - lo) <= SHAPE_TOL), 3]
+             for key, p in members if key != own]
+    found = [ratios for ratios in found if len(ratios)]
+    if not found:
         return 0.0, 0.0, "none"
-    return float(np.median(found) * len(found) / (len(found) + FAMILY_SHRINK)), 0.0, "family"
+    return float(np.median(np.concatenate(found)) * len(found) / (len(found) + FAMILY_SHRINK)), 0.0, "family"
+
+
+_FAMILIES: list[tuple[dict, dict]] = []  # (anchors, their families) for the last few anchor tables seen
+
+
+def _families(anchors: dict) -> dict[str, list[tuple[str, np.ndarray]]]:
+    """The anchors grouped by family, built once per anchor table (a what-if sweep calls ``correct`` often)."""
+    for table, families in _FAMILIES:
+        if table is anchors:
+            return families
+    families: dict[str, list[tuple[str, np.ndarray]]] = {}
+    for layout, points in anchors.items():
+        families.setdefault(family_key(layout), []).append((layout, np.asarray(points, dtype=float)))
+    _FAMILIES[:] = [(anchors, families), *_FAMILIES[:3]]
+    return families
 
 
 def correct(anchors: dict, keys: np.ndarray, conc: np.ndarray, isl: np.ndarray, osl: np.ndarray,
@@ -115,17 +133,19 @@ def correct(anchors: dict, keys: np.ndarray, conc: np.ndarray, isl: np.ndarray, 
     n = len(keys)
     r_ttft, r_tpot, level = np.zeros(n), np.zeros(n), np.full(n, "none", dtype=object)
     lc, li, lo = np.log(conc), np.log(isl), np.log(osl)
-    families: dict[str, list[tuple[str, np.ndarray]]] = {}
-    for layout, points in anchors.items():
-        families.setdefault(family_key(layout), []).append((layout, np.asarray(points, dtype=float)))
+    families = _families(anchors)
     cache: dict[tuple, tuple[float, float, str]] = {}
+    kin_cache: dict[tuple, tuple[float, float, str]] = {}  # the family answer does not depend on concurrency
     for i, key in enumerate(map(str, keys)):
         memo = (key, lc[i], li[i], lo[i])
         if memo not in cache:
             points = anchors.get(key)
             found = _one(np.asarray(points, dtype=float), lc[i], li[i], lo[i], hold) if points else (0.0, 0.0, "none")
             if found[2] in ("none", "layout"):
-                kin = _family(families.get(family_key(key), []), key, li[i], lo[i])
+                shape = (key, li[i], lo[i])
+                if shape not in kin_cache:
+                    kin_cache[shape] = _family(families.get(family_key(key), []), key, li[i], lo[i])
+                kin = kin_cache[shape]
                 if found[2] == "none":
                     found = kin
                 elif kin[2] == "family":  # other shapes of this layout and this shape of its family: both speak

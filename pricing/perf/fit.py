@@ -360,7 +360,7 @@ def anchor_table(rows: pl.DataFrame, evaluated: pl.DataFrame) -> dict:
 
 
 def anchored_holdout(rows: pl.DataFrame, coefficients: dict, physics_only: pl.DataFrame) -> pl.DataFrame:
-    """Held-out rows predicted with anchors from the training rows only, at the two anchored levels.
+    """Held-out rows predicted with anchors from the training rows only, at the three anchored levels.
 
     'series': the row's own concurrency point (and its repeats) left out, its other concurrencies kept;
     'layout': every point of the row's request shape left out;

@@ -42,10 +42,12 @@ def band(is_moe: bool, precision: str, gpu: str | None = None, mode: str = "agg"
     report = calibration()["report"]
 
     def held(regime: str, level: str) -> dict | None:
+        """The band's rows: held-out, or the training rows where fewer were held out; an anchored level has no
+        training rows in the report, and a handful of held-out ones is no range (2 AMD rows gave 1.30-1.36)."""
         rows = {r["split"]: r for r in report if r["regime"] == regime and r.get("anchor", "none") == level}
         if rows.get("held-out", {}).get("rows", 0) >= MIN_BAND_ROWS:
             return rows["held-out"]
-        return rows.get("train") or rows.get("held-out")
+        return rows.get("train") or (rows.get("held-out") if level == "none" else None)
 
     regime = f"{'moe' if is_moe else 'dense'}/{family(precision)}/{mode}"
     if held(regime, "none") is None:  # e.g. dense disagg: fall back to the agg regime of the class
@@ -53,7 +55,10 @@ def band(is_moe: bool, precision: str, gpu: str | None = None, mode: str = "agg"
     # a part of another vendor than the coefficients' reference has its own rows in the report
     vendor = catalogue().gpus[gpu].vendor if gpu in catalogue().gpus else None
     own = f"{vendor}:{regime}" if vendor and vendor != calibration().get("reference_vendor", vendor) else None
-    row = (own and (held(own, anchor) or held(own, "none"))) or None
+    row = (own and held(own, anchor)) or None
+    if row is None and own and anchor != "none":  # anchored on the part's own measurements: its offset is taken
+        row = held(regime, anchor)                 # out, so the pooled anchored range stands in for a few rows
+    row = row or (own and held(own, "none")) or None
     borrowed = own is not None and row is None  # e.g. a dense model on a part only measured with MoE models
     row = row or held(regime, anchor) or held(regime, "none")
     measured_pairs = {tuple(p.split("/")) for p in calibration().get("measured", [])}
