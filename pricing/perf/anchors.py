@@ -38,8 +38,8 @@ K = 4                    # neighbours averaged at the layout level
 SMOOTH = 0.3             # added to distances so one very near point does not take all the weight
 FAMILY_SHRINK = 0.5      # a family factor from n layouts is their points' median log ratio x n / (n + 0.5)
 # at the layout level, when the family was also measured at this shape, its TTFT log ratio gets this weight (chosen on
-# training rows, own shape left out: row-weighted median TTFT error 22.7 % at 0, 21.4 % at 0.3, 21.3 % at 0.5, 21.8 %
-# at 0.7; 0.3 is the better of the two best for the aggregated regimes)
+# training rows, own shape left out: row-weighted median TTFT error 22.4 % at 0, 21.4 % at 0.2, 21.1 % at 0.3, 21.0 %
+# at 0.4, 21.1 % at 0.5; the aggregated regimes 17.5 % at 0 and 17.2 % for any weight from 0.2 to 0.4)
 FAMILY_BLEND = 0.3
 # what evaluation leaves out of the anchors: nothing, the same point, the same shape, the whole layout
 HOLDS = (None, "point", "shape", "layout")
