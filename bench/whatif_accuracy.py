@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from tokenomics.pricing.perf import fit, physics  # noqa: E402
 
 METRICS = ("tpot", "throughput", "ttft")
+ANCHORED = ("family", "layout", "series")  # the anchored levels, in the order the tables print
 
 
 def target(regime: str, metric: str) -> float:
@@ -54,9 +55,7 @@ def table(csv: list[Path]) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.Da
     per_regime = lambda df: df.group_by("regime").agg(pl.len().alias("rows"), *(err(m).alias(m) for m in METRICS))  # noqa: E731
     base = baseline.group_by("regime").agg(*(err(m).alias(f"{m}_roofline") for m in ("tpot", "throughput")))
     levels = {"physics": per_regime(physics_only.filter(pl.col("holdout"))).join(base, on="regime"),
-              "family": per_regime(anchored.filter(pl.col("anchor") == "family")),
-              "layout": per_regime(anchored.filter(pl.col("anchor") == "layout")),
-              "series": per_regime(anchored.filter(pl.col("anchor") == "series"))}
+              **{level: per_regime(anchored.filter(pl.col("anchor") == level)) for level in ANCHORED}}
     return {k: v.sort("regime") for k, v in levels.items()}, rows, skipped
 
 
@@ -100,9 +99,7 @@ def parts(rows: pl.DataFrame) -> None:
     anchored = fit.anchored_holdout(rows, coefficients, physics_only)
     err = lambda m: ((pl.col(f"{m}_pred") / pl.col(m) - 1).abs().median() * 100).round(1)  # noqa: E731
     levels = {"without their rows": before, "physics + part factor": physics_only,
-              "family": anchored.filter(pl.col("anchor") == "family"),
-              "layout": anchored.filter(pl.col("anchor") == "layout"),
-              "series": anchored.filter(pl.col("anchor") == "series")}
+              **{level: anchored.filter(pl.col("anchor") == level) for level in ANCHORED}}
     print("\nparts of other vendors, held-out: median |error| % TPOT / throughput / TTFT (rows)")
     for level, df in levels.items():
         held = df.filter(pl.col("holdout") & other)

@@ -86,18 +86,22 @@ def test_each_calibration_file_loads_alone_every_row_used_or_skipped_with_a_reas
         assert rows.height > 0 and skipped["skip_reason"].null_count() == 0
 
 
+def _check_rows(name: str, expected: int):
+    """An AMD file kept as a check (not fitted), every row usable, predicted by the committed coefficients."""
+    from tokenomics.pricing.perf.model import calibration
+
+    rows, skipped = fit.load_calibration([Path(fit.CALIBRATION_FILES[0]).parent / "real" / "amd" / name])
+    assert rows.height == expected and skipped.is_empty()
+    committed = calibration()["coefficients"]
+    return rows, fit.evaluate(rows, {"tpot": committed["tpot"], "ttft": committed["ttft"]})
+
+
 def test_amd_dense_vllm_points_kept_as_a_check_tpot_within_ten_percent():
     """Llama-3.3-70B on one MI355X (vLLM, FP8 and MXFP4; not fitted): decode is predicted from NVIDIA efficiencies
     within 10 %; TTFT is the documented gap (docs/perf_model.md), not asserted here."""
     import polars as pl
 
-    from tokenomics.pricing.perf.model import calibration
-
-    extra = Path(fit.CALIBRATION_FILES[0]).parent / "real" / "amd" / "amd_dense_serving.csv"
-    rows, skipped = fit.load_calibration([extra])
-    assert rows.height == 2 and skipped.is_empty()
-    committed = calibration()["coefficients"]
-    ev = fit.evaluate(rows, {"tpot": committed["tpot"], "ttft": committed["ttft"]})
+    _, ev = _check_rows("amd_dense_serving.csv", 2)
     assert ev.filter((pl.col("tpot_pred") / pl.col("tpot") - 1).abs() > 0.10).is_empty(), ev.select("tpot", "tpot_pred")
 
 
@@ -107,15 +111,9 @@ def test_amd_dense_tp8_points_kept_as_a_check_show_the_documented_gap():
     fast — the gap docs/perf_model.md states; a change that moves it must restate it there."""
     import polars as pl
 
-    from tokenomics.pricing.perf.model import calibration
-
-    extra = Path(fit.CALIBRATION_FILES[0]).parent / "real" / "amd" / "amd_llmd_serving.csv"
-    rows, skipped = fit.load_calibration([extra])
-    assert rows.height == 7 and skipped.is_empty()
+    rows, ev = _check_rows("amd_llmd_serving.csv", 7)
     assert set(rows["p_tp"]) == {8.0} and set(rows["gpu_id"]) == {"mi355x"}
-    committed = calibration()["coefficients"]
-    ev = fit.evaluate(rows, {"tpot": committed["tpot"], "ttft": committed["ttft"]}).with_columns(
-        tpot_ratio=pl.col("tpot") / pl.col("tpot_pred"), ttft_ratio=pl.col("ttft") / pl.col("ttft_pred"))
+    ev = ev.with_columns(tpot_ratio=pl.col("tpot") / pl.col("tpot_pred"), ttft_ratio=pl.col("ttft") / pl.col("ttft_pred"))
     assert ev["tpot_ratio"].min() > 1.1 and ev["tpot_ratio"].max() < 3.0, ev.select("id", "tpot_ratio")
     assert ev["ttft_ratio"].min() > 2.0 and ev["ttft_ratio"].max() < 6.0, ev.select("id", "ttft_ratio")
     # the long-context rows are the slow ones: attention over 16k tokens, not the weights, is what runs slower

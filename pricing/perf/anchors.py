@@ -108,19 +108,21 @@ def _family(members: list[tuple[str, np.ndarray]], own: str, li: float, lo: floa
     return float(np.median(np.concatenate(found)) * len(found) / (len(found) + FAMILY_SHRINK)), 0.0, "family"
 
 
-_FAMILIES: list[tuple[dict, dict]] = []  # (anchors, their families) for the last few anchor tables seen
+_TABLES: list[tuple[dict, tuple[dict, dict]]] = []  # (anchors, their index) for the last few anchor tables seen
 
 
-def _families(anchors: dict) -> dict[str, list[tuple[str, np.ndarray]]]:
-    """The anchors grouped by family, built once per anchor table (a what-if sweep calls ``correct`` often)."""
-    for table, families in _FAMILIES:
+def _index(anchors: dict) -> tuple[dict[str, np.ndarray], dict[str, list[tuple[str, np.ndarray]]]]:
+    """The anchors as arrays per layout and grouped by family, built once per anchor table (a what-if sweep calls
+    ``correct`` often)."""
+    for table, index in _TABLES:
         if table is anchors:
-            return families
+            return index
+    arrays = {layout: np.asarray(points, dtype=float) for layout, points in anchors.items()}
     families: dict[str, list[tuple[str, np.ndarray]]] = {}
-    for layout, points in anchors.items():
-        families.setdefault(family_key(layout), []).append((layout, np.asarray(points, dtype=float)))
-    _FAMILIES[:] = [(anchors, families), *_FAMILIES[:3]]
-    return families
+    for layout, points in arrays.items():
+        families.setdefault(family_key(layout), []).append((layout, points))
+    _TABLES[:] = [(anchors, (arrays, families)), *_TABLES[:3]]
+    return arrays, families
 
 
 def correct(anchors: dict, keys: np.ndarray, conc: np.ndarray, isl: np.ndarray, osl: np.ndarray,
@@ -133,14 +135,14 @@ def correct(anchors: dict, keys: np.ndarray, conc: np.ndarray, isl: np.ndarray, 
     n = len(keys)
     r_ttft, r_tpot, level = np.zeros(n), np.zeros(n), np.full(n, "none", dtype=object)
     lc, li, lo = np.log(conc), np.log(isl), np.log(osl)
-    families = _families(anchors)
+    arrays, families = _index(anchors)
     cache: dict[tuple, tuple[float, float, str]] = {}
     kin_cache: dict[tuple, tuple[float, float, str]] = {}  # the family answer does not depend on concurrency
     for i, key in enumerate(map(str, keys)):
         memo = (key, lc[i], li[i], lo[i])
         if memo not in cache:
-            points = anchors.get(key)
-            found = _one(np.asarray(points, dtype=float), lc[i], li[i], lo[i], hold) if points else (0.0, 0.0, "none")
+            points = arrays.get(key)
+            found = _one(points, lc[i], li[i], lo[i], hold) if points is not None and len(points) else (0.0, 0.0, "none")
             if found[2] in ("none", "layout"):
                 shape = (key, li[i], lo[i])
                 if shape not in kin_cache:

@@ -94,13 +94,12 @@ def stated_facts(stated: Sequence[Path] = STATED_FILES) -> pl.DataFrame:
     states a value gives it).  layout_stated is false where a source gives the worker counts but not the layout."""
     # an installed product has no tests/ folder: absent files state nothing (`tokenomics calibrate` reads the CSVs alone)
     frames = [pl.read_csv(p, infer_schema_length=None) for p in stated if Path(p).exists()]
-    facts = pl.concat([pl.DataFrame(schema={"id": pl.String}), *frames], how="diagonal_relaxed")
-    for column in (*_STATED_COLUMNS, "spec_method", "csv_layout_differs"):
-        if column not in facts.columns:
-            facts = facts.with_columns(pl.lit(None, pl.String).alias(column))
+    # every column a file may state, as text until cast: a column no file states is null
+    columns = pl.DataFrame(schema=dict.fromkeys(("id", *_STATED_COLUMNS, "spec_method", "csv_layout_differs"), pl.String))
+    facts = pl.concat([columns, *frames], how="diagonal_relaxed")
     facts = facts.select("id", *(pl.col(c).cast(pl.Float64) for c in _STATED_COLUMNS),
-                         spec_method=pl.col("spec_method").cast(pl.String).replace("", None),
-                         layout_stated=pl.col("csv_layout_differs").cast(pl.String).fill_null("") != "layout_not_recovered")
+                         spec_method=pl.col("spec_method").replace("", None),
+                         layout_stated=pl.col("csv_layout_differs").fill_null("") != "layout_not_recovered")
     return facts.group_by("id", maintain_order=True).agg(
         *(pl.col(c).drop_nulls().first() for c in (*_STATED_COLUMNS, "spec_method")), pl.col("layout_stated").all())
 
@@ -359,6 +358,10 @@ def anchor_table(rows: pl.DataFrame, evaluated: pl.DataFrame) -> dict:
         "ttft_ratio": evaluated["ttft"] / evaluated["ttft_pred"], "tpot_ratio": evaluated["tpot"] / evaluated["tpot_pred"]}))
 
 
+# each anchored level, evaluated with what it must not see left out (anchors.correct's hold)
+ANCHORED_HOLDS = {"series": "point", "layout": "shape", "family": "layout"}
+
+
 def anchored_holdout(rows: pl.DataFrame, coefficients: dict, physics_only: pl.DataFrame) -> pl.DataFrame:
     """Held-out rows predicted with anchors from the training rows only, at the three anchored levels.
 
@@ -369,10 +372,8 @@ def anchored_holdout(rows: pl.DataFrame, coefficients: dict, physics_only: pl.Da
     train = ~rows["holdout"].to_numpy()
     sets = anchor_table(rows.filter(pl.Series(train)), physics_only.filter(pl.Series(train)))
     held = rows.filter(pl.col("holdout"))
-    series = evaluate(held, coefficients, sets, hold="point").filter(pl.col("anchor") == "series")
-    layout = evaluate(held, coefficients, sets, hold="shape").filter(pl.col("anchor") == "layout")
-    family = evaluate(held, coefficients, sets, hold="layout").filter(pl.col("anchor") == "family")
-    return pl.concat([series, layout, family])
+    return pl.concat([evaluate(held, coefficients, sets, hold=hold).filter(pl.col("anchor") == level)
+                      for level, hold in ANCHORED_HOLDS.items()])
 
 
 def report(evaluated: pl.DataFrame) -> list[dict]:
