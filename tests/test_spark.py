@@ -37,6 +37,20 @@ def test_script_has_no_duckdb_only_construct(script):
     assert "spark.sql.decimalOperations.allowPrecisionLoss=false" in script
 
 
+def test_a_lake_and_work_folder_in_s3_are_opened_through_s3a():
+    """Open-source Spark has no s3:// file system: the printed script reads and writes s3a://, the same keys."""
+    import json
+
+    from tokenomics.portable import spark_path
+
+    assert spark_path("s3://bucket/lake") == "s3a://bucket/lake" and spark_path("/data/lake") == "/data/lake"
+    manifest = {"relations": {"rate_cards": {"path": "rate_cards", "partitioned_by": [], "role": "reference",
+                                             "columns": [["provider", "VARCHAR"]]}}}
+    printed = spark_script("s3://bucket/lake", json.loads(json.dumps(manifest)), "s3://bucket/models/_work")
+    assert "parquet.`s3a://bucket/lake/rate_cards`" in printed and "'s3a://bucket/models/_work/" in printed
+    assert "s3://" not in printed
+
+
 def test_spark_rewrites_are_exact_spellings():
     # open-ended rate cards: no infinite timestamp in Spark; the same rows by an explicit NULL test
     sql = transpile("SELECT * FROM t WHERE in_force(ts, valid_from, valid_to)", "spark")

@@ -139,7 +139,8 @@ def cmd_demo(args) -> int:
 def cmd_build(args) -> int:
     if args.engine == "spark":
         if not (args.lake and args.out):
-            print("error: --engine spark needs --lake DIR (written by `tokenomics lake`) and --out DIR", file=sys.stderr)
+            print("error: --engine spark needs --lake DIR|s3://… (written by `tokenomics lake`) and --out DIR|s3://…",
+                  file=sys.stderr)
             return 2
         from tokenomics.spark_build import build
 
@@ -416,8 +417,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--engine", default="duckdb", choices=("duckdb", "spark"),
                    help="spark: run the models on Apache Spark over a lake (pip install '.[spark]'; local, or a "
                         "cluster through Spark Connect at $SPARK_REMOTE) and write them as Parquet to --out")
-    b.add_argument("--lake", help="with --engine spark: the lake `tokenomics lake` wrote")
-    b.add_argument("--out", help="with --engine spark: where the models are written (Parquet, by day)")
+    b.add_argument("--lake", help="with --engine spark: the lake `tokenomics lake` wrote (a folder or s3://bucket/prefix)")
+    b.add_argument("--out", help="with --engine spark: where the models are written (Parquet, by day; a folder or s3://…)")
     b.add_argument("--master", help="with --engine spark: the Spark master (default local[*])")
     b.set_defaults(func=cmd_build)
     pub = sub.add_parser("publish", help="write the dashboard's read snapshot: of this warehouse, or --from-lake the "

@@ -201,6 +201,19 @@ def local_view(dest: str, scratch: Path) -> Path:
     return fetch(dest, scratch, folders=sorted(set(listed) | set(reference_tables())))
 
 
+def listing(uri: str) -> dict[str, tuple[int, str]]:
+    """Every object under s3://bucket/prefix: its key relative to the prefix → (size, ETag); folder markers left out."""
+    bucket, prefix = s3.split(uri.rstrip("/"))
+    prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+    out = {}
+    for page in s3.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            relative = item["Key"][len(prefix):]
+            if relative and not relative.endswith("/"):
+                out[relative] = (item["Size"], item["ETag"].strip('"'))
+    return out
+
+
 def fetch(uri: str, target: Path, folders: list[str] | None = None) -> Path:
     """A local copy of what a lake or a Spark build's output holds under s3://bucket/prefix — every object, or only the
     files at its top (manifest, build state) and those under ``folders`` — for the readers that read local folders
@@ -208,15 +221,12 @@ def fetch(uri: str, target: Path, folders: list[str] | None = None) -> Path:
     bucket, prefix = s3.split(uri.rstrip("/"))
     prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
     client = s3.client()
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            relative = item["Key"][len(prefix):]
-            top = relative.split("/", 1)[0]
-            if not relative or relative.endswith("/") or (folders is not None and "/" in relative and top not in folders):
-                continue
-            local = target / relative
-            local.parent.mkdir(parents=True, exist_ok=True)
-            client.download_file(bucket, item["Key"], str(local))
+    for relative in listing(uri):
+        if folders is not None and "/" in relative and relative.split("/", 1)[0] not in folders:
+            continue
+        local = target / relative
+        local.parent.mkdir(parents=True, exist_ok=True)
+        client.download_file(bucket, prefix + relative, str(local))
     return target
 
 

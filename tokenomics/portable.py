@@ -425,7 +425,7 @@ def spark_models(work: str) -> dict[str, list[str]]:
     for name, tree in trees.items():
         query = transpile(_expand_star_replace(tree.expression.copy(), outputs).sql(dialect="duckdb"), "spark")
         if tree.kind == "TABLE" or is_ledger(texts[name]):
-            path = _spark_string(f"{work.rstrip('/')}/{name}")
+            path = _spark_string(f"{spark_path(work).rstrip('/')}/{name}")
             out[name] = [f"INSERT OVERWRITE DIRECTORY {path} USING parquet\nSELECT * FROM (\n{query}\n)",
                          f"CREATE OR REPLACE TEMPORARY VIEW {name} USING parquet OPTIONS (path {path})"]
         else:
@@ -433,10 +433,16 @@ def spark_models(work: str) -> dict[str, list[str]]:
     return out
 
 
+def spark_path(location: str) -> str:
+    """A location as Spark opens it: s3://bucket/key through Hadoop's s3a connector (open-source Spark has no s3://
+    file system; EMR and Databricks read s3a:// too), a folder as it is."""
+    return "s3a://" + location[len("s3://"):] if location.startswith("s3://") else location
+
+
 def spark_lake_views(lake: str, manifest: dict) -> list[str]:
     """A temporary view per lake relation (manifest.json of `tokenomics lake`) over its Parquet folder, with the
     table's own columns in its order (the date= partition column dropped, source= kept as a column)."""
-    lake = lake.rstrip("/")
+    lake = spark_path(lake).rstrip("/")
     views = []
     for table, spec in manifest["relations"].items():
         columns = ", ".join(f"`{name}`" for name, _ in spec["columns"])

@@ -9,6 +9,10 @@ since the last one (<out>/_build_state.json remembers the lake's files; Spark's 
 ledger prices only those days' requests, the models keyed by day compute only those days, and every model without
 a day is computed whole from the merged partitions; a changed reference table or telemetry recomputes every day.
 `tokenomics publish --from-lake <out>` turns the result into the dashboard's read snapshot.
+
+The lake and the output may be folders or s3://bucket/prefix: Spark reads and writes S3 through Hadoop's s3a
+connector (hadoop-aws and its AWS SDK on the classpath: a cluster has them; locally, `spark.jars` in
+spark-defaults.conf), at AWS_ENDPOINT_URL(_S3) when set, as boto3 does (MinIO, moto).
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ import time
 from pathlib import Path
 
 from tokenomics.incremental import annotation, ledger_fact, stages
-from tokenomics.lake import RELATIONS, fetch, load_small_tables, local_view, read_manifest
+from tokenomics.lake import (RELATIONS, fetch, listing, load_small_tables, local_view, read_manifest, read_text,
+                             write_text)
 from tokenomics.models import LAYERS, model_files
 from tokenomics.objectstore import is_s3
-from tokenomics.portable import spark_models, spark_preamble
+from tokenomics.portable import spark_models, spark_path, spark_preamble
 from tokenomics.warehouse import build_models, open_warehouse, publish
 
 STATE = "_build_state.json"
@@ -37,8 +42,9 @@ SESSION = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
            "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS"}  # UTC instants, as DuckDB's TIMESTAMPTZ
 
 
-def session(master: str | None = None):
-    """A Spark session: Spark Connect at $SPARK_REMOTE, else a local one (master, default local[*])."""
+def session(master: str | None = None, s3: bool = False):
+    """A Spark session: Spark Connect at $SPARK_REMOTE, else a local one (master, default local[*]); with ``s3`` a
+    local one reads S3 where boto3 does (the cluster's own settings apply under Spark Connect)."""
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName("tokenomics")
@@ -47,12 +53,24 @@ def session(master: str | None = None):
     else:
         builder = builder.master(master or "local[*]").config("spark.driver.memory", "2g").config(
             "spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "tokenomics-spark-warehouse"))  # unused
+        for key, value in (s3a_settings() if s3 else {}).items():
+            builder = builder.config(key, value)
     for key, value in SESSION.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     if not os.environ.get("SPARK_REMOTE"):
         spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def s3a_settings() -> dict[str, str]:
+    """Hadoop's s3a connector pointed where boto3 points (AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL: MinIO, moto):
+    path-style requests, and plain HTTP when the endpoint says so.  Nothing without an endpoint (AWS itself)."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if not endpoint:
+        return {}
+    return {"spark.hadoop.fs.s3a.endpoint": endpoint, "spark.hadoop.fs.s3a.path.style.access": "true",
+            "spark.hadoop.fs.s3a.connection.ssl.enabled": str(endpoint.startswith("https://")).lower()}
 
 
 def _scoped(insert: str, column: str, days: list[str]) -> str:
@@ -87,16 +105,27 @@ def tables() -> dict[str, str | None]:
 
 
 def _lake_files(lake: str) -> dict[str, str]:
-    """Every Parquet file of a local lake: the facts' by size (named per ingest run, written once), the other
-    tables' snapshots by content (rewritten on every `tokenomics lake`): what a later build compares."""
-    root = Path(lake)
+    """Every Parquet file of the lake: the facts' by size (named per ingest run, written once), the other tables'
+    snapshots by content (rewritten on every `tokenomics lake`; on S3 by ETag): what a later build compares."""
     partitioned = {spec["path"] for spec in read_manifest(lake)["relations"].values() if spec.get("partitioned_by")}
+    fact = lambda name: name.split("/", 1)[0] in partitioned  # noqa: E731
+    if is_s3(lake):
+        return {name: f"size:{size}" if fact(name) else f"etag:{etag}"
+                for name, (size, etag) in listing(lake).items() if name.endswith(".parquet")}
+    root = Path(lake)
     out = {}
     for p in root.rglob("*.parquet"):
-        name = str(p.relative_to(root))
-        out[name] = (f"size:{p.stat().st_size}" if name.split("/", 1)[0] in partitioned
+        name = p.relative_to(root).as_posix()
+        out[name] = (f"size:{p.stat().st_size}" if fact(name)
                      else "sha256:" + hashlib.sha256(p.read_bytes()).hexdigest())
     return out
+
+
+def _has_rows(out: str, name: str) -> bool:
+    """Whether Spark wrote any file of model ``name`` under out (a model with no rows has none)."""
+    if is_s3(out):
+        return any(key.endswith(".parquet") for key in listing(f"{out.rstrip('/')}/{name}"))
+    return any((Path(out) / name).rglob("*.parquet"))
 
 
 def _changed_days(lake: str, before: dict[str, str], now: dict[str, str]) -> set[str] | None:
@@ -122,21 +151,21 @@ def build(lake: str, out: str, master: str | None = None, full: bool = False) ->
     ledger prices only those days' requests (every table that reads it sums by day), each model keyed by day
     computes only those days and overwrites only their partitions, and what reads it next reads its merged
     partitions; every other model is computed whole."""
-    out_root = Path(out)
-    out_root.mkdir(parents=True, exist_ok=True)
-    state_file = out_root / STATE
-    before = json.loads(state_file.read_text()) if state_file.exists() and not full else None
+    if not is_s3(out):
+        Path(out).mkdir(parents=True, exist_ok=True)
+    state = read_text(out, STATE)
+    before = json.loads(state) if state and not full else None
     files = _lake_files(lake)
     changed = None if before is None else _changed_days(lake, before["files"], files)
     days = None if changed is None else sorted(changed)
-    spark = session(master)
+    spark = session(master, s3=is_s3(lake) or is_s3(out))
     for statement in spark_preamble(lake, read_manifest(lake)):
         spark.sql(statement).collect()
     keys = tables()
     ledger, priced_by = _ledger()
     timings: dict[str, float] = {}
     written = {}
-    for name, statements in spark_models(str(out_root / "_work")).items():
+    for name, statements in spark_models(f"{out.rstrip('/')}/_work").items():
         started = time.perf_counter()
         if len(statements) == 2:  # a table model (or the ledger): written, then read back as a view
             insert, view = statements
@@ -144,27 +173,27 @@ def build(lake: str, out: str, master: str | None = None, full: bool = False) ->
             spark.sql(_scoped(insert, scope, days) if days is not None and scope else insert).collect()
             spark.sql(view).collect()
             if name in keys:
-                written[name] = _write(spark, name, keys[name], out_root, days)
+                written[name] = _write(spark, name, keys[name], out, days)
             timings[name] = round(time.perf_counter() - started, 2)
         else:
             spark.sql(statements[0]).collect()
-    state_file.write_text(json.dumps({"lake": lake, "files": files, "models": written, "seconds": timings}, indent=1))
+    write_text(out, STATE, json.dumps({"lake": lake, "files": files, "models": written, "seconds": timings}, indent=1))
     return {"written": written, "changed_days": days, "seconds": timings}
 
 
-def _write(spark, name: str, key: str | None, out_root: Path, days: list[str] | None) -> str:
+def _write(spark, name: str, key: str | None, out: str, days: list[str] | None) -> str:
     """A table model into out/<name>: whole, or by UTC day of its key; after a first build only the changed days'
     partitions are overwritten (dynamic partition overwrite), and the model's view then reads every partition."""
     from pyspark.sql import functions as F
 
-    df, target = spark.table(name), str(out_root / name)
+    df, target = spark.table(name), f"{spark_path(out).rstrip('/')}/{name}"
     if key is None:
         df.write.mode("overwrite").parquet(target)
         return "whole"
     df.withColumn(DAY, F.to_date(F.col(key)).cast("string")).write.mode("overwrite").partitionBy(DAY).parquet(target)
     if days is None:
         return "every day"
-    if any(Path(target).rglob("*.parquet")):  # what reads it next: every day (none written: it has no rows at all)
+    if _has_rows(out, name):  # what reads it next: every day (none written: it has no rows at all)
         spark.read.parquet(target).drop(DAY).createOrReplaceTempView(name)
     return f"{len(days)} day(s)"
 
@@ -176,7 +205,7 @@ def publish_from_lake(out: str, db: Path) -> Path:
     once on no facts.  An output or a lake on S3 is read from a local copy (the lake's: its small tables only)."""
     with tempfile.TemporaryDirectory(prefix="tokenomics-from-lake-") as tmp:
         if is_s3(out):
-            out = str(fetch(out, Path(tmp) / "out"))
+            out = str(fetch(out, Path(tmp) / "out", folders=list(tables())))  # not _work: the per-request ledger
         lake = json.loads((Path(out) / STATE).read_text())["lake"].rstrip("/")
         return _publish_local(out, str(local_view(lake, Path(tmp) / "lake")), db)
 
