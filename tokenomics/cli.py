@@ -533,7 +533,8 @@ def run() -> int:
     value is one, and skips that when `import pandas` fails (sys.modules[name] = None).  Only here, never in
     main(): a caller's process may need pandas afterwards."""
     args = parser().parse_args()
-    if args.func in _NO_PANDAS and "pandas" not in sys.modules:
+    spark = getattr(args, "engine", None) == "spark"  # pyspark needs pandas (Spark Connect's client imports it)
+    if args.func in _NO_PANDAS and not spark and "pandas" not in sys.modules:
         sys.modules["pandas"] = None
     return _run(args)
 
