@@ -151,6 +151,9 @@ def build(lake: str, out: str, master: str | None = None, full: bool = False) ->
     ledger prices only those days' requests (every table that reads it sums by day), each model keyed by day
     computes only those days and overwrites only their partitions, and what reads it next reads its merged
     partitions; every other model is computed whole."""
+    # folders as absolute paths: a Spark Connect server resolves relative ones against its own working directory,
+    # and publish --from-lake reads the lake named in the build state from wherever it runs
+    lake, out = (location if is_s3(location) else str(Path(location).resolve()) for location in (lake, out))
     if not is_s3(out):
         Path(out).mkdir(parents=True, exist_ok=True)
     state = read_text(out, STATE)
