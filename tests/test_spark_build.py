@@ -56,6 +56,21 @@ def _spark_rows(con, out: Path, name: str, key: str | None, columns: list[str]) 
     return _rows(con, f"SELECT {select} FROM read_parquet(?, hive_partitioning = {bool(key)})", [files])
 
 
+def cli_build(lake, out, env: dict[str, str], master: str | None = None) -> dict[str, str]:
+    """`tokenomics build --engine spark` as a user runs it (the CLI in a process and JVM of its own, with ``env`` added
+    to the environment); model → what it wrote, from the table it prints."""
+    import os
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "tokenomics.cli", "build", "--engine", "spark", "--lake", str(lake), "--out", str(out)]
+    done = subprocess.run(command + (["--master", master] if master else []), capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=900)
+    assert done.returncode == 0, done.stderr[-4000:]
+    rows = [line.split() for line in done.stdout.splitlines()[2:] if line.strip()]
+    return {row[0]: " ".join(row[1:]) for row in rows}
+
+
 @pytest.fixture(scope="module")
 def spark_lake(tmp_path_factory):
     from tokenomics.cli import build_demo

@@ -7,14 +7,13 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import payload, write_jsonl
-from tests.test_spark_build import _assert_equal
+from tests.test_spark_build import _assert_equal, cli_build
 from tokenomics.lake import publish as lake_publish
 from tokenomics.warehouse import build_models, open_warehouse
 
@@ -51,16 +50,6 @@ def connect_server(tmp_path_factory):
         server.kill()
 
 
-def _build(lake: Path, out: Path, remote: str) -> dict[str, str]:
-    """The CLI's build through Spark Connect; model → what it wrote."""
-    done = subprocess.run([sys.executable, "-m", "tokenomics.cli", "build", "--engine", "spark", "--lake", str(lake),
-                           "--out", str(out)], capture_output=True, text=True, timeout=900,
-                          env={**os.environ, "SPARK_REMOTE": remote})
-    assert done.returncode == 0, done.stderr[-4000:]
-    rows = [line.split() for line in done.stdout.splitlines()[2:] if line.strip()]
-    return {row[0]: " ".join(row[1:]) for row in rows}
-
-
 def test_spark_connect_builds_every_model_and_then_only_the_changed_days(connect_server, tmp_path):
     from tokenomics.cli import build_demo
     from tokenomics.ingest.runner import ingest_paths
@@ -70,7 +59,7 @@ def test_spark_connect_builds_every_model_and_then_only_the_changed_days(connect
     con = open_warehouse(db)
     lake_publish(con, str(lake))
     con.close()
-    first = _build(lake, out, connect_server)
+    first = cli_build(lake, out, {"SPARK_REMOTE": connect_server})
     assert first["mart_spend_daily"] == "every day" and first["mart_budget_daily"] == "whole"
     assert {"mart_spend_daily", "mart_ledger_daily", "mart_focus_daily"} <= set(_assert_equal(db, out))
 
@@ -82,6 +71,6 @@ def test_spark_connect_builds_every_model_and_then_only_the_changed_days(connect
     build_models(con)
     lake_publish(con, str(lake))
     con.close()
-    again = _build(lake, out, connect_server)
+    again = cli_build(lake, out, {"SPARK_REMOTE": connect_server})
     assert again["mart_spend_daily"] == "1 day(s)", again
     _assert_equal(db, out)  # the other days' partitions survived the overwrite

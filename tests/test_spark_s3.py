@@ -11,15 +11,13 @@ the timeouts as plain numbers (3.5's defaults say "60s", which 3.3.1 cannot pars
 import json
 import os
 import shutil
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import payload, write_jsonl
-from tests.test_spark_build import _assert_equal, _rows, _same
+from tests.test_spark_build import _assert_equal, _rows, _same, cli_build
 from tokenomics import spark_build
 from tokenomics.cli import DEMO_LAYOUT
 from tokenomics.lake import fetch, listing, read_text
@@ -53,21 +51,6 @@ def _spark_conf(folder: Path) -> Path:
     return folder
 
 
-def _build(lake: str, out: str, conf: Path) -> str:
-    """`tokenomics build --engine spark` in its own process (its own JVM, the conf's classpath); its stdout."""
-    env = {**os.environ, "SPARK_CONF_DIR": str(conf)}
-    done = subprocess.run([sys.executable, "-m", "tokenomics.cli", "build", "--engine", "spark", "--lake", lake,
-                           "--out", out, "--master", "local[2]"], capture_output=True, text=True, env=env, timeout=900)
-    assert done.returncode == 0, done.stderr[-4000:]
-    return done.stdout
-
-
-def _written(stdout: str) -> dict[str, str]:
-    """The CLI's model → written table."""
-    rows = [line.split() for line in stdout.splitlines()[2:] if line.strip()]
-    return {row[0]: " ".join(row[1:]) for row in rows}
-
-
 def test_spark_builds_from_an_s3_lake_into_s3_incrementally_and_publishes_from_it(s3_endpoint, tmp_path):
     import boto3
 
@@ -83,7 +66,7 @@ def test_spark_builds_from_an_s3_lake_into_s3_incrementally_and_publishes_from_i
     for source, folder in DEMO_LAYOUT:
         assert all(r.status == "loaded" for r in ingest_to_lake(source, [tmp_path / "raw" / folder], lake, workers=2))
 
-    first = _written(_build(lake, out, conf))
+    first = cli_build(lake, out, {"SPARK_CONF_DIR": str(conf)}, master="local[2]")
     assert first["mart_spend_daily"] == "every day" and first["mart_budget_daily"] == "whole"
     objects = listing(out)
     assert spark_build.STATE in objects and any(k.startswith("mart_spend_daily/_day=") for k in objects)
@@ -103,7 +86,7 @@ def test_spark_builds_from_an_s3_lake_into_s3_incrementally_and_publishes_from_i
     con.close()
     (result,) = ingest_to_lake("litellm", [late], lake)
     assert result.status == "loaded" and result.counts.loaded == 7
-    again = _written(_build(lake, out, conf))
+    again = cli_build(lake, out, {"SPARK_CONF_DIR": str(conf)}, master="local[2]")
     assert again["mart_spend_daily"] == "1 day(s)", again
     state = json.loads(read_text(out, spark_build.STATE))
     assert state["lake"] == lake and state["models"]["mart_spend_daily"] == "1 day(s)"

@@ -104,10 +104,10 @@ def tables() -> dict[str, str | None]:
     return out
 
 
-def _lake_files(lake: str) -> dict[str, str]:
+def _lake_files(lake: str, manifest: dict) -> dict[str, str]:
     """Every Parquet file of the lake: the facts' by size (named per ingest run, written once), the other tables'
     snapshots by content (rewritten on every `tokenomics lake`; on S3 by ETag): what a later build compares."""
-    partitioned = {spec["path"] for spec in read_manifest(lake)["relations"].values() if spec.get("partitioned_by")}
+    partitioned = {spec["path"] for spec in manifest["relations"].values() if spec.get("partitioned_by")}
     fact = lambda name: name.split("/", 1)[0] in partitioned  # noqa: E731
     if is_s3(lake):
         return {name: f"size:{size}" if fact(name) else f"etag:{etag}"
@@ -128,13 +128,12 @@ def _has_rows(out: str, name: str) -> bool:
     return any((Path(out) / name).rglob("*.parquet"))
 
 
-def _changed_days(lake: str, before: dict[str, str], now: dict[str, str]) -> set[str] | None:
+def _changed_days(manifest: dict, before: dict[str, str], now: dict[str, str]) -> set[str] | None:
     """The UTC days whose rows can change: the date= partitions of requests with new or rewritten files.  None:
     every day — reference data changed, or telemetry (readings after a gap bill idle hours on days without any).
     Bookkeeping snapshots (ingest runs) and the logged model names change with every ingest and touch no day of
     their own: the requests that brought them are in the changed partitions."""
-    relations = read_manifest(lake)["relations"].values()
-    roles = {spec["path"]: spec.get("role", "reference") for spec in relations}
+    roles = {spec["path"]: spec.get("role", "reference") for spec in manifest["relations"].values()}
     days = set()
     for f in {f for f in set(before) | set(now) if before.get(f) != now.get(f)}:
         folder = f.split("/", 1)[0]
@@ -158,11 +157,12 @@ def build(lake: str, out: str, master: str | None = None, full: bool = False) ->
         Path(out).mkdir(parents=True, exist_ok=True)
     state = read_text(out, STATE)
     before = json.loads(state) if state and not full else None
-    files = _lake_files(lake)
-    changed = None if before is None else _changed_days(lake, before["files"], files)
+    manifest = read_manifest(lake)  # one read (a GET on S3) for the bookkeeping and the views
+    files = _lake_files(lake, manifest)
+    changed = None if before is None else _changed_days(manifest, before["files"], files)
     days = None if changed is None else sorted(changed)
     spark = session(master, s3=is_s3(lake) or is_s3(out))
-    for statement in spark_preamble(lake, read_manifest(lake)):
+    for statement in spark_preamble(lake, manifest):
         spark.sql(statement).collect()
     keys = tables()
     ledger, priced_by = _ledger()
@@ -221,7 +221,7 @@ def _publish_local(out: str, lake: str, db: Path) -> Path:
     for name, key in tables().items():
         files = f"{out.rstrip('/')}/{name}/**/*.parquet"
         con.execute(f'DELETE FROM "{name}"')
-        if not any((Path(out) / name).rglob("*.parquet")):
+        if not _has_rows(out, name):
             continue  # no rows: Spark wrote no file
         drop = f" EXCLUDE ({DAY})" if key else ""
         con.execute(f'INSERT INTO "{name}" BY NAME SELECT *{drop} FROM read_parquet(?, hive_partitioning = {bool(key)})',
