@@ -114,7 +114,8 @@ def test_best_point_meets_the_slo_and_is_the_cheapest_that_does():
 
 def test_sweep_shape_and_pareto_frontier_is_not_dominated():
     df = whatif.sweep("llama-3.3-70b", 1024, 1024, precisions=["bf16", "fp8", "int8", "int4-awq", "nvfp4"])
-    assert df.height == 13 * 5 * 4 * 30
+    # 13 GPUs x 5 precisions, less vLLM's int8, int4-awq and nvfp4 on the 3 AMD parts (data/support.yaml); x 4 TPs x 30
+    assert df.height == (13 * 5 - 3 * 3) * 4 * 30
     front = whatif.pareto(df)
     pts = df.filter(pl.col("fits")).select("tok_s_per_user", "output_tok_s_per_gpu").to_numpy()
     for x, y in front.select("tok_s_per_user", "output_tok_s_per_gpu").iter_rows():
@@ -148,6 +149,39 @@ def test_unknown_inputs_are_clear_errors():
         whatif.point("llama-3.1-8b", "tpu-v9", "bf16", 1, 10, 10, 1)
     with pytest.raises(whatif.WhatIfError, match="unknown precision"):
         whatif.point("llama-3.1-8b", "h100-sxm", "fp3", 1, 10, 10, 1)
+
+
+def test_no_support_rule_rules_out_a_measured_combination():
+    """data/support.yaml holds what engines' documentation says they cannot serve; a measured run of that
+    combination would prove the rule wrong (TensorRT-LLM's NVFP4 runs on H200 are why FP4 on Hopper is not a rule)."""
+    rows, _ = fit.load_calibration(list(fit.CALIBRATION_FILES))
+    cat = catalogue()
+    measured = rows.select("backend", "gpu_id", "precision_id").unique().iter_rows()
+    assert [m for m in measured if cat.why_unsupported(*m)] == []
+
+
+def test_sweeps_offer_only_what_the_engine_serves_and_explicit_questions_say_why():
+    vllm = whatif.sweep("llama-3.3-70b", 1024, 256, tps=[8], concurrencies=[8])
+    pairs = set(vllm.select("gpu", "precision").iter_rows())
+    assert ("mi300x", "fp8") in pairs and ("mi355x", "mxfp4") in pairs and ("h100-sxm", "nvfp4") in pairs
+    assert not pairs & {("mi300x", "nvfp4"), ("mi355x", "int4-awq"), ("mi325x", "int8")}
+    trt = whatif.sweep("llama-3.3-70b", 1024, 256, tps=[8], concurrencies=[8], engine="trtllm")
+    assert not {g for g in trt["gpu"]} & {"mi300x", "mi325x", "mi355x"}
+    assert ("a100-sxm", "fp8") not in set(trt.select("gpu", "precision").iter_rows())  # Ampere has no FP8 there
+    with pytest.raises(whatif.WhatIfError, match="vllm cannot serve int4-awq on mi300x.*docs.vllm.ai"):
+        whatif.point("llama-3.3-70b", "mi300x", "int4-awq", 1, 1024, 256, 4)
+    with pytest.raises(whatif.WhatIfError, match="TensorRT-LLM runs on NVIDIA GPUs only"):
+        whatif.best_point("llama-3.1-8b", "mi355x", "fp8", 1, 1024, 256, 2000, 50, engine="trtllm")
+    # a deployment already running is predicted as it is: the fleet comparison calls evaluate, which refuses nothing
+    assert whatif.evaluate("llama-3.3-70b", ["mi300x"], ["int4-awq"], [1], [4], 1024, 256).height == 1
+
+
+def test_cli_names_the_rule_and_the_best_gpu_answer_skips_parts_that_cannot_serve_it():
+    bad = _cli("whatif", "--gpu", "mi300x", "--model", "llama-3.3-70b", "--precision", "nvfp4", "--concurrency", "4")
+    assert bad.returncode == 2 and "NVFP4" in bad.stderr and "modelopt" in bad.stderr and "Traceback" not in bad.stderr
+    best = _cli("whatif", "--model", "llama-3.1-8b", "--precision", "nvfp4", "--concurrency", "8", "--json")
+    assert best.returncode == 0, best.stderr
+    assert catalogue().gpus[json.loads(best.stdout)["gpu"]].vendor == "nvidia"
 
 
 def _cli(*args):

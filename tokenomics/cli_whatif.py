@@ -60,7 +60,9 @@ def _best_gpu(whatif, args, common) -> dict:
     the SLO when one was given), saying so in ``gpu_chosen``."""
     from tokenomics.pricing.perf.catalogue import catalogue
 
-    answers = [_one(whatif, args, gpu=gpu, **common) for gpu in catalogue().gpus]
+    cat = catalogue()
+    answers = [_one(whatif, args, gpu=gpu, **common) for gpu in cat.gpus  # only GPUs the engine serves it on
+               if args.precision not in cat.precisions or not cat.why_unsupported(args.engine, gpu, args.precision)]
     good = [a for a in answers if a["fits"] and a.get("meets_slo", True) and a["usd_per_mtok"] is not None]
     if not good:
         what = "meets the latency objectives" if args.concurrency is None else "fits"

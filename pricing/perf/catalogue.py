@@ -106,12 +106,35 @@ class Precision(BaseModel):
     note: str = ""
 
 
+class Unsupported(BaseModel):
+    """A combination an engine cannot serve, per its own documentation (data/support.yaml); an empty field is any."""
+
+    model_config = ConfigDict(frozen=True)
+    engines: tuple[str, ...] = ()
+    precisions: tuple[str, ...] = ()
+    vendors: tuple[str, ...] = ()
+    generations: tuple[str, ...] = ()
+    why: str
+    source: str
+
+    def covers(self, engine: str, gpu: Gpu, precision: str) -> bool:
+        return all(not listed or value in listed for listed, value in (
+            (self.engines, engine), (self.precisions, precision), (self.vendors, gpu.vendor),
+            (self.generations, gpu.generation)))
+
+
 class Catalogue(BaseModel):
     gpus: dict[str, Gpu]
     models: dict[str, Model]
     precisions: dict[str, Precision]
     fallback: dict[str, str]
     prices: dict
+    unsupported: tuple[Unsupported, ...] = ()
+
+    def why_unsupported(self, engine: str, gpu: str, precision: str) -> str | None:
+        """Why ``engine`` cannot serve ``precision`` on ``gpu`` (the rule and its source), or None when it can."""
+        rule = next((r for r in self.unsupported if r.covers(engine, self.gpus[gpu], precision)), None)
+        return None if rule is None else f"{rule.why} (source: {rule.source})"
 
 
 def _with_ids(entries: dict) -> dict:
@@ -127,6 +150,7 @@ def catalogue() -> Catalogue:
         gpus=_with_ids(gpus["gpus"]), prices=gpus["prices"],
         models=_with_ids(models["models"]), precisions=_with_ids(models["precisions"]),
         fallback=models["fallback"],
+        unsupported=yaml.safe_load((DATA / "support.yaml").read_text())["unsupported"],
     )
 
 

@@ -43,6 +43,25 @@ def _precision_id(name: str) -> str:
     return name
 
 
+def _deployable(engine: str, gpu: str, precision: str) -> None:
+    """An explicit question about a combination the engine's documentation says it cannot serve is an error."""
+    why = catalogue().why_unsupported(engine, gpu, precision)
+    if why:
+        raise WhatIfError(f"{engine} cannot serve {precision} on {gpu}: {why}")
+
+
+def deployable(df: pl.DataFrame) -> pl.DataFrame:
+    """The rows an engine can serve (data/support.yaml): what sweeps, plans and recommendations may offer."""
+    if df.is_empty():
+        return df
+    cat = catalogue()
+    pairs = df.select("engine", "gpu", "precision").unique()
+    ok = pairs.with_columns(_ok=pl.Series([cat.why_unsupported(e, g, p) is None for e, g, p in pairs.iter_rows()],
+                                          dtype=pl.Boolean))
+    return df.join(ok, on=["engine", "gpu", "precision"], how="left", maintain_order="left") \
+        .filter(pl.col("_ok")).drop("_ok")
+
+
 def grid(model: Model, gpus: list[str], precisions: list[str], tps: list[int], concurrencies: list[int],
          isl: int, osl: int) -> tuple[physics.Configs, pl.DataFrame]:
     """Configs for the full cross product, built by indexing small per-(GPU, precision) tables."""
@@ -182,6 +201,7 @@ def point(model: str, gpu: str, precision: str, tp: int, isl: int, osl: int, con
     """One configuration at one concurrency."""
     if concurrency < 1:
         raise WhatIfError("concurrency must be at least 1")
+    _deployable(engine, _gpu_id(gpu), _precision_id(precision))
     df = evaluate(model, [gpu], [precision], [tp], [concurrency], isl, osl, engine, price_tier,
                   usd_per_gpu_hour_override)
     tier = "override" if usd_per_gpu_hour_override else price_tier
@@ -218,6 +238,7 @@ def best_point(model: str, gpu: str, precision: str, tp: int, isl: int, osl: int
                tpot_slo_ms: float | None, engine: str = "vllm", price_tier: str = "on_demand",
                usd_per_gpu_hour_override: Decimal | None = None) -> dict:
     """The highest-throughput concurrency that meets the SLO (the cheapest $/1M tokens)."""
+    _deployable(engine, _gpu_id(gpu), _precision_id(precision))
     df = evaluate(model, [gpu], [precision], [tp], list(SLO_SEARCH), isl, osl, engine, price_tier,
                   usd_per_gpu_hour_override)
     tier = "override" if usd_per_gpu_hour_override else price_tier
@@ -251,10 +272,11 @@ def pareto_cost(df: pl.DataFrame, x: str = "tok_s_per_user", y: str = "usd_per_m
 def sweep(model: str, isl: int, osl: int, gpus: list[str] | None = None, precisions: list[str] | None = None,
           tps: list[int] | None = None, concurrencies: list[int] | None = None, engine: str = "vllm",
           price_tier: str = "on_demand", rates: dict[str, Decimal] | None = None) -> pl.DataFrame:
-    """Every GPU x precision x TP x concurrency (defaults: the whole catalogue, TP 1-8, 30 loads)."""
-    return evaluate(model, gpus or list(catalogue().gpus), precisions or list(catalogue().precisions),
-                    tps or [1, 2, 4, 8], concurrencies or list(DEFAULT_CONCURRENCIES), isl, osl, engine, price_tier,
-                    rates=rates)
+    """Every GPU x precision x TP x concurrency the engine can serve (defaults: the whole catalogue, TP 1-8, 30
+    loads); combinations its documentation rules out (``deployable``) are left out."""
+    return deployable(evaluate(model, gpus or list(catalogue().gpus), precisions or list(catalogue().precisions),
+                               tps or [1, 2, 4, 8], concurrencies or list(DEFAULT_CONCURRENCIES), isl, osl, engine,
+                               price_tier, rates=rates))
 
 
 def contract_rates(rows: list[dict]) -> dict[str, Decimal]:
