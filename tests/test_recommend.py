@@ -111,7 +111,7 @@ def test_every_recommendation_on_the_demo_reconciles_with_the_ledger(demo, found
     for r in recs:
         assert r.saving_usd == r.today_usd - r.projected_usd > 0
         assert r.low_usd <= r.saving_usd <= r.high_usd
-        if r.kind in ("rightsize", "scale_to_zero", "commitment", "api_instead"):
+        if r.kind in ("rightsize", "quantize", "scale_to_zero", "commitment", "api_instead"):
             bill = con.execute("SELECT sum(gpu_cost_usd) FROM mart_gpu_daily WHERE deployment_id = ? AND day >= ? "
                                "AND day < ?", [r.scope, start, end]).fetchone()[0]
             assert r.today_usd == bill.quantize(D("0.01"), "ROUND_HALF_UP"), r.title  # the scope's bill, this month
@@ -151,6 +151,40 @@ def test_a_commitment_for_an_always_on_deployment_on_on_demand_rates():
     # 24 h × 2 GPUs = 48 GPU-hours at $4.00 on demand = $192; reserved: 48 × the catalogue's 1-year rate
     assert r.kind == "commitment" and r.today_usd == D("192.00")
     assert r.projected_usd == (48 * reserved).quantize(D("0.01")) and r.saving_usd == D("192.00") - r.projected_usd
+
+
+def test_a_deployment_rightsized_at_its_precision_and_quantized_as_a_dearer_quality_alternative():
+    con = memory()
+    given(con, "mart_gpu_daily", "day DATE, deployment_id VARCHAR, gpu_type VARCHAR, gpu_count INTEGER, hours BIGINT, "
+          "hours_without_traffic BIGINT, gpu_cost_usd DECIMAL(38,12), requests BIGINT, prompt_tokens BIGINT, "
+          "completion_tokens BIGINT",  # 4 GPUs × 24 h × $2.00 = $192; 100 requests an hour of 2,000 in / 400 out
+          [(date(2026, 11, 2), "dep", "H100-SXM-80GB", 4, 24, 0, D(192), 2400, 2400 * 2000, 2400 * 400)])
+    given(con, "mart_usage_hourly", "deployment VARCHAR, hour TIMESTAMPTZ, requests BIGINT, pricing_status VARCHAR, "
+          "gateway_cache VARCHAR", [("dep", datetime(2026, 11, 2, h, tzinfo=timezone.utc), 100, "self_hosted", "miss")
+                                    for h in range(24)])
+    given(con, "gpu_deployments", "deployment_id VARCHAR, model VARCHAR, precision VARCHAR, engine VARCHAR, "
+          "tensor_parallel INTEGER, gpu_rate_ref VARCHAR",
+          [("dep", "meta-llama/Llama-3.3-70B-Instruct", "bf16", "vllm", 4, "r")])
+    given(con, "stg_gpu_rates", "rate_ref VARCHAR, gpu_type VARCHAR, kind VARCHAR, usd_per_gpu_hour DECIMAL(18,6), "
+          "valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ", [("r", "H100-SXM-80GB", "committed", D(2), FROM, None)])
+    given(con, "stg_rate_cards", "provider VARCHAR, model VARCHAR, service_tier VARCHAR, min_input_tokens BIGINT, "
+          "max_input_tokens BIGINT, valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ, uncached_input_usd_per_mtok "
+          "DECIMAL(18,6), output_usd_per_mtok DECIMAL(18,6)", [])  # no API sells it: no "API instead"
+    by_kind = {r.kind: r for r in recommend._deployments(con, NOV, recommend.Options())}
+    assert set(by_kind) == {"rightsize", "quantize"}  # committed rate: no commitment; no idle hour: no scale to zero
+    same, quantized = by_kind["rightsize"], by_kind["quantize"]
+    # at today's bf16 the cheapest fleet meeting the SLO for 100/3600 req/s × 1.3 is one MI300X at the catalogue's
+    # on-demand $2.49: 1 × 24 h × $2.49 = $59.76, saving $192.00 − $59.76 = $132.24
+    assert (same.today_usd, same.projected_usd, same.saving_usd) == (D("192.00"), D("59.76"), D("132.24"))
+    assert same.evidence["precision"] == "bf16" and "no quality change" in " ".join(same.assumptions)
+    # at any precision vLLM serves: one H100 at FP8 on your $2.00 contract: 1 × 24 × $2.00 = $48.00, saving $144.00 —
+    # cheaper than the bf16 plan, so it is offered too, as a quality change (FP8, not FP4: equal cost, wider format)
+    assert (quantized.today_usd, quantized.projected_usd, quantized.saving_usd) == (D("192.00"), D("48.00"), D("144.00"))
+    assert quantized.evidence["precision"] == "bf16 → fp8" and quantized.evidence["rate from"] == "contract"
+    assert quantized.risk.startswith("high: a quality change") and "to fp8" in quantized.title
+    assert quantized.scope == same.scope == "dep"  # alternatives on one scope: the page counts only the best
+    for r in (same, quantized):
+        assert r.low_usd <= r.saving_usd <= r.high_usd
 
 
 def test_a_route_that_never_reads_the_cache_at_the_share_other_routes_get():

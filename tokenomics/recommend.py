@@ -117,13 +117,13 @@ def _cache(con, p: dict, o: Options) -> list[Recommendation]:
 
 
 def _plan(model_id: str, precision: str | None, isl: int, osl: int, peak_rps: float, hours: float, o: Options,
-          rates: dict) -> dict | None:
-    """The cheapest GPU × TP × replicas at today's precision (no quality change) serving the peak with headroom
-    within the SLO (the what-if model, with its 80 % range): one whose whole range meets the SLO when there is
-    one, else the cheapest whose prediction does (flagged slo_at_risk)."""
+          rates: dict, engine: str = "vllm") -> dict | None:
+    """The cheapest GPU × TP × replicas at ``precision`` (any the engine serves when None) serving the peak with
+    headroom within the SLO (the what-if model, with its 80 % range): one whose whole range meets the SLO when there
+    is one, else the cheapest whose prediction does (flagged slo_at_risk)."""
     for safe in (True, False):
         best = whatif.cheapest_plan(model_id, isl, osl, peak_rps, o.ttft_slo_ms, o.tpot_slo_ms,
-                                    headroom=max(o.headroom - 1, 0), hours=hours, rates=rates or None,
+                                    headroom=max(o.headroom - 1, 0), hours=hours, rates=rates or None, engine=engine,
                                     precisions=[precision] if precision else None, upper_bound=safe)
         if best.get("feasible"):
             return best
@@ -141,8 +141,8 @@ def _deployments(con, p: dict, o: Options) -> list[Recommendation]:
     out = []
     for r in _q(con, "recommend_deployments", **p).iter_rows(named=True):
         if r["bill_usd"]:
-            out += [rec for rec in (_scale_to_zero(r), _commitment(r), _rightsize(r, o, rates), _api_instead(con, p, r))
-                    if rec is not None]
+            out += [rec for rec in (_scale_to_zero(r), _commitment(r), *_rightsize(r, o, rates),
+                                    _api_instead(con, p, r)) if rec is not None]
     return out
 
 
@@ -177,29 +177,55 @@ def _commitment(r: dict) -> Recommendation | None:
                  "The catalogue's public 1-year reserved rate."])
 
 
-def _rightsize(r: dict, o: Options, rates: dict) -> Recommendation | None:
+def _rightsize(r: dict, o: Options, rates: dict) -> list[Recommendation]:
+    """The cheapest plan at today's precision (no quality change) when it differs from today's setup, and the
+    cheapest at any precision the engine serves when that one is cheaper still (a quantization: a quality change)."""
     setup, _ = perf_fleet._resolve(r)
     if setup is None or not r["requests"]:
-        return None
+        return []
     isl, osl = _lengths(r)
-    best = _plan(setup["model"], setup["precision"], isl, osl, r["peak_rps"] or 1e-9, r["hours"], o, rates)
-    if best is None or (best["gpu"], best["gpus"]) == (setup["gpu"], r["gpu_count"]):
-        return None
-    dep = r["deployment_id"]
-    rec = _rec("rightsize", f"Rightsize {dep}: {best['gpus']} × {best['gpu']} (TP {best['tp']}) instead of "
-               f"{r['gpu_count']} × {r['gpu_type']}", dep, r["bill_usd"], Decimal(str(best["monthly_usd"])),
-               "high: at the top of the model's range the plan misses the SLO" if best["slo_at_risk"]
-               else "medium: a new setup needs a load test before the switch",
-               f"Serve {setup['model']} on {best['replicas']} replica(s) of {best['tp']} × {best['gpu']} at "
-               f"{best['precision']}, concurrency {best['concurrency_per_replica']} per replica.",
+    sized = lambda precision: _plan(setup["model"], precision, isl, osl, r["peak_rps"] or 1e-9,  # noqa: E731
+                                    r["hours"], o, rates, setup["engine"])
+    same, any_precision = sized(setup["precision"]), sized(None)
+    out = []
+    if same is not None and (same["gpu"], same["gpus"]) != (setup["gpu"], r["gpu_count"]):
+        out.append(_plan_rec(r, setup, same, o, isl, osl))
+    if (any_precision is not None and any_precision["precision"] != setup["precision"]
+            and any_precision["monthly_usd"] < (same["monthly_usd"] if same else float(r["bill_usd"]))):
+        out.append(_plan_rec(r, setup, any_precision, o, isl, osl))
+    return out
+
+
+def _plan_rec(r: dict, setup: dict, best: dict, o: Options, isl: int, osl: int) -> Recommendation:
+    """A deployment served by ``best`` instead: rightsized at today's precision, or quantized (a quality change)."""
+    dep, today, new = r["deployment_id"], setup["precision"], best["precision"]
+    quantized = new != today
+    fleet = f"{best['gpus']} × {best['gpu']} ({new}, TP {best['tp']}) instead of {r['gpu_count']} × {r['gpu_type']}"
+    if quantized:
+        kind, title = "quantize", f"Quantize {dep} to {new}: {fleet}"
+        risk = (f"high: a quality change ({today} → {new} weights): evaluate it on your own prompts before the switch"
+                + ("; at the top of the model's range the plan misses the SLO" if best["slo_at_risk"] else ""))
+        precision_note = (f"A checkpoint of {setup['model']} in {new} (published, or made with the engine's quantization "
+                          f"tools); its answers can differ from today's {today} ones, which no dollar figure prices.")
+    else:
+        kind, title = "rightsize", f"Rightsize {dep}: {fleet}"
+        risk = ("high: at the top of the model's range the plan misses the SLO" if best["slo_at_risk"]
+                else "medium: a new setup needs a load test before the switch")
+        precision_note = f"Same precision as today ({today}): no quality change."
+    rec = _rec(kind, title, dep, r["bill_usd"], Decimal(str(best["monthly_usd"])), risk,
+               f"Serve {setup['model']} on {best['replicas']} replica(s) of {best['tp']} × {best['gpu']} at {new} with "
+               f"{setup['engine']}, concurrency {best['concurrency_per_replica']} per replica.",
                {"peak requests/s": round(r["peak_rps"], 3), "p95 requests/s": round(r["p95_rps"], 3),
                 "mean input tokens": isl, "mean output tokens": osl,
                 "predicted TTFT ms (80 % range)": f"{best['ttft_ms']} ({best['ttft_ms_lo']}–{best['ttft_ms_hi']})",
                 "predicted TPOT ms (80 % range)": f"{best['tpot_ms']} ({best['tpot_ms_lo']}–{best['tpot_ms_hi']})",
+                "requests in flight per replica / KV-cache room at this shape":
+                    f"{best['concurrency_per_replica']} / {best['max_concurrency_kv']}",
+                "precision": f"{today} → {new}" if quantized else today,
                 "$/GPU-hour": best["usd_per_gpu_hour"], "rate from": best["price_source"],
                 "measured on this GPU": best["measured"]},
                [f"SLO: TTFT ≤ {o.ttft_slo_ms:g} ms, TPOT ≤ {o.tpot_slo_ms:g} ms at the peak × {o.headroom:g} headroom.",
-                f"Same precision as today ({setup['precision']}): no quality change.",
+                precision_note,
                 f"Kept up for the same {r['hours']} hours; your contract rate where you have one, else the "
                 "catalogue's on-demand rate.",
                 "The range is the what-if model's 80 % range of the fleet's cost (more replicas if throughput "

@@ -333,7 +333,8 @@ def cheapest_plan(model: str, isl: int, osl: int, peak_rps: float, ttft_slo_ms: 
     """The cheapest GPU x precision x TP x replicas serving ``peak_rps`` x (1 + headroom) within the SLO.
 
     Wraps ``sweep`` + ``plan`` and ranks by the fleet's cost for ``hours`` (not $/1M tokens: whole
-    replicas make a cheaper-per-token point dearer at low load).  Returns ``{"feasible": False,
+    replicas make a cheaper-per-token point dearer at low load); at an equal cost, by the upper end of its range,
+    then the wider weight format (less of a quality change), then $/1M tokens.  Returns ``{"feasible": False,
     "reason": ...}`` when nothing meets the SLO; otherwise the configuration, its fleet, its monthly cost
     with the 80 % range (``monthly_usd_lo``/``_hi``), latencies with their ranges, and ``slo_at_risk``.
     ``upper_bound=True`` only accepts points whose upper latency bound meets the SLO.
@@ -350,7 +351,12 @@ def cheapest_plan(model: str, isl: int, osl: int, peak_rps: float, ttft_slo_ms: 
                 "reason": "no GPU, precision and TP in the catalogue meets the latency objectives"
                           + (" at the top of the 80 % range" if upper_bound else "")
                           + ": relax the SLO or shorten the requests"}
-    row = ranked.sort(["monthly_usd", "monthly_usd_hi", "usd_per_mtok"]).row(0, named=True)
+    # at an equal fleet cost and range, the wider format: whole replicas often make FP8 and FP4 cost the same, and the
+    # narrower one would be a quality change that saves nothing
+    bits = {p.id: p.weight_bits for p in catalogue().precisions.values()}
+    ranked = ranked.with_columns(_bits=pl.col("precision").replace_strict(bits, return_dtype=pl.Float64))
+    row = ranked.sort(["monthly_usd", "monthly_usd_hi", "_bits", "usd_per_mtok"],
+                      descending=[False, False, True, False]).row(0, named=True)
     r = lambda v, n=2: None if v is None else round(float(v), n)  # noqa: E731
     return {
         "feasible": True, "model": row["model"], "engine": row["engine"], "isl": isl, "osl": osl,
@@ -366,6 +372,7 @@ def cheapest_plan(model: str, isl: int, osl: int, peak_rps: float, ttft_slo_ms: 
         "ttft_ms": r(row["ttft_ms"]), "ttft_ms_lo": r(row["ttft_ms_lo"]), "ttft_ms_hi": r(row["ttft_ms_hi"]),
         "tpot_ms": r(row["tpot_ms"]), "tpot_ms_lo": r(row["tpot_ms_lo"]), "tpot_ms_hi": r(row["tpot_ms_hi"]),
         "replica_rps": r(row["replica_rps"], 3), "slo_at_risk": row["slo_at_risk"], "measured": row["measured"],
+        "max_concurrency_kv": row["max_concurrency_kv"],
         "alternatives": ranked.height,
     }
 
