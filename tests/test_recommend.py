@@ -187,6 +187,36 @@ def test_a_deployment_rightsized_at_its_precision_and_quantized_as_a_dearer_qual
         assert r.low_usd <= r.saving_usd <= r.high_usd
 
 
+def _on_demand_deployment(con, days):
+    """A deployment on H100 on-demand rates at $4.00/GPU-hour; days: (day, GPUs, hours up)."""
+    given(con, "mart_gpu_daily", "day DATE, deployment_id VARCHAR, gpu_type VARCHAR, gpu_count INTEGER, hours BIGINT, "
+          "hours_without_traffic BIGINT, gpu_cost_usd DECIMAL(38,12), requests BIGINT, prompt_tokens BIGINT, "
+          "completion_tokens BIGINT", [(d, "dep", "H100-SXM-80GB", n, h, 0, D(4 * n * h), 10, 1, 1) for d, n, h in days])
+    given(con, "mart_usage_hourly", "deployment VARCHAR, hour TIMESTAMPTZ, requests BIGINT, pricing_status VARCHAR, "
+          "gateway_cache VARCHAR", [])
+    given(con, "gpu_deployments", "deployment_id VARCHAR, model VARCHAR, precision VARCHAR, engine VARCHAR, "
+          "tensor_parallel INTEGER, gpu_rate_ref VARCHAR", [("dep", "a-private-model", "bf16", "vllm", 1, "r")])
+    given(con, "stg_gpu_rates", "rate_ref VARCHAR, gpu_type VARCHAR, kind VARCHAR, usd_per_gpu_hour DECIMAL(18,6), "
+          "valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ", [("r", "H100-SXM-80GB", "on_demand", D(4), FROM, None)])
+    return recommend._deployments(con, NOV, recommend.Options())
+
+
+def test_a_commitment_covers_the_baseline_gpus_and_is_paid_for_every_hour():
+    from tokenomics.pricing.perf.costs import usd_per_gpu_hour
+
+    reserved = usd_per_gpu_hour("h100-sxm", "reserved_1y")  # the catalogue's 1-year rate, $2.10 (test_whatif)
+    # always up, 3 GPUs on Nov 2 and 2 on Nov 3: bill (3 + 2) × 24 × $4.00 = $480.00.  Baseline 2 GPUs reserved for both
+    # days: 2 × 48 × $2.10 = $201.60 instead of their 96 GPU-hours on demand ($384.00); the third GPU's day stays on
+    # demand.  Projected $480.00 − $384.00 + $201.60 = $297.60, saving $182.40
+    [r] = _on_demand_deployment(memory(), [(date(2026, 11, 2), 3, 24), (date(2026, 11, 3), 2, 24)])
+    assert reserved == D("2.1") and r.kind == "commitment" and "Reserve 2 ×" in r.title
+    assert (r.today_usd, r.projected_usd, r.saving_usd) == (D("480.00"), D("297.60"), D("182.40"))
+    assert r.evidence["GPUs a day (fewest / most)"] == "2 / 3" and r.evidence["baseline GPU-hours used / paid"] == "96 / 96"
+    # up 12 hours a day on 2 GPUs: bill 2 × 24 × $4.00 = $192.00; a reservation is paid for all 48 hours:
+    # 2 × 48 × $2.10 = $201.60 > $192.00: up 50 %, below the break-even $2.10 / $4.00 = 52.5 %, so nothing is offered
+    assert _on_demand_deployment(memory(), [(date(2026, 11, 2), 2, 12), (date(2026, 11, 3), 2, 12)]) == []
+
+
 def test_a_route_that_never_reads_the_cache_at_the_share_other_routes_get():
     con = memory()
     given(con, "mart_usage_for_repricing", USAGE, [

@@ -160,21 +160,30 @@ def _scale_to_zero(r: dict) -> Recommendation | None:
 
 
 def _commitment(r: dict) -> Recommendation | None:
+    """A 1-year reservation for the deployment's baseline: the GPUs it ran on every day, paid for every hour of the
+    days it ran whether up or not; GPUs above the baseline stay on demand.  Saving = the baseline's GPU-hours used at
+    the on-demand rate − the reservation's cost (negative, so not offered, when the GPUs are down too often)."""
     gpu = resolve_gpu(r["gpu_type"])
-    if r["rate_kind"] != "on_demand" or gpu is None:
+    if r["rate_kind"] != "on_demand" or gpu is None or not r["baseline_gpus"]:
         return None
-    reserved = usd_per_gpu_hour(gpu.id, "reserved_1y")
-    if reserved >= r["usd_per_gpu_hour"]:
+    reserved, on_demand = usd_per_gpu_hour(gpu.id, "reserved_1y"), r["usd_per_gpu_hour"]
+    if reserved >= on_demand:
         return None
-    dep, gpu_hours = r["deployment_id"], Decimal(r["hours"] * r["gpu_count"])
-    return _rec("commitment", f"Reserve {r['gpu_count']} × {r['gpu_type']} for {dep} (1 year)", dep,
-                r["bill_usd"], r["bill_usd"] - gpu_hours * (r["usd_per_gpu_hour"] - reserved),
+    dep, base = r["deployment_id"], r["baseline_gpus"]
+    used, paid = Decimal(base * r["hours"]), Decimal(base * r["days"] * 24)  # GPU-hours of the baseline
+    if paid * reserved >= used * on_demand:  # up too few hours for a reservation to pay off
+        return None
+    return _rec("commitment", f"Reserve {base} × {r['gpu_type']} for {dep} (1 year)", dep,
+                r["bill_usd"], r["bill_usd"] - used * on_demand + paid * reserved,
                 "low if the deployment stays: a commitment is paid whether used or not",
-                "Buy a 1-year reservation for the deployment's always-on GPUs.",
-                {"GPU-hours": int(gpu_hours), "on-demand $/GPU-hour": r["usd_per_gpu_hour"],
-                 "reserved $/GPU-hour": reserved},
-                ["The deployment keeps its GPUs for a year (its baseline load).",
-                 "The catalogue's public 1-year reserved rate."])
+                f"Buy a 1-year reservation for the deployment's {base} always-on GPU(s); keep the rest on demand.",
+                {"GPUs a day (fewest / most)": f"{base} / {r['gpu_count']}", "GPU-hours": r["gpu_hours"],
+                 "baseline GPU-hours used / paid": f"{int(used)} / {int(paid)}",
+                 "on-demand $/GPU-hour": on_demand, "reserved $/GPU-hour": reserved,
+                 "break-even uptime": f"{reserved / on_demand:.0%}"},
+                ["The deployment keeps its baseline GPUs for a year.",
+                 "A reservation is paid for every hour of the days the deployment ran, up or not; GPUs above the "
+                 "baseline stay on demand.", "The catalogue's public 1-year reserved rate."])
 
 
 def _rightsize(r: dict, o: Options, rates: dict) -> list[Recommendation]:
