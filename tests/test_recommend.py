@@ -106,6 +106,7 @@ def test_every_recommendation_on_the_demo_reconciles_with_the_ledger(demo, found
     month, recs = found
     assert recs and {r.kind for r in recs} >= {"rightsize", "scale_to_zero", "model", "batch"}
     assert [r.saving_usd for r in recs] == sorted((r.saving_usd for r in recs), reverse=True)
+    assert len({r.title for r in recs}) == len(recs)  # a route's batch tier is its own scope and says so
     con = duckdb.connect(str(demo["db"]), read_only=True)
     start, end = recommend.chargeback.month_bounds(month)
     for r in recs:

@@ -91,7 +91,8 @@ def _models(con, p: dict, o: Options) -> list[Recommendation]:
         key = (r["provider"], r["model"], r["service_tier"])
         if key not in best and r["today_usd"] > r["projected_usd"]:
             best[key] = r
-    return [_rec("model", f"Serve {k[0]}/{k[1]} requests with {r['candidate']}", f"{k[0]}/{k[1]} ({k[2]})",
+    tier = lambda t: "" if t == "standard" else f" {t}"  # noqa: E731  (one route per tier: titles must differ)
+    return [_rec("model", f"Serve {k[0]}/{k[1]}{tier(k[2])} requests with {r['candidate']}", f"{k[0]}/{k[1]} ({k[2]})",
                  r["today_usd"], r["projected_usd"], "high: a quality change",
                  f"Evaluate {r['candidate']} on this route's prompts; switch if quality holds.",
                  {"requests": r["requests"], "input tokens": r["input_tokens"], "output tokens": r["output_tokens"]},
