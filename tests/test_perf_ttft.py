@@ -120,3 +120,22 @@ def test_amd_dense_tp8_points_kept_as_a_check_show_the_documented_gap():
     long = ev.filter(pl.col("id").str.contains("16384x2048"))["tpot_ratio"]
     short = ev.filter(pl.col("id").str.contains("4096x4096"))["tpot_ratio"]
     assert long.min() > short.max()
+
+
+def test_the_what_if_range_holds_every_amd_dense_check_run():
+    """The checks are not fitted, so the central prediction keeps the gap above; the 80 % range a user sees for a dense
+    model on an AMD part must not pretend otherwise: every check run's TTFT and TPOT lie inside it (before this, 8 of
+    the 9 measured TTFTs were above it)."""
+    from tokenomics.pricing.perf import whatif
+
+    for name, expected in (("amd_llmd_serving.csv", 7), ("amd_dense_serving.csv", 2)):
+        rows, _ = _check_rows(name, expected)
+        for r in rows.iter_rows(named=True):
+            p = whatif.point("llama-3.3-70b", r["gpu_id"], r["precision_id"], int(r["d_tp"]), int(r["isl"]),
+                             int(r["osl"]), int(r["conc"]))
+            assert p["ttft_ms_lo"] <= r["silicon_ttft_ms"] <= p["ttft_ms_hi"] * 1.001, (r["id"], p["ttft_ms_hi"])
+            assert p["tpot_ms_lo"] <= r["silicon_tpot_ms"] <= p["tpot_ms_hi"] * 1.001, (r["id"], p["tpot_ms_hi"])
+            assert p["uncertainty_80pct_measured_over_predicted"]["checked_rows"] >= 1
+    # an NVIDIA part's range is its own held-out one, untouched by the AMD checks
+    nvidia = whatif.point("llama-3.3-70b", "h100-sxm", "fp8", 8, 1024, 256, 16)["uncertainty_80pct_measured_over_predicted"]
+    assert "checked_rows" not in nvidia and nvidia["ttft"][1] < 2.0

@@ -76,6 +76,12 @@ def band(is_moe: bool, precision: str, gpu: str | None = None, mode: str = "agg"
            "widened_by": widen}
     for m in ("ttft", "tpot", "throughput"):
         out[m] = [round(row[f"{m}_band_lo"] / widen, 3), round(row[f"{m}_band_hi"] * widen, 3)]
+    # runs of this part kept as checks (fit.CHECK_FILES, predicted but not fitted): the range holds every one of them
+    check = next((r for r in report if own and r["regime"] == own and r["split"] == "check"), None)
+    if check is not None:
+        out["checked_rows"] = check["rows"]
+        for m in ("ttft", "tpot", "throughput"):
+            out[m] = [min(out[m][0], check[f"{m}_band_lo"]), max(out[m][1], check[f"{m}_band_hi"])]
     return out
 
 
