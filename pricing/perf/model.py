@@ -37,7 +37,8 @@ def band(is_moe: bool, precision: str, gpu: str | None = None, mode: str = "agg"
     From the held-out calibration rows of its regime (architecture / precision family / mode) at its anchor
     level (``anchors.LEVELS``: corrected by measured neighbours or not), widened where the calibration holds
     no measurement of this GPU (or of this GPU at this precision family).  ``measured`` says which case
-    applies: 'gpu+precision', 'gpu', or 'none'.
+    applies: 'gpu+precision', 'gpu', 'gpu, other model class' (a part of another vendor measured only with the other
+    class: dense vs MoE) or 'none'.
     """
     report = calibration()["report"]
 
@@ -72,6 +73,7 @@ def band(is_moe: bool, precision: str, gpu: str | None = None, mode: str = "agg"
         measured, widen = "none", WIDEN_GPU
     if borrowed:  # the reference vendor's efficiencies stand in: as wide as a part never measured
         widen = max(widen, WIDEN_GPU)
+        measured = "gpu, other model class" if measured != "none" else measured
     out = {"regime": row["regime"], "anchor": row.get("anchor", "none"), "rows": row["rows"], "measured": measured,
            "widened_by": widen}
     for m in ("ttft", "tpot", "throughput"):
