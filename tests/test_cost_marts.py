@@ -109,6 +109,33 @@ def test_batch_advisor_classes_and_savings(con):
     assert got["slow"][1] is None and got["slow"][3] is None  # no batch card for gpt-y
 
 
+def test_flex_saving_where_a_flex_card_exists_and_the_traffic_is_on_neither_batch_nor_flex(con):
+    given_real(con, "stg_rate_cards", [
+        card("openai", "o-z", "standard", (2, 0.5, None, None, 8, 8)),
+        card("openai", "o-z", "flex", (1, 0.25, None, None, 4, 4)),
+        card("anthropic", "claude-x", "standard", (3, 0.3, 3.75, 6, 15, 15))])
+    given_real(con, "int_request_costs", [
+        # non-streaming at noon, 10 % discount: list 1,000 x 2 + 100 x 8 = 2,800 µ$, effective 2,520 µ$; flex list
+        # 1,000 x 1 + 100 x 4 = 1,400 µ$, x 0.9 = 1,260 µ$ -> saving 2,520 - 1,260 = 1,260 µ$
+        request("f1", provider="openai", model="o-z", uncached=1_000, out=100, list_usd=0.0028, discount=10),
+        # streaming: the mart prices its move too (2,800 - 1,400 = 1,400 µ$); recommend_flex takes non_streaming only
+        request("f2", provider="openai", model="o-z", stream=True, uncached=1_000, out=100, list_usd=0.0028),
+        # already on flex: nothing to move
+        request("f3", provider="openai", model="o-z", tier="flex", uncached=1_000, out=100, list_usd=0.0014),
+        # no flex card for claude-x: NULL, not $0
+        request("c1", uncached=1_000, out=100, list_usd=0.0045),
+    ])
+    run_model(con, "intermediate/int_request_tier_prices.sql")
+    run_model(con, "marts/mart_batch_daily.sql")
+    got = {r[:3]: r[3:] for r in con.execute(
+        "SELECT model, service_tier, latency_class, requests_with_flex_price, move_to_flex_savings_usd "
+        "FROM mart_batch_daily").fetchall()}
+    assert got[("o-z", "standard", "non_streaming")] == (1, Decimal("0.00126"))
+    assert got[("o-z", "standard", "interactive")] == (1, Decimal("0.0014"))
+    assert got[("o-z", "flex", "non_streaming")] == (1, None)
+    assert got[("claude-x", "standard", "non_streaming")] == (0, None)
+
+
 def test_ledger_puts_api_and_allocated_gpu_cost_side_by_side(con):
     given_real(con, "mart_spend_daily", named(
         "day, tenant, team, provider, model, service_tier, pricing_status, requests, uncached_input_tokens, "

@@ -41,6 +41,25 @@ def test_batch_saving_is_the_batch_advisors_own_number():
     assert r.evidence["requests"] == 15
 
 
+def test_flex_takes_the_non_streaming_traffic_batch_leaves_and_the_two_add_up():
+    con = memory()
+    given(con, "mart_batch_daily", "day DATE, tenant VARCHAR, provider VARCHAR, model VARCHAR, latency_class VARCHAR, "
+          "requests BIGINT, effective_cost_usd DECIMAL(38,12), move_to_batch_savings_usd DECIMAL(38,12), "
+          "move_to_flex_savings_usd DECIMAL(38,12)", [
+              (date(2026, 11, 2), "a", "openai", "o4-mini", "non_streaming", 30, D("6.00"), D("3.00"), D("3.00")),
+              (date(2026, 11, 3), "b", "openai", "o4-mini", "non_streaming", 10, D("2.00"), D("1.00"), D("1.00")),
+              (date(2026, 11, 3), "b", "openai", "o4-mini", "off_hours", 5, D("1.00"), D("0.50"), D("0.50")),
+              (date(2026, 11, 3), "b", "openai", "o4-mini", "interactive", 50, D("10"), D("5"), D("5")),
+              (date(2026, 11, 3), "b", "openai", "gpt-4o", "non_streaming", 8, D("4.00"), D("2.00"), None)])  # no flex
+    [flex] = recommend._flex(con, NOV, recommend.Options())
+    # o4-mini's non-streaming traffic: today 6.00 + 2.00 = 8.00, flex saves 3.00 + 1.00 = 4.00 -> projected 4.00
+    assert (flex.today_usd, flex.projected_usd, flex.saving_usd) == (D("8.00"), D("4.00"), D("4.00"))
+    assert flex.scope == "openai/o4-mini (non-streaming)" and flex.risk.startswith("medium")
+    [batch] = recommend._batch(con, NOV, recommend.Options())
+    # the batch recommendation takes the off-hours rows only (0.50): disjoint traffic, another scope, savings add up
+    assert batch.saving_usd == D("0.50") and batch.scope != flex.scope
+
+
 def test_cache_ttl_saving_and_its_range_by_hand():
     con = memory()
     given(con, "mart_usage_for_repricing", USAGE, [
@@ -174,12 +193,14 @@ def test_a_deployment_rightsized_at_its_precision_and_quantized_as_a_dearer_qual
     by_kind = {r.kind: r for r in recommend._deployments(con, NOV, recommend.Options())}
     assert set(by_kind) == {"rightsize", "quantize"}  # committed rate: no commitment; no idle hour: no scale to zero
     same, quantized = by_kind["rightsize"], by_kind["quantize"]
-    # at today's bf16 the cheapest fleet meeting the SLO for 100/3600 req/s × 1.3 is one MI300X at the catalogue's
-    # on-demand $2.49: 1 × 24 h × $2.49 = $59.76, saving $192.00 − $59.76 = $132.24
-    assert (same.today_usd, same.projected_usd, same.saving_usd) == (D("192.00"), D("59.76"), D("132.24"))
+    # at today's bf16 the cheapest fleet whose whole 80 % range meets the SLO for 100/3600 req/s × 1.3 is two H100s
+    # (TP 2) on your $2.00 contract: 2 × 24 h × $2.00 = $96.00, saving $192.00 − $96.00 = $96.00 (one MI300X at $2.49
+    # would cost $59.76, but a dense model's TTFT range on AMD parts reaches 5× the prediction: the AMD check runs)
+    assert (same.today_usd, same.projected_usd, same.saving_usd) == (D("192.00"), D("96.00"), D("96.00"))
+    assert same.evidence["rate from"] == "contract" and "2 × h100-sxm (bf16, TP 2)" in same.title
     assert same.evidence["precision"] == "bf16" and "no quality change" in " ".join(same.assumptions)
     # at any precision vLLM serves: one H100 at FP8 on your $2.00 contract: 1 × 24 × $2.00 = $48.00, saving $144.00 —
-    # cheaper than the bf16 plan, so it is offered too, as a quality change (FP8, not FP4: equal cost, wider format)
+    # cheaper than the bf16 plan, so it is offered too, as a quality change (FP8, not NVFP4: equal cost, wider format)
     assert (quantized.today_usd, quantized.projected_usd, quantized.saving_usd) == (D("192.00"), D("48.00"), D("144.00"))
     assert quantized.evidence["precision"] == "bf16 → fp8" and quantized.evidence["rate from"] == "contract"
     assert quantized.risk.startswith("high: a quality change") and "to fp8" in quantized.title

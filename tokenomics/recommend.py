@@ -84,6 +84,20 @@ def _batch(con, p: dict, o: Options) -> list[Recommendation]:
                   "Batch prices in force for the period."]) for r in rows.iter_rows(named=True)]
 
 
+def _flex(con, p: dict, o: Options) -> list[Recommendation]:
+    """Non-streaming traffic the batch tier does not take (a caller waits for it) at the vendor's flex tier."""
+    rows = _q(con, "recommend_flex", **p)
+    return [_rec("flex", f"Send non-streaming {r['provider']}/{r['model']} traffic to the flex tier",
+                 f"{r['provider']}/{r['model']} (non-streaming)", r["today_usd"], r["today_usd"] - r["saving_usd"],
+                 "medium: flex answers more slowly, and the vendor may refuse a request when busy (retry, or fall back "
+                 "to the standard tier)",
+                 "Set the service tier to flex on these requests: still synchronous, the caller gets its answer.",
+                 {"requests": r["requests"], "latency class": "non_streaming"},
+                 ["Only non-streaming traffic the batch recommendation does not take (not tagged offline, sent "
+                  "off-hours or already slow): the two savings add up.",
+                  "Flex prices in force for the period, with your contract discount."]) for r in rows.iter_rows(named=True)]
+
+
 def _models(con, p: dict, o: Options) -> list[Recommendation]:
     rows = _q(con, "recommend_models", **p)
     best: dict[tuple, dict] = {}
@@ -319,7 +333,8 @@ def _api_to_self_host(con, p: dict, o: Options) -> list[Recommendation]:
     return out
 
 
-KINDS: dict[str, Callable] = {"deployments": _deployments, "batch": _batch, "model": _models, "cache": _cache,
+KINDS: dict[str, Callable] = {"deployments": _deployments, "batch": _batch, "flex": _flex, "model": _models,
+                              "cache": _cache,
                               "cache_unused": _cache_unused,
                               "self_host": _api_to_self_host}
 

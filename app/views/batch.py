@@ -17,6 +17,10 @@ ui.metrics([
     dict(label="Could save by moving to batch",
          value=ui.money(data.money_total(candidates["move_to_batch_savings_usd"])),
          help="Latency-tolerant traffic (tagged offline, off-hours or slow non-streaming) at the batch tier"),
+    dict(label="Could save with flex", value=ui.money(data.money_total(
+        classes.filter(classes["latency_class"] == "non_streaming")["move_to_flex_savings_usd"])),
+         help="Non-streaming traffic batch does not take, at the vendor's flex tier: synchronous but slower, and "
+              "refused when the vendor is busy (where a flex price exists, e.g. OpenAI's o-series)"),
     dict(label="Already saved with batch", value=ui.money(data.money_total(classes["realised_savings_usd"]))),
     dict(label="Turnaround", value="≤ 24 h", help="Vendor batch APIs complete within 24 hours (often much sooner)"),
 ])

@@ -8,7 +8,9 @@
 --   non_streaming  other non-streaming traffic (possible, not obvious)
 --   interactive    streaming: a person is waiting — not a candidate
 -- Move-to-batch saving = effective now − batch list × (1 − discount); NULL where no batch card exists.
--- incremental: day by day, summing requests, requests_with_batch_price, requests_with_latency, latency_ms_sum, effective_cost_usd, standard_list_usd, batch_list_usd, realised_batch_savings_usd, move_to_batch_savings_usd
+-- Move-to-flex saving = the same at the flex tier (synchronous, slower, refused when the vendor is busy), for traffic
+-- on neither the batch nor the flex tier; NULL where no flex card exists.
+-- incremental: day by day, summing requests, requests_with_batch_price, requests_with_latency, latency_ms_sum, effective_cost_usd, standard_list_usd, batch_list_usd, realised_batch_savings_usd, move_to_batch_savings_usd, requests_with_flex_price, move_to_flex_savings_usd
 CREATE OR REPLACE TABLE mart_batch_daily AS
 WITH classified AS (
     SELECT *,
@@ -35,7 +37,11 @@ by_discount AS (
         sum(batch_list_usd) AS batch_list_usd,
         sum(CASE WHEN service_tier = 'batch' THEN standard_list_usd - list_cost_usd END) AS batch_tier_gap_usd,
         sum(CASE WHEN service_tier <> 'batch' AND batch_list_usd IS NOT NULL THEN effective_cost_usd END) AS movable_effective_usd,
-        sum(CASE WHEN service_tier <> 'batch' THEN batch_list_usd END) AS movable_batch_list_usd
+        sum(CASE WHEN service_tier <> 'batch' THEN batch_list_usd END) AS movable_batch_list_usd,
+        count(flex_list_usd) AS requests_with_flex_price,
+        sum(CASE WHEN service_tier NOT IN ('batch', 'flex') AND flex_list_usd IS NOT NULL THEN effective_cost_usd END)
+            AS flex_movable_effective_usd,
+        sum(CASE WHEN service_tier NOT IN ('batch', 'flex') THEN flex_list_usd END) AS movable_flex_list_usd
     FROM classified
     GROUP BY ALL
 )
@@ -49,6 +55,9 @@ SELECT day, tenant, provider, model, service_tier, latency_class,
     sum(batch_list_usd)::DECIMAL(38, 12) AS batch_list_usd,
     sum(net_of_discount(batch_tier_gap_usd, discount_pct))::DECIMAL(38, 12) AS realised_batch_savings_usd,
     sum(movable_effective_usd - net_of_discount(movable_batch_list_usd, discount_pct))::DECIMAL(38, 12)
-        AS move_to_batch_savings_usd
+        AS move_to_batch_savings_usd,
+    sum(requests_with_flex_price)::BIGINT AS requests_with_flex_price,
+    sum(flex_movable_effective_usd - net_of_discount(movable_flex_list_usd, discount_pct))::DECIMAL(38, 12)
+        AS move_to_flex_savings_usd
 FROM by_discount
 GROUP BY day, tenant, provider, model, service_tier, latency_class;
