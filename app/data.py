@@ -116,6 +116,14 @@ def period() -> tuple[date | None, date | None]:
     return _period()
 
 
+_stale = _cached("stale", queries.stale_reason, scoped=False)
+
+
+def stale_warehouse() -> str | None:
+    """Why the warehouse cannot be read by this version (an upgrade without a build), or None."""
+    return _stale() if os.path.exists(warehouse()) else None
+
+
 def has_data() -> bool:
     return os.path.exists(warehouse()) and period()[0] is not None
 

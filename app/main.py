@@ -41,6 +41,9 @@ sections = {
                      listed=who.can("data_health"))],
 }
 st.sidebar.caption(f"Signed in as **{who.user}** ({who.role})")
+if stale := data.stale_warehouse():  # upgraded without a build: say what to run, not a missing-column error
+    st.error(stale)
+    st.stop()
 if data.has_data():  # every page says how fresh its figures are
     st.sidebar.caption(f"Data through **{data.data_through():%d %b %Y}**")
 st.navigation(sections).run()

@@ -508,6 +508,10 @@ def explain(exc: BaseException, args) -> str | None:
     """Known failures of the machine or the setup, as sentences; None for anything else (a bug: traceback)."""
     if isinstance(exc, SettingsError):  # a TOKENOMICS_* variable with a bad value (tokenomics/settings.py)
         return str(exc)
+    from tokenomics.warehouse import StaleWarehouse  # only on the way out: the start-up stays light
+
+    if isinstance(exc, StaleWarehouse):  # an upgrade without a build
+        return str(exc)
     text = str(exc)
     db = getattr(args, "db", None) or db_path(None)
     if "Could not set lock" in text or "Conflicting lock" in text:

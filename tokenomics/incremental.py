@@ -43,7 +43,7 @@ from typing import Iterator
 import duckdb
 
 from tokenomics.config import timed
-from tokenomics.models import external_tables, macro_files, reads, references
+from tokenomics.models import code_digest, external_tables, macro_files, reads, references
 from tokenomics.settings import settings
 from tokenomics.sqlscript import run_script
 
@@ -530,8 +530,8 @@ def replace_keys(con: duckdb.DuckDBPyConnection, target: str, rows: str, column:
 def record(con: duckdb.DuckDBPyConnection, p: Plan, when) -> None:
     """Remember the fingerprints (global, per model, per reference table), the effective-dated reference rows
     the models were priced with, and which runs the models now include."""
-    con.execute("INSERT OR REPLACE INTO model_state VALUES ('fingerprint', ?), ('last_build', ?)",
-                [p.fingerprint, f"{p.label} {when.isoformat()}"])
+    con.execute("INSERT OR REPLACE INTO model_state VALUES ('fingerprint', ?), ('last_build', ?), ('code', ?)",
+                [p.fingerprint, f"{p.label} {when.isoformat()}", code_digest()])
     con.execute("DELETE FROM model_state WHERE starts_with(key, 'model:') OR starts_with(key, 'undated:')"
                 " OR starts_with(key, 'ref:')")
     rows = [(f"{kind}:{name}", fps[i]) for name, fps in p.models.items() for i, kind in enumerate(("model", "undated"))]

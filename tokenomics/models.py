@@ -3,6 +3,7 @@ dialect printer alike (one module below all of them, so none imports another to 
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -67,3 +68,18 @@ def _tables(text: str) -> frozenset[str]:
     trees = [t for t in sqlglot.parse(text, read="duckdb") if t is not None]
     ctes = {c.alias for t in trees for c in t.find_all(exp.CTE)}
     return frozenset(t.name for tree in trees for t in tree.find_all(exp.Table)) - ctes
+
+
+def code_digest() -> str:
+    """A digest of every model's and macro's SQL: what the built tables' columns and meaning follow from.  A
+    warehouse built from other SQL (an older or newer Tokenomics) has tables this version's readers do not expect."""
+    files = [*macro_files(), *(p for layer in LAYERS for p in sorted((sql_dir() / layer).glob("*.sql")))]
+    return _digest(tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+
+
+@lru_cache(maxsize=8)
+def _digest(stamp: tuple[tuple[str, int, int], ...]) -> str:
+    h = hashlib.sha256()
+    for path, _, _ in stamp:
+        h.update(Path(path).name.encode() + b"\0" + Path(path).read_bytes() + b"\0")
+    return h.hexdigest()[:16]

@@ -22,7 +22,7 @@ from tokenomics import chargeback
 from tokenomics.access import AccessDenied, Principal
 from tokenomics.config import sql_dir
 from tokenomics.vocab import DRIVERS, IDLE_POLICIES  # noqa: F401  (re-exported for the app's controls)
-from tokenomics.warehouse import SNAPSHOT_STATE, connect, open_warehouse, publish, state_key
+from tokenomics.warehouse import SNAPSHOT_STATE, StaleWarehouse, connect, open_warehouse, publish, state_key
 
 
 @dataclass(frozen=True)
@@ -255,6 +255,15 @@ def reconciliation(db, principal: Principal, f: Filters) -> dict[str, pl.DataFra
     for roles that see every tenant."""
     principal.require("all_tenants")
     return _many(db, {"gateway": "reconciliation_gateway", "vendor": "reconciliation_vendor"}, **f.params(principal))
+
+
+def stale_reason(db) -> str | None:
+    """Why this version cannot read the warehouse (built from other model SQL: warehouse.require_current), or None."""
+    try:
+        connect(db, read_only=True).close()
+    except StaleWarehouse as exc:
+        return str(exc)
+    return None
 
 
 def snapshot_status(db, principal: Principal) -> dict:

@@ -16,7 +16,7 @@ import tokenomics.pricing.perf  # the package itself is light: the model's modul
 from tokenomics import incremental
 from tokenomics.config import db_path, job_limits, plausible_window, read_path, serving_path, sql_dir, timed
 from tokenomics.incremental import How, Model, Plan, reference_tables, replace_keys, table_exists
-from tokenomics.models import LAYERS, macro_files, model_files, references  # noqa: F401  (re-exported: callers' import path)
+from tokenomics.models import LAYERS, code_digest, macro_files, model_files, references  # noqa: F401  (re-exported: callers' import path)
 
 # Model layers are built in this order; within a layer, files run in name order.
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -59,11 +59,18 @@ def connect(path: str | Path | None = None, *, read_only: bool = False,
     may hold it then).
     """
     target = str(path) if str(path) == ":memory:" else db_path(path)
+    named = str(target)  # what the user calls it (not its snapshot)
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         if read_only and snapshot:
             target = read_path(target)  # the published snapshot: readable while an ingest writes
     con = duckdb.connect(str(target), read_only=read_only)
+    if read_only and target != ":memory:":
+        try:
+            require_current(con, named)
+        except StaleWarehouse:
+            con.close()
+            raise
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
     # SQL macros (sql/macros/*.sql, in name order): in_scope, and the pricing rules every model and query
@@ -255,11 +262,43 @@ def not_served() -> frozenset[str]:
 
 
 def state_key(con: duckdb.DuckDBPyConnection) -> str:
-    """What the marts are built from: the model fingerprint and the ingest runs they include."""
-    fingerprint, runs, digest = con.execute(
+    """What the marts are built from: the model fingerprint, the ingest runs they include and the model SQL's
+    digest (its last part: what a reader compares with its own, see connect)."""
+    fingerprint, runs, digest, code = con.execute(
         "SELECT (SELECT max(value) FROM model_state WHERE key = 'fingerprint'), count(*),"
-        " md5(coalesce(string_agg(run_id, ',' ORDER BY run_id), '')) FROM model_built_runs").fetchone()
-    return f"{fingerprint}|{runs}|{digest}"
+        " md5(coalesce(string_agg(run_id, ',' ORDER BY run_id), '')),"
+        " (SELECT max(value) FROM model_state WHERE key = 'code') FROM model_built_runs").fetchone()
+    return f"{fingerprint}|{runs}|{digest}|{code}"
+
+
+class StaleWarehouse(RuntimeError):
+    """The tables were built from other model SQL than this version's (an upgrade without a build): its readers would
+    fail on a missing column or, worse, read one that means something else."""
+
+
+def _built_code(con: duckdb.DuckDBPyConnection) -> tuple[bool, str | None]:
+    """(built at all, the model SQL digest it was built from) of what a read connection opened: a snapshot says it
+    in its state key, a warehouse in model_state; None where the builder predates the digest."""
+    try:
+        row = con.execute(f"SELECT key FROM {SNAPSHOT_STATE}").fetchone()
+        parts = row[0].split("|") if row and row[0] else []
+        return bool(row), (parts[3] if len(parts) > 3 and parts[3] != "None" else None)
+    except duckdb.CatalogException:
+        pass
+    try:
+        found = dict(con.execute("SELECT key, value FROM model_state WHERE key IN ('fingerprint', 'code')").fetchall())
+    except duckdb.CatalogException:
+        return False, None
+    return found.get("fingerprint") not in (None, "building"), found.get("code")
+
+
+def require_current(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    """Refuse to read a warehouse built from other model SQL than this version's, saying what to run."""
+    built, code = _built_code(con)
+    if built and code != code_digest():
+        raise StaleWarehouse(f"the warehouse {target} was built by another version of Tokenomics's models, so its "
+                             "tables may lack what this version reads: run `tokenomics build` (it rebuilds what "
+                             "changed), then retry")
 
 
 SNAPSHOT_STATE = "snapshot_state"  # in the read snapshot: the state_key it was published from
