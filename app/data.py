@@ -166,6 +166,11 @@ def _sweep(model: str, isl: int, osl: int, engine: str, tier: str, rates: tuple)
     return perf.sweep(model, isl, osl, engine=engine, price_tier=tier, rates=dict(rates) or None)
 
 
+def not_offered(engine: str) -> list[str]:
+    """What the what-if leaves out for this engine, and why (its documentation)."""
+    return perf.not_offered(engine)
+
+
 def whatif_sweep(model: str, isl: int, osl: int, engine: str, tier: str) -> pl.DataFrame:
     """The sweep at a tier; 'contract' prices GPUs you hold contracts for at your rate, others on-demand."""
     rates = tuple(sorted(contract_rates().items())) if tier == CONTRACT else ()

@@ -268,3 +268,10 @@ def test_whatif_shows_the_80_percent_range_and_marks_plans_at_risk(tmp_path, mon
         assert plan[label].str.contains(r"\(.+–.+\)").all(), label  # '1,842 (1,510–2,301)'
     marks = set(plan["SLO at the 80 % bound"])
     assert marks <= {"within SLO", "⚠ upper bound breaks the SLO"} and marks
+
+
+def test_whatif_says_what_the_engine_cannot_serve(demo_env):
+    at = AppTest.from_file(str(APP / "views" / "whatif.py"), default_timeout=60).run()
+    assert not at.exception
+    [note] = [e for e in at.expander if e.label.startswith("Not offered with vllm")]
+    assert "AWQ" in note.markdown[0].value and "docs.vllm.ai" in note.markdown[0].value

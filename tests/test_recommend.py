@@ -131,7 +131,7 @@ def test_every_recommendation_on_the_demo_reconciles_with_the_ledger(demo, found
     for r in recs:
         assert r.saving_usd == r.today_usd - r.projected_usd > 0
         assert r.low_usd <= r.saving_usd <= r.high_usd
-        if r.kind in ("rightsize", "quantize", "scale_to_zero", "commitment", "api_instead"):
+        if r.kind in ("rightsize", "quantize", "precision", "scale_to_zero", "commitment", "api_instead"):
             bill = con.execute("SELECT sum(gpu_cost_usd) FROM mart_gpu_daily WHERE deployment_id = ? AND day >= ? "
                                "AND day < ?", [r.scope, start, end]).fetchone()[0]
             assert r.today_usd == bill.quantize(D("0.01"), "ROUND_HALF_UP"), r.title  # the scope's bill, this month
@@ -207,6 +207,23 @@ def test_a_deployment_rightsized_at_its_precision_and_quantized_as_a_dearer_qual
     assert quantized.scope == same.scope == "dep"  # alternatives on one scope: the page counts only the best
     for r in (same, quantized):
         assert r.low_usd <= r.saving_usd <= r.high_usd
+
+
+def test_a_cheaper_plan_at_a_wider_format_than_today_is_not_called_a_quantization():
+    r = {"deployment_id": "dep", "gpu_count": 2, "gpu_type": "H100-SXM-80GB", "bill_usd": D("100"), "peak_rps": 0.1,
+         "p95_rps": 0.05, "hours": 24}
+    setup = {"model": "llama-3.1-8b", "precision": "int4-awq", "engine": "vllm"}
+    best = {"precision": "bf16", "gpu": "l4", "gpus": 1, "tp": 1, "replicas": 1, "concurrency_per_replica": 4,
+            "slo_at_risk": False, "monthly_usd": 19.2, "monthly_usd_lo": 19.2, "monthly_usd_hi": 19.2,
+            "ttft_ms": 1, "ttft_ms_lo": 1, "ttft_ms_hi": 1, "tpot_ms": 1, "tpot_ms_lo": 1, "tpot_ms_hi": 1,
+            "max_concurrency_kv": 9, "usd_per_gpu_hour": 0.8, "price_source": "on_demand", "measured": "none"}
+    wider = recommend._plan_rec(r, setup, best, recommend.Options(), 1000, 100)
+    # $100.00 today − 1 × 24 h × $0.80 = $19.20 → saving $80.80, at bf16: wider than AWQ, so no quality is given up
+    assert wider.kind == "precision" and "wider than today's int4-awq" in wider.title
+    assert not wider.risk.startswith("high") and wider.saving_usd == D("80.80")
+    narrower = recommend._plan_rec(r, {**setup, "precision": "bf16"}, {**best, "precision": "fp8"}, recommend.Options(),
+                                   1000, 100)
+    assert narrower.kind == "quantize" and narrower.risk.startswith("high: a quality change (bf16 → fp8")
 
 
 def _on_demand_deployment(con, days):

@@ -176,6 +176,14 @@ def test_sweeps_offer_only_what_the_engine_serves_and_explicit_questions_say_why
     assert whatif.evaluate("llama-3.3-70b", ["mi300x"], ["int4-awq"], [1], [4], 1024, 256).height == 1
 
 
+def test_the_what_if_page_lists_what_each_engine_cannot_serve():
+    trt = whatif.not_offered("trtllm")
+    assert any(line.startswith("any precision on AMD GPUs: TensorRT-LLM runs on NVIDIA GPUs only") for line in trt)
+    assert any(line.startswith("fp8 on ampere GPUs") for line in trt) and all("http" in line for line in trt)
+    assert not any("TensorRT" in line for line in whatif.not_offered("vllm"))
+    assert any(line.startswith("int8, int4-awq, int4-gptq on AMD GPUs") for line in whatif.not_offered("vllm"))
+
+
 def test_cli_names_the_rule_and_the_best_gpu_answer_skips_parts_that_cannot_serve_it():
     bad = _cli("whatif", "--gpu", "mi300x", "--model", "llama-3.3-70b", "--precision", "nvfp4", "--concurrency", "4")
     assert bad.returncode == 2 and "NVFP4" in bad.stderr and "modelopt" in bad.stderr and "Traceback" not in bad.stderr

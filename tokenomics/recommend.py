@@ -17,7 +17,7 @@ from tokenomics import chargeback, queries
 from tokenomics.access import LOCAL
 from tokenomics.pricing.perf import fleet as perf_fleet
 from tokenomics.pricing.perf import whatif
-from tokenomics.pricing.perf.catalogue import resolve_gpu, resolve_model
+from tokenomics.pricing.perf.catalogue import catalogue, resolve_gpu, resolve_model
 from tokenomics.pricing.perf.costs import usd_per_gpu_hour
 from tokenomics.warehouse import connect
 
@@ -224,8 +224,15 @@ def _plan_rec(r: dict, setup: dict, best: dict, o: Options, isl: int, osl: int) 
     """A deployment served by ``best`` instead: rightsized at today's precision, or quantized (a quality change)."""
     dep, today, new = r["deployment_id"], setup["precision"], best["precision"]
     quantized = new != today
+    bits = catalogue().precisions
     fleet = f"{best['gpus']} × {best['gpu']} ({new}, TP {best['tp']}) instead of {r['gpu_count']} × {r['gpu_type']}"
-    if quantized:
+    if quantized and bits[new].weight_bits > bits[today].weight_bits:  # cheaper and closer to the original weights
+        kind, title = "precision", f"Serve {dep} at {new}, wider than today's {today}: {fleet}"
+        risk = ("medium: a new setup needs a load test; answers can change (toward the original model's)"
+                + ("; at the top of the model's range the plan misses the SLO" if best["slo_at_risk"] else ""))
+        precision_note = (f"A checkpoint of {setup['model']} in {new}: a wider format than today's {today}, so no "
+                          "quality is given up.")
+    elif quantized:
         kind, title = "quantize", f"Quantize {dep} to {new}: {fleet}"
         risk = (f"high: a quality change ({today} → {new} weights): evaluate it on your own prompts before the switch"
                 + ("; at the top of the model's range the plan misses the SLO" if best["slo_at_risk"] else ""))

@@ -113,6 +113,10 @@ st.caption(f"Black line: the setups no other beats on both speed per user and $/
            "below. Each dot is one GPU × precision × TP × concurrency; every prediction has an 80 % range "
            "(tables) from the held-out calibration error, wider for GPUs and precisions without measurements.")
 
+if excluded := data.not_offered(engine):
+    with st.expander(f"Not offered with {engine} ({len(excluded)})"):
+        st.markdown("\n".join(f"- {line}" for line in excluded))
+
 # --- ranked plan ------------------------------------------------------------------------------------
 st.subheader("Cheapest setups for this traffic")
 table = ui.whatif_plan_table(plan)

@@ -50,6 +50,16 @@ def _deployable(engine: str, gpu: str, precision: str) -> None:
         raise WhatIfError(f"{engine} cannot serve {precision} on {gpu}: {why}")
 
 
+def not_offered(engine: str) -> list[str]:
+    """What sweeps leave out for ``engine`` (data/support.yaml), one sentence per rule with its source."""
+    out = []
+    for rule in catalogue().unsupported:
+        if not rule.engines or engine in rule.engines:
+            parts = ", ".join(rule.generations) or " and ".join(v.upper() for v in rule.vendors) or "any"
+            out.append(f"{', '.join(rule.precisions) or 'any precision'} on {parts} GPUs: {rule.why} ({rule.source})")
+    return out
+
+
 def deployable(df: pl.DataFrame) -> pl.DataFrame:
     """The rows an engine can serve (data/support.yaml): what sweeps, plans and recommendations may offer."""
     if df.is_empty():
