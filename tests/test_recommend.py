@@ -94,20 +94,28 @@ def test_cheaper_model_prices_the_same_tokens_with_its_discount():
     assert r.risk.startswith("high")  # small's tokens on big's card cost more: no recommendation that way
 
 
-def test_scale_to_zero_saves_the_hours_without_traffic():
+def _deployment(daily, *, model="a-private-model", precision="bf16", tp=1, kind="committed", rate=D(3), hourly=()):
+    """The recommendations for one deployment 'dep' on H100s: daily rows (day, GPUs, hours up, hours without traffic,
+    bill, requests, prompt tokens, completion tokens), requests per hour, and the rate it pays."""
     con = memory()
     given(con, "mart_gpu_daily", "day DATE, deployment_id VARCHAR, gpu_type VARCHAR, gpu_count INTEGER, hours BIGINT, "
           "hours_without_traffic BIGINT, gpu_cost_usd DECIMAL(38,12), requests BIGINT, prompt_tokens BIGINT, "
-          "completion_tokens BIGINT", [
-              (date(2026, 11, 1), "dep", "H100-SXM-80GB", 1, 24, 8, D(48), 100, 100_000, 10_000),   # $2/h
-              (date(2026, 11, 2), "dep", "H100-SXM-80GB", 1, 24, 12, D(72), 50, 50_000, 5_000)])    # $3/h
+          "completion_tokens BIGINT", [(d, "dep", "H100-SXM-80GB", *rest) for d, *rest in daily])
     given(con, "mart_usage_hourly", "deployment VARCHAR, hour TIMESTAMPTZ, requests BIGINT, pricing_status VARCHAR, "
-          "gateway_cache VARCHAR", [])
+          "gateway_cache VARCHAR", [("dep", hour, n, "self_hosted", "miss") for hour, n in hourly])
     given(con, "gpu_deployments", "deployment_id VARCHAR, model VARCHAR, precision VARCHAR, engine VARCHAR, "
-          "tensor_parallel INTEGER, gpu_rate_ref VARCHAR", [("dep", "a-private-model", "bf16", "vllm", 1, "r")])
+          "tensor_parallel INTEGER, gpu_rate_ref VARCHAR", [("dep", model, precision, "vllm", tp, "r")])
     given(con, "stg_gpu_rates", "rate_ref VARCHAR, gpu_type VARCHAR, kind VARCHAR, usd_per_gpu_hour DECIMAL(18,6), "
-          "valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ", [("r", "H100-SXM-80GB", "committed", D(3), FROM, None)])
-    [r] = recommend._deployments(con, NOV, recommend.Options())
+          "valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ", [("r", "H100-SXM-80GB", kind, rate, FROM, None)])
+    given(con, "stg_rate_cards", "provider VARCHAR, model VARCHAR, service_tier VARCHAR, min_input_tokens BIGINT, "
+          "max_input_tokens BIGINT, valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ, uncached_input_usd_per_mtok "
+          "DECIMAL(18,6), output_usd_per_mtok DECIMAL(18,6)", [])  # no API sells it: no "API instead"
+    return recommend._deployments(con, NOV, recommend.Options())
+
+
+def test_scale_to_zero_saves_the_hours_without_traffic():
+    [r] = _deployment([(date(2026, 11, 1), 1, 24, 8, D(48), 100, 100_000, 10_000),    # $2/h
+                       (date(2026, 11, 2), 1, 24, 12, D(72), 50, 50_000, 5_000)])     # $3/h
     # idle hours at each day's mean hourly bill: 8 × $2 + 12 × $3 = $52 of a $120 bill; projected $68
     assert (r.kind, r.today_usd, r.projected_usd, r.saving_usd) == ("scale_to_zero", D("120.00"), D("68.00"), D("52.00"))
     assert r.evidence["hours without traffic"] == 20
@@ -153,44 +161,12 @@ def test_recommendations_are_fleet_wide_and_the_cli_prints_json(demo, found):
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
 
 
-def test_a_commitment_for_an_always_on_deployment_on_on_demand_rates():
-    from tokenomics.pricing.perf.costs import usd_per_gpu_hour
-
-    con = memory()
-    given(con, "mart_gpu_daily", "day DATE, deployment_id VARCHAR, gpu_type VARCHAR, gpu_count INTEGER, hours BIGINT, "
-          "hours_without_traffic BIGINT, gpu_cost_usd DECIMAL(38,12), requests BIGINT, prompt_tokens BIGINT, "
-          "completion_tokens BIGINT", [(date(2026, 11, 1), "dep", "H100-SXM-80GB", 2, 24, 0, D("192"), 10, 1, 1)])
-    given(con, "mart_usage_hourly", "deployment VARCHAR, hour TIMESTAMPTZ, requests BIGINT, pricing_status VARCHAR, "
-          "gateway_cache VARCHAR", [])
-    given(con, "gpu_deployments", "deployment_id VARCHAR, model VARCHAR, precision VARCHAR, engine VARCHAR, "
-          "tensor_parallel INTEGER, gpu_rate_ref VARCHAR", [("dep", "a-private-model", "bf16", "vllm", 1, "r")])
-    given(con, "stg_gpu_rates", "rate_ref VARCHAR, gpu_type VARCHAR, kind VARCHAR, usd_per_gpu_hour DECIMAL(18,6), "
-          "valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ", [("r", "H100-SXM-80GB", "on_demand", D(4), FROM, None)])
-    [r] = recommend._deployments(con, NOV, recommend.Options())
-    reserved = usd_per_gpu_hour("h100-sxm", "reserved_1y")
-    # 24 h × 2 GPUs = 48 GPU-hours at $4.00 on demand = $192; reserved: 48 × the catalogue's 1-year rate
-    assert r.kind == "commitment" and r.today_usd == D("192.00")
-    assert r.projected_usd == (48 * reserved).quantize(D("0.01")) and r.saving_usd == D("192.00") - r.projected_usd
-
-
 def test_a_deployment_rightsized_at_its_precision_and_quantized_as_a_dearer_quality_alternative():
-    con = memory()
-    given(con, "mart_gpu_daily", "day DATE, deployment_id VARCHAR, gpu_type VARCHAR, gpu_count INTEGER, hours BIGINT, "
-          "hours_without_traffic BIGINT, gpu_cost_usd DECIMAL(38,12), requests BIGINT, prompt_tokens BIGINT, "
-          "completion_tokens BIGINT",  # 4 GPUs × 24 h × $2.00 = $192; 100 requests an hour of 2,000 in / 400 out
-          [(date(2026, 11, 2), "dep", "H100-SXM-80GB", 4, 24, 0, D(192), 2400, 2400 * 2000, 2400 * 400)])
-    given(con, "mart_usage_hourly", "deployment VARCHAR, hour TIMESTAMPTZ, requests BIGINT, pricing_status VARCHAR, "
-          "gateway_cache VARCHAR", [("dep", datetime(2026, 11, 2, h, tzinfo=timezone.utc), 100, "self_hosted", "miss")
-                                    for h in range(24)])
-    given(con, "gpu_deployments", "deployment_id VARCHAR, model VARCHAR, precision VARCHAR, engine VARCHAR, "
-          "tensor_parallel INTEGER, gpu_rate_ref VARCHAR",
-          [("dep", "meta-llama/Llama-3.3-70B-Instruct", "bf16", "vllm", 4, "r")])
-    given(con, "stg_gpu_rates", "rate_ref VARCHAR, gpu_type VARCHAR, kind VARCHAR, usd_per_gpu_hour DECIMAL(18,6), "
-          "valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ", [("r", "H100-SXM-80GB", "committed", D(2), FROM, None)])
-    given(con, "stg_rate_cards", "provider VARCHAR, model VARCHAR, service_tier VARCHAR, min_input_tokens BIGINT, "
-          "max_input_tokens BIGINT, valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ, uncached_input_usd_per_mtok "
-          "DECIMAL(18,6), output_usd_per_mtok DECIMAL(18,6)", [])  # no API sells it: no "API instead"
-    by_kind = {r.kind: r for r in recommend._deployments(con, NOV, recommend.Options())}
+    found = _deployment(  # 4 GPUs × 24 h × $2.00 = $192; 100 requests an hour of 2,000 in / 400 out
+        [(date(2026, 11, 2), 4, 24, 0, D(192), 2400, 2400 * 2000, 2400 * 400)],
+        model="meta-llama/Llama-3.3-70B-Instruct", tp=4, rate=D(2),
+        hourly=[(datetime(2026, 11, 2, h, tzinfo=timezone.utc), 100) for h in range(24)])
+    by_kind = {r.kind: r for r in found}
     assert set(by_kind) == {"rightsize", "quantize"}  # committed rate: no commitment; no idle hour: no scale to zero
     same, quantized = by_kind["rightsize"], by_kind["quantize"]
     # at today's bf16 the cheapest fleet whose whole 80 % range meets the SLO for 100/3600 req/s × 1.3 is two H100s
@@ -226,18 +202,9 @@ def test_a_cheaper_plan_at_a_wider_format_than_today_is_not_called_a_quantizatio
     assert narrower.kind == "quantize" and narrower.risk.startswith("high: a quality change (bf16 → fp8")
 
 
-def _on_demand_deployment(con, days):
+def _on_demand(days):
     """A deployment on H100 on-demand rates at $4.00/GPU-hour; days: (day, GPUs, hours up)."""
-    given(con, "mart_gpu_daily", "day DATE, deployment_id VARCHAR, gpu_type VARCHAR, gpu_count INTEGER, hours BIGINT, "
-          "hours_without_traffic BIGINT, gpu_cost_usd DECIMAL(38,12), requests BIGINT, prompt_tokens BIGINT, "
-          "completion_tokens BIGINT", [(d, "dep", "H100-SXM-80GB", n, h, 0, D(4 * n * h), 10, 1, 1) for d, n, h in days])
-    given(con, "mart_usage_hourly", "deployment VARCHAR, hour TIMESTAMPTZ, requests BIGINT, pricing_status VARCHAR, "
-          "gateway_cache VARCHAR", [])
-    given(con, "gpu_deployments", "deployment_id VARCHAR, model VARCHAR, precision VARCHAR, engine VARCHAR, "
-          "tensor_parallel INTEGER, gpu_rate_ref VARCHAR", [("dep", "a-private-model", "bf16", "vllm", 1, "r")])
-    given(con, "stg_gpu_rates", "rate_ref VARCHAR, gpu_type VARCHAR, kind VARCHAR, usd_per_gpu_hour DECIMAL(18,6), "
-          "valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ", [("r", "H100-SXM-80GB", "on_demand", D(4), FROM, None)])
-    return recommend._deployments(con, NOV, recommend.Options())
+    return _deployment([(d, n, h, 0, D(4 * n * h), 10, 1, 1) for d, n, h in days], kind="on_demand", rate=D(4))
 
 
 def test_a_commitment_covers_the_baseline_gpus_and_is_paid_for_every_hour():
@@ -247,13 +214,13 @@ def test_a_commitment_covers_the_baseline_gpus_and_is_paid_for_every_hour():
     # always up, 3 GPUs on Nov 2 and 2 on Nov 3: bill (3 + 2) × 24 × $4.00 = $480.00.  Baseline 2 GPUs reserved for both
     # days: 2 × 48 × $2.10 = $201.60 instead of their 96 GPU-hours on demand ($384.00); the third GPU's day stays on
     # demand.  Projected $480.00 − $384.00 + $201.60 = $297.60, saving $182.40
-    [r] = _on_demand_deployment(memory(), [(date(2026, 11, 2), 3, 24), (date(2026, 11, 3), 2, 24)])
+    [r] = _on_demand([(date(2026, 11, 2), 3, 24), (date(2026, 11, 3), 2, 24)])
     assert reserved == D("2.1") and r.kind == "commitment" and "Reserve 2 ×" in r.title
     assert (r.today_usd, r.projected_usd, r.saving_usd) == (D("480.00"), D("297.60"), D("182.40"))
     assert r.evidence["GPUs a day (fewest / most)"] == "2 / 3" and r.evidence["baseline GPU-hours used / paid"] == "96 / 96"
     # up 12 hours a day on 2 GPUs: bill 2 × 24 × $4.00 = $192.00; a reservation is paid for all 48 hours:
     # 2 × 48 × $2.10 = $201.60 > $192.00: up 50 %, below the break-even $2.10 / $4.00 = 52.5 %, so nothing is offered
-    assert _on_demand_deployment(memory(), [(date(2026, 11, 2), 2, 12), (date(2026, 11, 3), 2, 12)]) == []
+    assert _on_demand([(date(2026, 11, 2), 2, 12), (date(2026, 11, 3), 2, 12)]) == []
 
 
 def test_a_route_that_never_reads_the_cache_at_the_share_other_routes_get():
