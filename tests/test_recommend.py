@@ -94,9 +94,11 @@ def test_cheaper_model_prices_the_same_tokens_with_its_discount():
     assert r.risk.startswith("high")  # small's tokens on big's card cost more: no recommendation that way
 
 
-def _deployment(daily, *, model="a-private-model", precision="bf16", tp=1, kind="committed", rate=D(3), hourly=()):
+def _deployment(daily, *, model="a-private-model", precision="bf16", tp=1, kind="committed", rate=D(3), hourly=(),
+                other_rates=()):
     """The recommendations for one deployment 'dep' on H100s: daily rows (day, GPUs, hours up, hours without traffic,
-    bill, requests, prompt tokens, completion tokens), requests per hour, and the rate it pays."""
+    bill, requests, prompt tokens, completion tokens), requests per hour, the rate it pays, and other contract rates
+    (rate_ref, GPU type, kind, $/GPU-hour)."""
     con = memory()
     given(con, "mart_gpu_daily", "day DATE, deployment_id VARCHAR, gpu_type VARCHAR, gpu_count INTEGER, hours BIGINT, "
           "hours_without_traffic BIGINT, gpu_cost_usd DECIMAL(38,12), requests BIGINT, prompt_tokens BIGINT, "
@@ -106,7 +108,8 @@ def _deployment(daily, *, model="a-private-model", precision="bf16", tp=1, kind=
     given(con, "gpu_deployments", "deployment_id VARCHAR, model VARCHAR, precision VARCHAR, engine VARCHAR, "
           "tensor_parallel INTEGER, gpu_rate_ref VARCHAR", [("dep", model, precision, "vllm", tp, "r")])
     given(con, "stg_gpu_rates", "rate_ref VARCHAR, gpu_type VARCHAR, kind VARCHAR, usd_per_gpu_hour DECIMAL(18,6), "
-          "valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ", [("r", "H100-SXM-80GB", kind, rate, FROM, None)])
+          "valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ",
+          [("r", "H100-SXM-80GB", kind, rate, FROM, None), *((*o, FROM, None) for o in other_rates)])
     given(con, "stg_rate_cards", "provider VARCHAR, model VARCHAR, service_tier VARCHAR, min_input_tokens BIGINT, "
           "max_input_tokens BIGINT, valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ, uncached_input_usd_per_mtok "
           "DECIMAL(18,6), output_usd_per_mtok DECIMAL(18,6)", [])  # no API sells it: no "API instead"
@@ -202,9 +205,10 @@ def test_a_cheaper_plan_at_a_wider_format_than_today_is_not_called_a_quantizatio
     assert narrower.kind == "quantize" and narrower.risk.startswith("high: a quality change (bf16 → fp8")
 
 
-def _on_demand(days):
+def _on_demand(days, other_rates=()):
     """A deployment on H100 on-demand rates at $4.00/GPU-hour; days: (day, GPUs, hours up)."""
-    return _deployment([(d, n, h, 0, D(4 * n * h), 10, 1, 1) for d, n, h in days], kind="on_demand", rate=D(4))
+    return _deployment([(d, n, h, 0, D(4 * n * h), 10, 1, 1) for d, n, h in days], kind="on_demand", rate=D(4),
+                       other_rates=other_rates)
 
 
 def test_a_commitment_covers_the_baseline_gpus_and_is_paid_for_every_hour():
@@ -221,6 +225,12 @@ def test_a_commitment_covers_the_baseline_gpus_and_is_paid_for_every_hour():
     # up 12 hours a day on 2 GPUs: bill 2 × 24 × $4.00 = $192.00; a reservation is paid for all 48 hours:
     # 2 × 48 × $2.10 = $201.60 > $192.00: up 50 %, below the break-even $2.10 / $4.00 = 52.5 %, so nothing is offered
     assert _on_demand([(date(2026, 11, 2), 2, 12), (date(2026, 11, 3), 2, 12)]) == []
+    # your own committed H100 rate ($1.50, another team's contract) prices the reservation instead of the catalogue's:
+    # 2 × 48 × $1.50 = $144.00 → projected $480.00 − $384.00 + $144.00 = $240.00, saving $240.00
+    [own] = _on_demand([(date(2026, 11, 2), 3, 24), (date(2026, 11, 3), 2, 24)],
+                       other_rates=[("team-b", "H100-SXM-80GB", "committed", D("1.5"))])
+    assert (own.projected_usd, own.saving_usd) == (D("240.00"), D("240.00"))
+    assert own.evidence["reserved rate from"] == "your contract"
 
 
 def test_a_route_that_never_reads_the_cache_at_the_share_other_routes_get():

@@ -152,11 +152,13 @@ def _lengths(r: dict) -> tuple[int, int]:
 
 def _deployments(con, p: dict, o: Options) -> list[Recommendation]:
     """Per self-hosted deployment with a bill: scale to zero, commit, rightsize, or send its traffic to an API."""
-    rates = whatif.contract_rates(_q(con, "gpu_contract_rates", day=p["end"]).to_dicts())
+    contracts = _q(con, "gpu_contract_rates", day=p["end"]).to_dicts()
+    rates = whatif.contract_rates(contracts)
+    reserved = whatif.contract_rates([c for c in contracts if c["kind"] in ("committed", "reserved")])
     out = []
     for r in _q(con, "recommend_deployments", **p).iter_rows(named=True):
         if r["bill_usd"]:
-            out += [rec for rec in (_scale_to_zero(r), _commitment(r), *_rightsize(r, o, rates),
+            out += [rec for rec in (_scale_to_zero(r), _commitment(r, reserved), *_rightsize(r, o, rates),
                                     _api_instead(con, p, r)) if rec is not None]
     return out
 
@@ -174,14 +176,18 @@ def _scale_to_zero(r: dict) -> Recommendation | None:
                  "Cold starts (model load) are not costed."])
 
 
-def _commitment(r: dict) -> Recommendation | None:
+def _commitment(r: dict, contracted: dict) -> Recommendation | None:
     """A 1-year reservation for the deployment's baseline: the GPUs it ran on every day, paid for every hour of the
     days it ran whether up or not; GPUs above the baseline stay on demand.  Saving = the baseline's GPU-hours used at
-    the on-demand rate − the reservation's cost (negative, so not offered, when the GPUs are down too often)."""
+    the on-demand rate − the reservation's cost (negative, so not offered, when the GPUs are down too often).  The
+    reserved rate is your own committed one for that GPU where a contract has it (``contracted``), else the
+    catalogue's public 1-year rate."""
     gpu = resolve_gpu(r["gpu_type"])
     if r["rate_kind"] != "on_demand" or gpu is None or not r["baseline_gpus"]:
         return None
-    reserved, on_demand = usd_per_gpu_hour(gpu.id, "reserved_1y"), r["usd_per_gpu_hour"]
+    own = gpu.id in contracted
+    reserved = contracted[gpu.id] if own else usd_per_gpu_hour(gpu.id, "reserved_1y")
+    on_demand = r["usd_per_gpu_hour"]
     if reserved >= on_demand:
         return None
     dep, base = r["deployment_id"], r["baseline_gpus"]
@@ -195,10 +201,12 @@ def _commitment(r: dict) -> Recommendation | None:
                 {"GPUs a day (fewest / most)": f"{base} / {r['gpu_count']}", "GPU-hours": r["gpu_hours"],
                  "baseline GPU-hours used / paid": f"{int(used)} / {int(paid)}",
                  "on-demand $/GPU-hour": on_demand, "reserved $/GPU-hour": reserved,
+                 "reserved rate from": "your contract" if own else "catalogue (public 1-year)",
                  "break-even uptime": f"{reserved / on_demand:.0%}"},
                 ["The deployment keeps its baseline GPUs for a year.",
                  "A reservation is paid for every hour of the days the deployment ran, up or not; GPUs above the "
-                 "baseline stay on demand.", "The catalogue's public 1-year reserved rate."])
+                 "baseline stay on demand.",
+                 "Your committed rate for this GPU where a contract has one, else the catalogue's public 1-year rate."])
 
 
 def _rightsize(r: dict, o: Options, rates: dict) -> list[Recommendation]:
