@@ -85,3 +85,31 @@ def test_reingesting_the_catalogue_is_a_no_op(loaded, tmp_path):
     [again] = ingest_paths(con, "litellm-prices", [copy])
     assert again.counts.loaded == 0 and again.counts.read == 4878 and again.counts.reconciles()
     assert again.counts.quarantined == first.counts.quarantined  # the same entries, for the same reasons
+
+
+def test_the_real_catalogues_flex_keys_price_the_move_to_flex(loaded):
+    """o4-mini's *_flex keys in the genuine catalogue (input 5.5e-07, cached input 1.38e-07, output 2.2e-06 per
+    token) become its flex card, and the flex rule (int_request_tier_prices → mart_batch_daily) prices a request's
+    move on it."""
+    from datetime import datetime, timezone
+
+    from tests.sqlgiven import given_real, memory, run_model, settings
+    from tests.test_cost_marts import request
+
+    con, _, _ = loaded
+    assert _card(con, "openai", "o4-mini", "flex") == (Decimal("0.55"), Decimal("0.138"), None, None, Decimal("2.2"))
+    run_model(con, "staging/stg_rate_cards.sql")
+    cards = con.execute("SELECT * FROM stg_rate_cards WHERE provider = 'openai' AND model = 'o4-mini'"
+                        " AND service_tier IN ('standard', 'flex')").pl().to_dicts()
+    mem = memory()
+    settings(mem)
+    given_real(mem, "stg_rate_cards", cards)
+    # 1M input and 100k output tokens, non-streaming: standard 1 × $1.10 + 0.1 × $4.40 = $1.54; flex 1 × $0.55 +
+    # 0.1 × $2.20 = $0.77 → moving it saves $0.77
+    given_real(mem, "int_request_costs", [request("r", provider="openai", model="o4-mini", uncached=1_000_000,
+                                                  out=100_000, list_usd=1.54,
+                                                  start=datetime(2026, 11, 15, 12, tzinfo=timezone.utc))])
+    run_model(mem, "intermediate/int_request_tier_prices.sql")
+    run_model(mem, "marts/mart_batch_daily.sql")
+    assert mem.execute("SELECT latency_class, move_to_flex_savings_usd FROM mart_batch_daily").fetchall() == [
+        ("non_streaming", Decimal("0.77"))]
