@@ -232,25 +232,25 @@ def _plan_rec(r: dict, setup: dict, best: dict, o: Options, isl: int, osl: int) 
     """A deployment served by ``best`` instead: rightsized at today's precision, or quantized (a quality change)."""
     dep, today, new = r["deployment_id"], setup["precision"], best["precision"]
     quantized = new != today
-    bits = catalogue().precisions
+    precisions = catalogue().precisions
+    missed = "at the top of the model's range the plan misses the SLO" if best["slo_at_risk"] else ""
     fleet = f"{best['gpus']} × {best['gpu']} ({new}, TP {best['tp']}) instead of {r['gpu_count']} × {r['gpu_type']}"
-    if quantized and bits[new].weight_bits > bits[today].weight_bits:  # cheaper and closer to the original weights
+    if quantized and precisions[new].weight_bits > precisions[today].weight_bits:  # cheaper and closer to the original
         kind, title = "precision", f"Serve {dep} at {new}, wider than today's {today}: {fleet}"
-        risk = ("medium: a new setup needs a load test; answers can change (toward the original model's)"
-                + ("; at the top of the model's range the plan misses the SLO" if best["slo_at_risk"] else ""))
+        risk = "medium: a new setup needs a load test; answers can change (toward the original model's)"
         precision_note = (f"A checkpoint of {setup['model']} in {new}: a wider format than today's {today}, so no "
                           "quality is given up.")
     elif quantized:
         kind, title = "quantize", f"Quantize {dep} to {new}: {fleet}"
-        risk = (f"high: a quality change ({today} → {new} weights): evaluate it on your own prompts before the switch"
-                + ("; at the top of the model's range the plan misses the SLO" if best["slo_at_risk"] else ""))
+        risk = f"high: a quality change ({today} → {new} weights): evaluate it on your own prompts before the switch"
         precision_note = (f"A checkpoint of {setup['model']} in {new} (published, or made with the engine's quantization "
                           f"tools); its answers can differ from today's {today} ones, which no dollar figure prices.")
     else:
         kind, title = "rightsize", f"Rightsize {dep}: {fleet}"
-        risk = ("high: at the top of the model's range the plan misses the SLO" if best["slo_at_risk"]
-                else "medium: a new setup needs a load test before the switch")
+        risk = "medium: a new setup needs a load test before the switch"
         precision_note = f"Same precision as today ({today}): no quality change."
+    if missed:  # the SLO at risk: a rightsize is high risk for it, a precision change says it beside its own
+        risk = f"{risk}; {missed}" if quantized else f"high: {missed}"
     rec = _rec(kind, title, dep, r["bill_usd"], Decimal(str(best["monthly_usd"])), risk,
                f"Serve {setup['model']} on {best['replicas']} replica(s) of {best['tp']} × {best['gpu']} at {new} with "
                f"{setup['engine']}, concurrency {best['concurrency_per_replica']} per replica.",
