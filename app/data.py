@@ -281,5 +281,10 @@ def _recommend(db, who, period: str, ttft: float, tpot: float, headroom: float):
 recommendations = _cached("recommendations", _recommend)
 
 
+def recommendation_coverage(period: str):
+    """The days of ``period`` with data: a month in progress is partial ("a month" then scales its rate)."""
+    return recommend.covered(period, *_period())
+
+
 def recommendation_months() -> list[str]:
     return recommend.months(warehouse())

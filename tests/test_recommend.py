@@ -159,9 +159,34 @@ def test_recommendations_are_fleet_wide_and_the_cli_prints_json(demo, found):
     doc = json.loads(out.stdout)
     assert [D(d["saving_usd"]) for d in doc] == [r.saving_usd for r in recs]
     assert all(D(d["today_usd"]) - D(d["projected_usd"]) == D(d["saving_usd"]) for d in doc)
+    cover = recommend.coverage(demo["db"], month)  # the demo's last month is in progress
+    assert cover.partial and all(d["days_with_data"] == cover.days and d["month_days"] == cover.month_days
+                                 and D(d["saving_per_month_usd"]) == cover.per_month(D(d["saving_usd"])) for d in doc)
+    text = subprocess.run([sys.executable, "-m", "tokenomics.cli", "--db", str(demo["db"]), "recommend", "--period",
+                           month], capture_output=True, text=True).stdout
+    top = recs[0]
+    assert f"has data for {cover.describe()}" in text
+    assert f"${top.saving_usd:,.2f} (≈ ${cover.per_month(top.saving_usd):,.2f}/month)" in text
     bad = subprocess.run([sys.executable, "-m", "tokenomics.cli", "--db", str(demo["db"]), "recommend", "--period",
                           "2026-13"], capture_output=True, text=True)
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
+
+
+def test_a_month_in_progress_says_which_days_and_scales_a_month_at_their_rate():
+    first, last = date(2026, 8, 16), date(2026, 11, 15)  # the warehouse's first and last day with any cost
+    nov = recommend.covered("2026-11", first, last)
+    assert (nov.days, nov.month_days, nov.partial) == (15, 30, True)
+    assert (nov.span(), nov.describe()) == ("1–15 Nov", "1–15 Nov 2026 (15 of 30 days)")
+    assert nov.per_month(D("2376.00")) == D("4752.00")  # $2,376.00 in 15 days × 30 / 15
+    assert nov.per_month(D("0.01")) == D("0.02")
+    aug = recommend.covered("2026-08", first, last)  # the first month loaded: 16–31 Aug
+    assert (aug.days, aug.describe()) == (16, "16–31 Aug 2026 (16 of 31 days)")
+    assert aug.per_month(D("1.00")) == D("1.94")  # $1.00 × 31 / 16 = $1.9375, half up to the cent
+    oct_ = recommend.covered("2026-10", first, last)
+    assert not oct_.partial and oct_.per_month(D("10.00")) == D("10.00") and oct_.describe() == "2026-10"
+    dec = recommend.covered("2026-12", first, last)  # no data at all: nothing to scale
+    assert (dec.days, dec.partial, dec.per_month(D("5.00"))) == (0, False, D("5.00"))
+    assert recommend.covered("2026-11", None, None).days == 0  # an empty warehouse
 
 
 def test_a_deployment_rightsized_at_its_precision_and_quantized_as_a_dearer_quality_alternative():
@@ -176,7 +201,7 @@ def test_a_deployment_rightsized_at_its_precision_and_quantized_as_a_dearer_qual
     # (TP 2) on your $2.00 contract: 2 × 24 h × $2.00 = $96.00, saving $192.00 − $96.00 = $96.00 (one MI300X at $2.49
     # would cost $59.76, but a dense model's TTFT range on AMD parts reaches 5× the prediction: the AMD check runs)
     assert (same.today_usd, same.projected_usd, same.saving_usd) == (D("192.00"), D("96.00"), D("96.00"))
-    assert same.evidence["rate from"] == "contract" and "2 × h100-sxm (bf16, TP 2)" in same.title
+    assert same.evidence["rate from"] == "contract" and "2 × H100-SXM-80GB (bf16, TP 2) instead of 4 × H100-SXM-80GB" in same.title  # your label for the same part
     assert same.evidence["precision"] == "bf16" and "no quality change" in " ".join(same.assumptions)
     # at any precision vLLM serves: one H100 at FP8 on your $2.00 contract: 1 × 24 × $2.00 = $48.00, saving $144.00 —
     # cheaper than the bf16 plan, so it is offered too, as a quality change (FP8, not NVFP4: equal cost, wider format)

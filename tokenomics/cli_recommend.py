@@ -18,15 +18,22 @@ def cmd_recommend(args) -> int:
     except chargeback.ChargebackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.json:
-        print(json.dumps([r.as_dict() for r in found], indent=1, default=lambda v: str(v) if isinstance(v, Decimal)
-                         else v))
+    cover = recommend.coverage(db_path(args.db), args.period)
+    if args.json:  # amounts for the days with data; saving_per_month_usd at that rate over the whole month
+        print(json.dumps([{**r.as_dict(), "days_with_data": cover.days, "month_days": cover.month_days,
+                           "saving_per_month_usd": cover.per_month(r.saving_usd)} for r in found], indent=1,
+                         default=lambda v: str(v) if isinstance(v, Decimal) else v))
         return 0
     if not found:
-        print(f"no recommendation saves at least ${options.min_saving_usd} in {args.period}")
+        print(f"no recommendation saves at least ${options.min_saving_usd} in {cover.describe()}")
         return 0
+    if cover.partial:
+        print(f"{args.period} has data for {cover.describe()}: amounts are for those days; ≈ /month is the same "
+              "daily rate over the whole month.")
     for i, r in enumerate(found, 1):
-        print(f"{i:>2}. ${r.saving_usd:,.2f}/month (range ${r.low_usd:,.2f}–${r.high_usd:,.2f})  {r.title}")
+        saving = (f"${r.saving_usd:,.2f} (≈ ${cover.per_month(r.saving_usd):,.2f}/month)" if cover.partial
+                  else f"${r.saving_usd:,.2f}/month")
+        print(f"{i:>2}. {saving} (range ${r.low_usd:,.2f}–${r.high_usd:,.2f})  {r.title}")
         print(f"    today ${r.today_usd:,.2f} → ${r.projected_usd:,.2f}; risk: {r.risk}")
     print("Recommendations on the same scope are alternatives: their savings do not add up.")
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from tokenomics import chargeback, queries
@@ -228,13 +228,22 @@ def _rightsize(r: dict, o: Options, rates: dict) -> list[Recommendation]:
     return out
 
 
+def _gpu_name(gpu_id: str, yours: str | None = None) -> str:
+    """A plan's GPU as its reader knows it: the deployment's own label when the plan keeps that part, else the
+    catalogue's name ('NVIDIA H200 SXM 141GB', not the id 'h200-sxm')."""
+    if yours and (own := resolve_gpu(yours)) is not None and own.id == gpu_id:
+        return yours
+    return catalogue().gpus[gpu_id].name
+
+
 def _plan_rec(r: dict, setup: dict, best: dict, o: Options, isl: int, osl: int) -> Recommendation:
     """A deployment served by ``best`` instead: rightsized at today's precision, or quantized (a quality change)."""
     dep, today, new = r["deployment_id"], setup["precision"], best["precision"]
     quantized = new != today
     precisions = catalogue().precisions
     missed = "at the top of the model's range the plan misses the SLO" if best["slo_at_risk"] else ""
-    fleet = f"{best['gpus']} × {best['gpu']} ({new}, TP {best['tp']}) instead of {r['gpu_count']} × {r['gpu_type']}"
+    fleet = (f"{best['gpus']} × {_gpu_name(best['gpu'], r['gpu_type'])} ({new}, TP {best['tp']}) instead of "
+             f"{r['gpu_count']} × {r['gpu_type']}")
     if quantized and precisions[new].weight_bits > precisions[today].weight_bits:  # cheaper and closer to the original
         kind, title = "precision", f"Serve {dep} at {new}, wider than today's {today}: {fleet}"
         risk = "medium: a new setup needs a load test; answers can change (toward the original model's)"
@@ -252,7 +261,8 @@ def _plan_rec(r: dict, setup: dict, best: dict, o: Options, isl: int, osl: int) 
     if missed:  # the SLO at risk: a rightsize is high risk for it, a precision change says it beside its own
         risk = f"{risk}; {missed}" if quantized else f"high: {missed}"
     rec = _rec(kind, title, dep, r["bill_usd"], Decimal(str(best["monthly_usd"])), risk,
-               f"Serve {setup['model']} on {best['replicas']} replica(s) of {best['tp']} × {best['gpu']} at {new} with "
+               f"Serve {setup['model']} on {best['replicas']} replica(s) of {best['tp']} × "
+               f"{_gpu_name(best['gpu'], r['gpu_type'])} at {new} with "
                f"{setup['engine']}, concurrency {best['concurrency_per_replica']} per replica.",
                {"peak requests/s": round(r["peak_rps"], 3), "p95 requests/s": round(r["p95_rps"], 3),
                 "mean input tokens": isl, "mean output tokens": osl,
@@ -330,11 +340,11 @@ def _api_to_self_host(con, p: dict, o: Options) -> list[Recommendation]:
         best = _plan(model.id, None, isl, osl, r["peak_rps"] or 1e-9, r["hours"], o, rates)
         if best is None:
             continue
-        rec = _rec("self_host", f"Self-host {r['provider']}/{r['model']} on {best['gpus']} × {best['gpu']}",
+        rec = _rec("self_host", f"Self-host {r['provider']}/{r['model']} on {best['gpus']} × {_gpu_name(best['gpu'])}",
                    f"{r['provider']}/{r['model']}", r["today_usd"], Decimal(str(best["monthly_usd"])),
                    "high: you run the service (on-call, upgrades); quantisation may change quality"
                    if best["precision"] not in ("bf16", "fp16") else "high: you run the service (on-call, upgrades)",
-                   f"Serve {model.name} on {best['replicas']} replica(s) of {best['tp']} × {best['gpu']} at "
+                   f"Serve {model.name} on {best['replicas']} replica(s) of {best['tp']} × {_gpu_name(best['gpu'])} at "
                    f"{best['precision']} and route this traffic to it.",
                    {"requests": r["requests"], "peak requests/s": round(r["peak_rps"], 3),
                     "mean input tokens": isl, "mean output tokens": osl,
@@ -367,8 +377,60 @@ def recommend(db, period: str, options: Options | None = None, principal=None) -
         found = [rec for kind in KINDS.values() for rec in kind(con, p, o)]
     finally:
         con.close()
-    found = [r for r in found if r.saving_usd >= o.min_saving_usd]
+    cover = covered(period, *queries.period(db))  # a month in progress: the threshold is $1 a month at its rate
+    found = [r for r in found if cover.per_month(r.saving_usd) >= o.min_saving_usd]
     return sorted(found, key=lambda r: (-r.saving_usd, r.kind, r.scope))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The days of a month the warehouse has data for.  A month in progress (or the first one loaded) is partial:
+    its recommendations are for those days only (they reconcile with the ledger of those days), and
+    ``per_month`` scales a figure to the whole month at the same daily rate — what "a month" means on a page."""
+
+    period: str
+    first: date | None  # first and last day with data in the month; None when the month has none
+    last: date | None
+    month_days: int
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1 if self.first and self.last else 0
+
+    @property
+    def partial(self) -> bool:
+        return 0 < self.days < self.month_days
+
+    def per_month(self, usd: Decimal) -> Decimal:
+        """A figure for the covered days at the same daily rate over the whole month, to the cent."""
+        return _usd(Decimal(usd) * self.month_days / self.days) if self.partial else usd
+
+    def span(self) -> str:
+        """'1–15 Nov', or the month itself when it is whole."""
+        if not self.partial:
+            return self.period
+        return (f"{self.first.day}–{self.last.day}" if self.first != self.last else f"{self.first.day}") + \
+            f" {self.first:%b}"
+
+    def describe(self) -> str:
+        """'1–15 Nov 2026 (15 of 30 days)', or the month itself when it is whole."""
+        if not self.partial:
+            return self.period
+        return f"{self.span()} {self.first:%Y} ({self.days} of {self.month_days} days)"
+
+
+def coverage(db, period: str) -> Coverage:
+    """Which days of ``period`` have data (``queries.period``: the first and last day with any cost)."""
+    return covered(period, *queries.period(db))
+
+
+def covered(period: str, first: date | None, last: date | None) -> Coverage:
+    """``period``'s days within the warehouse's [first, last] days with data."""
+    start, end = chargeback.month_bounds(period)
+    lo, hi = (max(start, first), min(end - timedelta(days=1), last)) if first else (None, None)
+    if lo is not None and lo > hi:
+        lo = hi = None
+    return Coverage(period, lo, hi, (end - start).days)
 
 
 def months(db) -> list[str]:

@@ -20,21 +20,30 @@ with st.sidebar:
 st.query_params["month"] = month
 
 found = data.recommendations(month, ttft, tpot, headroom)
+cover = data.recommendation_coverage(month)
 if not found:
-    st.info(f"No recommendation saves at least $1 in {month}.")
+    st.info(f"No recommendation saves at least $1 in {cover.describe()}.")
     st.stop()
 best = {}
 for r in found:  # alternatives on one scope do not add up: count the best of each
     best.setdefault(r.scope, r)
 ui.metrics([dict(label="Recommendations", value=f"{len(found):,}"),
-            dict(label="Saving a month (best per scope)", value=ui.money(sum(r.saving_usd for r in best.values())),
+            dict(label="Saving a month (best per scope)",
+                 value=ui.money(cover.per_month(sum(r.saving_usd for r in best.values()))),
                  help="Several recommendations on one deployment or route are alternatives: only the largest counts"),
-            dict(label="Largest", value=ui.money(found[0].saving_usd))])
-st.caption(f"{month}: ranked by dollars saved this month. Saving = today's cost of the scope (from the ledger) − "
-           "the projected cost; the range is the saving at the projection's high and low ends.")
+            dict(label="Largest, a month", value=ui.money(cover.per_month(found[0].saving_usd)))])
+if cover.partial:
+    st.caption(f"{month} has data for {cover.describe()}: today, projected and saving are for those days (they "
+               f"reconcile with the ledger); \"a month\" is the same daily rate over all {cover.month_days} days. "
+               "Ranked by dollars saved; the range is the saving at the projection's high and low ends.")
+else:
+    st.caption(f"{month}: ranked by dollars saved this month. Saving = today's cost of the scope (from the ledger) − "
+               "the projected cost; the range is the saving at the projection's high and low ends.")
 
 for i, r in enumerate(found):
-    with st.expander(f"{ui.money(r.saving_usd)} a month — {r.title}", expanded=False):
+    saved = ui.money(cover.per_month(r.saving_usd))
+    header = f"{saved} a month ({ui.money(r.saving_usd)} in {cover.span()})" if cover.partial else f"{saved} a month"
+    with st.expander(f"{header} — {r.title}", expanded=False):
         ui.metrics([dict(label="Today", value=ui.money(r.today_usd)),
                     dict(label="Projected", value=ui.money(r.projected_usd)),
                     dict(label="Saving", value=ui.money(r.saving_usd)),
