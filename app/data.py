@@ -286,5 +286,10 @@ def recommendation_coverage(period: str):
     return recommend.covered(period, *_period())
 
 
+def recommendations_csv(period: str, ttft: float, tpot: float, headroom: float) -> str:
+    """The page's list as CSV: the same rows and cents it shows."""
+    return recommend.to_csv(recommendations(period, ttft, tpot, headroom), recommendation_coverage(period))
+
+
 def recommendation_months() -> list[str]:
     return recommend.months(warehouse())

@@ -1,6 +1,7 @@
 """An architect in real headless Chromium: Recommendations, the top one expanded — the plan, the range, the saving."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -31,4 +32,9 @@ def test_architect_expands_the_top_recommendation(demo, server, browser):  # noq
     values = [v.inner_text() for v in first.get_by_test_id("stMetricValue").all()]
     assert values[:3] == [f"${v:,.2f}" for v in (top.today_usd, top.projected_usd, top.saving_usd)]
     assert Decimal(values[0][1:].replace(",", "")) - Decimal(values[1][1:].replace(",", "")) == top.saving_usd
+    with page.expect_download() as info:  # the list a finance user takes away: the same rows and cents
+        page.get_by_role("button", name="Download recommendations CSV").click()
+    download = info.value
+    assert download.suggested_filename == f"recommendations-{month}.csv"
+    assert Path(download.path()).read_text() == recommend.to_csv(recommend.recommend(demo["db"], month), cover)
     context.close()

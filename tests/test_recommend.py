@@ -1,5 +1,7 @@
 """Recommendations reconcile: today (the scope's cost from the marts) − projected = saving, by hand and on the demo."""
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -170,6 +172,27 @@ def test_recommendations_are_fleet_wide_and_the_cli_prints_json(demo, found):
     bad = subprocess.run([sys.executable, "-m", "tokenomics.cli", "--db", str(demo["db"]), "recommend", "--period",
                           "2026-13"], capture_output=True, text=True)
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
+
+
+def test_the_latest_month_by_default_and_the_same_cents_as_csv(demo, found, tmp_path):
+    month, recs = found
+    out = subprocess.run([sys.executable, "-m", "tokenomics.cli", "--db", str(demo["db"]), "recommend", "--csv"],
+                         capture_output=True, text=True)  # no --period: the latest month with data
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    cover = recommend.coverage(demo["db"], month)
+    assert [(r["title"], D(r["saving_usd"])) for r in rows] == [(r.title, r.saving_usd) for r in recs]
+    assert [int(r["rank"]) for r in rows] == list(range(1, len(recs) + 1))
+    for row, rec in zip(rows, recs):
+        assert D(row["today_usd"]) - D(row["projected_usd"]) == D(row["saving_usd"])
+        assert (D(row["saving_low_usd"]), D(row["saving_high_usd"])) == (rec.low_usd, rec.high_usd)
+        assert D(row["saving_per_month_usd"]) == cover.per_month(rec.saving_usd)
+        assert int(row["days_with_data"]) == cover.days and json.loads(row["evidence"]) == json.loads(
+            json.dumps(rec.evidence, default=str))
+    assert out.stdout == recommend.to_csv(recs, cover)  # what the page's download button serves
+    missing = subprocess.run([sys.executable, "-m", "tokenomics.cli", "--db", str(tmp_path / "none.duckdb"),
+                              "recommend"], capture_output=True, text=True)
+    assert missing.returncode == 2 and "no warehouse" in missing.stderr and "Traceback" not in missing.stderr
 
 
 def test_a_month_in_progress_says_which_days_and_scales_a_month_at_their_rate():

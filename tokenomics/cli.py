@@ -517,6 +517,9 @@ def explain(exc: BaseException, args) -> str | None:
     if "Could not set lock" in text or "Conflicting lock" in text:
         return (f"another process is writing the warehouse {db} (an ingest, build or schedule); try again when it "
                 "finishes — the dashboard keeps answering from its snapshot meanwhile")
+    if "in read-only mode: database does not exist" in text:  # a read command before any ingest, or a wrong --db
+        return (f"there is no warehouse at {db}: load data first (`tokenomics ingest`, or `tokenomics demo`), or "
+                "point --db / TOKENOMICS_DB at yours")
     if isinstance(exc, OSError) and exc.errno == 28 or "No space left on device" in text:
         return (f"the disk is full ({text.splitlines()[0][:200]}); nothing half-written was kept: free space and "
                 "run the command again")

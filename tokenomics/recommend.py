@@ -8,6 +8,9 @@ rightsize vs scale-to-zero of one deployment) are alternatives: their savings do
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -431,6 +434,23 @@ def covered(period: str, first: date | None, last: date | None) -> Coverage:
     if lo is not None and lo > hi:
         lo = hi = None
     return Coverage(period, lo, hi, (end - start).days)
+
+
+CSV_COLUMNS = ("rank", "kind", "title", "scope", "today_usd", "projected_usd", "saving_usd", "saving_low_usd",
+               "saving_high_usd", "days_with_data", "month_days", "saving_per_month_usd", "risk", "action", "evidence",
+               "assumptions")
+
+
+def to_csv(found: list[Recommendation], cover: Coverage) -> str:
+    """The list as CSV: the same cents the page and the CLI show (decimal text, never floats); evidence as JSON."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for rank, r in enumerate(found, 1):
+        writer.writerow([rank, r.kind, r.title, r.scope, r.today_usd, r.projected_usd, r.saving_usd, r.low_usd,
+                         r.high_usd, cover.days, cover.month_days, cover.per_month(r.saving_usd), r.risk, r.action,
+                         json.dumps(r.evidence, default=str, ensure_ascii=False), " | ".join(r.assumptions)])
+    return out.getvalue()
 
 
 def months(db) -> list[str]:

@@ -39,6 +39,8 @@ if cover.partial:
 else:
     st.caption(f"{month}: ranked by dollars saved this month. Saving = today's cost of the scope (from the ledger) − "
                "the projected cost; the range is the saving at the projection's high and low ends.")
+st.download_button("Download recommendations CSV", data.recommendations_csv(month, ttft, tpot, headroom),
+                   file_name=f"recommendations-{month}.csv", mime="text/csv")
 
 for i, r in enumerate(found):
     saved = ui.money(cover.per_month(r.saving_usd))
