@@ -97,10 +97,10 @@ def test_cheaper_model_prices_the_same_tokens_with_its_discount():
 
 
 def _deployment(daily, *, model="a-private-model", precision="bf16", tp=1, kind="committed", rate=D(3), hourly=(),
-                other_rates=()):
+                other_rates=(), cards=()):
     """The recommendations for one deployment 'dep' on H100s: daily rows (day, GPUs, hours up, hours without traffic,
-    bill, requests, prompt tokens, completion tokens), requests per hour, the rate it pays, and other contract rates
-    (rate_ref, GPU type, kind, $/GPU-hour)."""
+    bill, requests, prompt tokens, completion tokens), requests per hour, the rate it pays, other contract rates
+    (rate_ref, GPU type, kind, $/GPU-hour) and API cards (provider, model, tier, $/1M input, $/1M output)."""
     con = memory()
     given(con, "mart_gpu_daily", "day DATE, deployment_id VARCHAR, gpu_type VARCHAR, gpu_count INTEGER, hours BIGINT, "
           "hours_without_traffic BIGINT, gpu_cost_usd DECIMAL(38,12), requests BIGINT, prompt_tokens BIGINT, "
@@ -114,7 +114,8 @@ def _deployment(daily, *, model="a-private-model", precision="bf16", tp=1, kind=
           [("r", "H100-SXM-80GB", kind, rate, FROM, None), *((*o, FROM, None) for o in other_rates)])
     given(con, "stg_rate_cards", "provider VARCHAR, model VARCHAR, service_tier VARCHAR, min_input_tokens BIGINT, "
           "max_input_tokens BIGINT, valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ, uncached_input_usd_per_mtok "
-          "DECIMAL(18,6), output_usd_per_mtok DECIMAL(18,6)", [])  # no API sells it: no "API instead"
+          "DECIMAL(18,6), output_usd_per_mtok DECIMAL(18,6)",
+          [(provider, name, tier, 0, None, FROM, None, i, o) for provider, name, tier, i, o in cards])  # none: no API
     return recommend._deployments(con, NOV, recommend.Options())
 
 
@@ -234,6 +235,23 @@ def test_a_deployment_rightsized_at_its_precision_and_quantized_as_a_dearer_qual
     assert quantized.scope == same.scope == "dep"  # alternatives on one scope: the page counts only the best
     for r in (same, quantized):
         assert r.low_usd <= r.saving_usd <= r.high_usd
+
+
+def test_a_deployment_sent_to_the_cheapest_api_selling_its_model():
+    found = _deployment(  # 4 GPUs × 24 h × $2.00 = $192; 2,400 requests: 4.8M input and 0.96M output tokens
+        [(date(2026, 11, 2), 4, 24, 0, D(192), 2400, 4_800_000, 960_000)],
+        model="meta-llama/Llama-3.3-70B-Instruct", tp=4, rate=D(2),
+        hourly=[(datetime(2026, 11, 2, h, tzinfo=timezone.utc), 100) for h in range(24)],
+        cards=[("bedrock_converse", "meta.llama3-3-70b-instruct-v1:0", "standard", D("0.72"), D("0.72")),
+               ("bedrock_converse", "meta.llama3-3-70b-instruct-v1:0", "batch", D("0.36"), D("0.36")),  # not realtime
+               ("together_ai", "meta-llama/Llama-3.3-70B-Instruct-Turbo", "standard", D("1.04"), D("1.04")),
+               ("openai", "gpt-4o-mini", "standard", D("0.15"), D("0.60"))])  # cheaper, but another model
+    [api] = [r for r in found if r.kind == "api_instead"]
+    # the cheapest standard card for the same model: (4.8M + 0.96M) × $0.72 / 1M = $4.1472 → $4.15;
+    # saving $192.00 − $4.15 = $187.85 (together_ai's $1.04 would be $5.99)
+    assert (api.today_usd, api.projected_usd, api.saving_usd) == (D("192.00"), D("4.15"), D("187.85"))
+    assert api.title == "Send dep's traffic to an API: bedrock_converse/meta.llama3-3-70b-instruct-v1:0"
+    assert api.evidence["API $/1M input / output"] == "$0.72 / $0.72" and api.evidence["other APIs with this model"] == 1
 
 
 def test_a_cheaper_plan_at_a_wider_format_than_today_is_not_called_a_quantization():

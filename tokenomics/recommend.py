@@ -287,8 +287,14 @@ def _plan_rec(r: dict, setup: dict, best: dict, o: Options, isl: int, osl: int) 
     return rec
 
 
+def _plain(price: Decimal) -> str:
+    """A price without trailing zeros: 0.720000 → 0.72 (never in exponent form)."""
+    return f"{price.normalize():f}"
+
+
 def _api_instead(con, p: dict, r: dict) -> Recommendation | None:
-    """A self-hosted deployment's traffic priced on API cards for the same open-weights model."""
+    """A self-hosted deployment's traffic priced on API cards for the same open-weights model: its input and output
+    tokens at the cheapest standard card in force at the period's end (the context tier its mean request falls in)."""
     model = resolve_model(r["model"] or "")
     if model is None or not r["requests"]:
         return None
@@ -298,17 +304,23 @@ def _api_instead(con, p: dict, r: dict) -> Recommendation | None:
             and (m := resolve_model(c["model"])) is not None and m.id == model.id]
     if not same:
         return None
-    cheapest = min(same, key=lambda c: c["usd_per_request"])
-    projected = cheapest["usd_per_request"] * r["requests"]
+    cheapest = min(same, key=lambda c: (c["usd_per_request"], c["provider"], c["model"]))
+    projected = (r["prompt_tokens"] * cheapest["uncached_input_usd_per_mtok"]
+                 + r["completion_tokens"] * cheapest["output_usd_per_mtok"]) / Decimal(1_000_000)
     if projected >= r["bill_usd"]:
         return None
-    return _rec("api_instead", f"Send {r['deployment_id']}'s traffic to {cheapest['provider']}'s API",
+    api = f"{cheapest['provider']}/{cheapest['model']}"
+    return _rec("api_instead", f"Send {r['deployment_id']}'s traffic to an API: {api}",
                 r["deployment_id"], r["bill_usd"], projected, "medium: data leaves your network; vendor rate limits apply",
-                f"Route {model.name} requests to {cheapest['provider']}/{cheapest['model']} and retire the deployment.",
-                {"requests": r["requests"], "mean input tokens": isl, "mean output tokens": osl,
-                 "API $/1M tokens": cheapest["usd_per_mtok_blended"]},
-                ["Every request at the mean input/output length, uncached, at the API's standard list price in force "
-                 "at the period's end.", "No contract discount for that API."])
+                f"Route {model.name} requests to {api} and retire the deployment.",
+                {"requests": r["requests"], "input tokens": r["prompt_tokens"], "output tokens": r["completion_tokens"],
+                 "API $/1M input / output": f"${_plain(cheapest['uncached_input_usd_per_mtok'])} / "
+                                            f"${_plain(cheapest['output_usd_per_mtok'])}",
+                 "API $/1M tokens (blended)": f"${_plain(cheapest['usd_per_mtok_blended'])}",
+                 "other APIs with this model": len(same) - 1},
+                ["The deployment's input and output tokens, uncached, at the API's standard list price in force at the "
+                 "period's end (the context tier of its mean request).", "No contract discount for that API.",
+                 "Cold starts, rate limits and latency of the API not costed."])
 
 
 def _cache_unused(con, p: dict, o: Options) -> list[Recommendation]:

@@ -38,7 +38,8 @@ SELECT b.deployment_id, b.gpu_type, b.gpu_count, r.model, r."precision", r.engin
     r.rate_kind, r.usd_per_gpu_hour, b.hours::BIGINT AS hours, b.idle_hours::BIGINT AS idle_hours,
     b.bill_usd::DECIMAL(38, 12) AS bill_usd, b.idle_hours_usd::DECIMAL(38, 12) AS idle_hours_usd,
     b.baseline_gpus::INTEGER AS baseline_gpus, b.gpu_hours::BIGINT AS gpu_hours, b.days::INTEGER AS days,
-    b.requests::BIGINT AS requests, coalesce(l.peak_rps, 0) AS peak_rps, coalesce(l.p95_rps, 0) AS p95_rps,
+    b.requests::BIGINT AS requests, b.prompt_tokens::BIGINT AS prompt_tokens,
+    b.completion_tokens::BIGINT AS completion_tokens, coalesce(l.peak_rps, 0) AS peak_rps, coalesce(l.p95_rps, 0) AS p95_rps,
     b.prompt_tokens / nullif(b.requests, 0) AS mean_input_tokens,
     b.completion_tokens / nullif(b.requests, 0) AS mean_output_tokens
 FROM bill b LEFT JOIN load l USING (deployment_id) LEFT JOIN rate r USING (deployment_id)

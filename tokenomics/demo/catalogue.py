@@ -74,6 +74,16 @@ _SNAPSHOT_1: dict[str, dict] = {
         "input_cost_per_token": 0.8 * M, "output_cost_per_token": 3.2 * M,
         "cache_read_input_token_cost": 0.2 * M,
     },
+    # The self-hosted fleet's model on an API, as LiteLLM 1.110.2's catalogue lists it (key, provider and fields as
+    # there): a real catalogue prices every open-weights model its vendors serve, so "self-host vs API" has a card.
+    "meta.llama3-3-70b-instruct-v1:0": {
+        "litellm_provider": "bedrock_converse", "mode": "chat", "max_input_tokens": 128000, "max_output_tokens": 4096,
+        "input_cost_per_token": 0.72 * M, "output_cost_per_token": 0.72 * M,
+        "input_cost_per_token_batches": 0.36 * M, "output_cost_per_token_batches": 0.36 * M,
+        "deprecation_date": "2027-03-30",
+        "source": "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonBedrock/current/us-east-1/index.json",
+        "supports_function_calling": True, "supports_tool_choice": False,
+    },
 }
 
 # Mid-period changes: gpt-4o input cut, gemini-2.5-flash repriced upwards, haiku output cut.
