@@ -29,6 +29,18 @@ def test_repeats_merge_by_median_and_points_are_logs():
     assert at16[3] == pytest.approx(0.0, abs=1e-6) and at16[4] == pytest.approx(math.log(1.5), abs=1e-6)
 
 
+def test_a_disaggregated_points_repeats_merge_by_their_lowest_ttft():
+    dis = anchors.layout_key("m", "g", "fp8", "sglang", False, (8, 1), (8, 1))
+    points = anchors.build(pl.DataFrame({
+        "key": [KEY, KEY, dis, dis], "conc": [16.0] * 4, "isl": [1024.0] * 4, "osl": [1024.0] * 4,
+        "ttft_ratio": [1.0, 4.0, 1.0, 4.0], "tpot_ratio": [1.0, 4.0, 1.0, 4.0]}))
+    # aggregated: the median of log 1 and log 4 = log 2; disaggregated: the lowest TTFT (a stall only adds), log 1;
+    # TPOT by the median in both
+    assert points[KEY][0][3] == pytest.approx(math.log(2), abs=1e-6)
+    assert points[dis][0][3] == pytest.approx(0.0, abs=1e-6)
+    assert points[dis][0][4] == pytest.approx(math.log(2), abs=1e-6)
+
+
 def test_series_level_interpolates_in_log_concurrency_and_holds_flat_beyond_the_ends():
     table = _table()
     conc = np.array([8.0, 2.0, 64.0])

@@ -135,3 +135,20 @@ def test_the_stated_files_state_disjoint_layout_columns():
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             assert not layout[a] & layout[b], (a, b)
+
+
+def test_a_run_not_in_steady_state_is_skipped_and_a_capacity_cliff_is_kept():
+    rows, skipped = fit.load_calibration(fit.CALIBRATION_FILES)
+    reason = dict(skipped.select("id", "skip_reason").iter_rows())
+    # DeepSeek-R1 on GB200, TensorRT-LLM FP4 disaggregated at 1k/1k with 4 decode workers: 5 users (1.25 per decode
+    # worker) waited 3,721 ms for the first token where 12 users (3 per worker) waited 209 ms: a warm-up
+    assert reason["2026_03_25_deepseek_r1_gb200_trtllm_fp4_disagg_1024x1024_c5_tp4_0_ep4_0_394"] == fit.NOT_STEADY
+    # a stalled repeat at 48 users (2,138 ms) beside the other dump's 266 ms, and 311 ms at 96 users
+    assert reason["2026_03_25_deepseek_r1_gb200_trtllm_fp4_disagg_1024x1024_c48_tp4_0_ep4_0_419"] == fit.NOT_STEADY
+    # TTFT rising with users is a steady state, however steep: 192 users, past the prefill workers' capacity, waited
+    # 4,790 ms (15x the 311 ms at 96) and stay, with the 266 ms at 48
+    used = set(rows["id"])
+    assert {"dsr1_gb200_trtllm_fp4_disagg_1024x1024_c192_cfg388", "dsr1_gb200_trtllm_fp4_disagg_1024x1024_c48_cfg388",
+            "dsr1_gb200_trtllm_fp4_disagg_1024x1024_c96_cfg388"} <= used
+    # few runs: 45 of 3,481, from the fit and from every error figure alike
+    assert (skipped["skip_reason"] == fit.NOT_STEADY).sum() == 45 and rows.height == 3436

@@ -255,22 +255,27 @@ def test_committed_coefficients_are_the_fit_of_the_calibration_file(tmp_path):
 # (310 had claimed more GPUs than their node has; 16 more that no source states are skipped) and the 875 repeats of
 # a measurement under another id left it (239 had a twin on the other side of the split); their TPOT improved
 # 14.7 -> 12.5 % and 15.8 -> 12.1 %.
-TTFT_REACHED = {"dense/8-16bit/agg": 26.5, "dense/fp4/agg": 31.5, "moe/8-16bit/agg": 26.5,
-                "moe/8-16bit/disagg": 34.5, "moe/fp4/agg": 26.0, "moe/fp4/disagg": 69.0}
-# Anchored on the measured series (the same layout and shape at other concurrencies) the aggregated regimes meet the
-# TTFT bar.  The disaggregated ones did on 17-22 held-out rows (13.2 / 19.4 %) and do not on 41-46 (25.1 / 21.5 %):
-# one disaggregated series mixes worker counts across concurrencies and runs whose speculative decoding no source
-# states, and its repeats differ by 2-3x in TTFT (docs/perf_model.md).
-SERIES_TTFT_REACHED: dict[str, float] = {"moe/8-16bit/disagg": 25.5, "moe/fp4/disagg": 22.0}
+# Skipping the 45 runs not in steady state (fit.WARM_UP) moved them 25.9 -> 25.2, 34.0 -> 33.5, 25.4 -> 24.3 and
+# 68.7 -> 62.4 % (MoE 8-16 bit and FP4, aggregated and disaggregated).
+TTFT_REACHED = {"dense/8-16bit/agg": 26.5, "dense/fp4/agg": 31.5, "moe/8-16bit/agg": 26.0,
+                "moe/8-16bit/disagg": 34.0, "moe/fp4/agg": 25.0, "moe/fp4/disagg": 63.0}
+# Anchored on the measured series (the same layout and shape at other concurrencies) every regime meets the TTFT bar.
+# The disaggregated ones did on 17-22 held-out rows (13.2 / 19.4 %), not on 41-46 (25.1 / 21.5 %), and do again
+# (19.0 / 16.7 % on 41 / 36 rows) since runs not in steady state are skipped (fit.WARM_UP: 45 runs, 14 held out)
+# and a disaggregated point's repeats are merged by their lowest TTFT (anchors.build); on training rows, each point
+# left out, the two regimes are at 25.2 / 21.3 % (docs/perf_model.md): the held-out split is the lucky side.
+SERIES_TTFT_REACHED: dict[str, float] = {}
 # A layout never measured whose model, GPU and engine were, at this request shape, with other layouts (the family
 # level, every point of the row's own layout left out): aggregated dense serving meets the TTFT bar (15.9 / 14.8 %,
-# physics alone 25.8 / 30.7 %); aggregated MoE comes closer (23.2 / 22.2 %), disaggregated stays far.
-FAMILY_TTFT_REACHED = {"dense/8-16bit/agg": 20.0, "dense/fp4/agg": 20.0, "moe/8-16bit/agg": 23.5,
-                       "moe/8-16bit/disagg": 40.0, "moe/fp4/agg": 22.5, "moe/fp4/disagg": 55.0}
+# physics alone 25.8 / 30.7 %); aggregated MoE comes closer (23.7 / 20.3 %; 23.2 / 22.2 % before the runs not in
+# steady state left the fit), disaggregated stays far.
+FAMILY_TTFT_REACHED = {"dense/8-16bit/agg": 20.0, "dense/fp4/agg": 20.0, "moe/8-16bit/agg": 24.0,
+                       "moe/8-16bit/disagg": 40.0, "moe/fp4/agg": 21.0, "moe/fp4/disagg": 53.0}
 # A measured layout at a shape it never ran (the layout level, its family's points at this shape blended in): held at
-# what it reached (before the blend: 13.8 / 37.5 / 16.9 / 63.7 / 19.7 / 59.1 %).
+# what it reached (before the blend: 13.8 / 37.5 / 16.9 / 63.7 / 19.7 / 59.1 %; the disaggregated cells 44.4 / 52.3 %
+# before the runs not in steady state were skipped and repeats merged by their lowest).
 LAYOUT_TTFT_REACHED = {"dense/8-16bit/agg": 13.5, "dense/fp4/agg": 27.5, "moe/8-16bit/agg": 14.0,
-                       "moe/8-16bit/disagg": 45.0, "moe/fp4/agg": 18.5, "moe/fp4/disagg": 53.0}
+                       "moe/8-16bit/disagg": 31.0, "moe/fp4/agg": 17.0, "moe/fp4/disagg": 48.0}
 
 
 def target(regime: str, metric: str) -> float:
@@ -311,13 +316,12 @@ def test_anchored_on_the_measured_series_ttft_meets_the_bar():
         assert row["ttft_mape"] <= FAMILY_TTFT_REACHED[row["regime"]], row
         for metric in ("tpot", "throughput"):  # the family corrects TTFT only: TPOT is the physics', within its bars
             assert row[f"{metric}_mape"] <= target(row["regime"], metric), (row["regime"], metric, row)
-    # and anchoring never makes a regime's TPOT worse than physics alone, but for one cell: a disaggregated MoE FP4
-    # layout's neighbours at other shapes (35 rows) give 11.4 % against physics' 10.3 %
+    # and anchoring never makes a regime's TPOT worse than physics alone (a disaggregated MoE FP4 layout's neighbours
+    # at other shapes did, 11.4 % against 10.3 %, until the runs not in steady state were skipped: 10.9 vs 11.8 %)
     physics = {row["regime"]: row for row in _held_out("none")}
     for level in ("series", "layout"):
         for row in _held_out(level):
-            if (level, row["regime"]) != ("layout", "moe/fp4/disagg"):
-                assert row["tpot_mape"] <= physics[row["regime"]]["tpot_mape"], (level, row)
+            assert row["tpot_mape"] <= physics[row["regime"]]["tpot_mape"], (level, row)
 
 
 def test_holdout_split_is_deterministic_and_about_a_fifth():

@@ -72,6 +72,15 @@ _STATED_COLUMNS = (*_LAYOUT_FIELDS, *(f"{phase}_{field}" for phase in ("prefill"
 MEASUREMENT = ("model_id", "gpu_id", "precision_id", "backend", "mode", "isl", "osl", "conc", "silicon_ttft_ms",
                "silicon_tpot_ms")
 REPEATED = "the same measurement as an earlier row (another dump repeats the run under a new id)"
+# A closed-loop benchmark's steady-state TTFT does not fall as users are added: more users, more queued prefills.  A run
+# whose TTFT is over WARM_UP x that of a run of the same layout and request shape at twice its users or more is not
+# steady state (warm-up — graph capture, JIT, a cold cache — or a stalled run; e.g. 3,721 ms at 1.25 users per decode
+# worker beside 209 ms at 3): it is skipped, from the fit and from every error figure alike.  3x is well above how far
+# repeats of one point differ (75th percentile 25-28 %); at 2x or 5x the held-out figures are within a point of 3x's
+# (docs/perf_model.md).
+WARM_UP = 3.0
+NOT_STEADY = (f"TTFT over {WARM_UP:g}x that of a run of the same layout and request shape at twice the users or more: "
+              "not steady state (warm-up or a stalled run)")
 
 
 # the layout's text columns; every other column is a number (a count, a length, a time)
@@ -175,8 +184,26 @@ def load_calibration(paths: Path | Sequence[Path],
     copy = kept & (kept.cast(pl.Int64).cum_sum().over(MEASUREMENT) > 1)
     usable = usable.with_columns(skip_reason=pl.when(copy)
                                  .then(pl.lit(REPEATED)).otherwise(pl.col("skip_reason")))
+    usable = usable.with_columns(skip_reason=pl.when(_not_steady(usable)).then(pl.lit(NOT_STEADY))
+                                 .otherwise(pl.col("skip_reason")))
     rows = pl.concat([usable, rows.filter(pl.col("skip_reason").is_not_null())])
     return rows.filter(pl.col("skip_reason").is_null()), rows.filter(pl.col("skip_reason").is_not_null())
+
+
+def _not_steady(rows: pl.DataFrame) -> pl.Series:
+    """Per row: a kept run whose TTFT is over WARM_UP x the lowest TTFT of the kept runs of its layout and request
+    shape at twice its users per decode worker or more (the users each decode worker serves, as ``predict`` sees)."""
+    kept = rows["skip_reason"].is_null().to_numpy()
+    series = (pl.Series(layout_keys(rows)) + "|" + rows["isl"].cast(pl.String) + "x" + rows["osl"].cast(pl.String)).to_numpy()
+    users = (rows["conc"] / rows["d_workers"]).to_numpy()
+    ttft = rows["silicon_ttft_ms"].to_numpy()
+    out = np.zeros(rows.height, dtype=bool)
+    for key in np.unique(series[kept]):
+        members = np.flatnonzero(kept & (series == key))
+        for i in members:
+            more = members[users[members] >= 2 * users[i] - 1e-9]
+            out[i] = len(more) > 0 and ttft[i] > WARM_UP * ttft[more].min()
+    return pl.Series(out)
 
 
 def configs(rows: pl.DataFrame, phase: str) -> physics.Configs:
