@@ -394,6 +394,11 @@ def anchor_table(rows: pl.DataFrame, evaluated: pl.DataFrame) -> dict:
 ANCHORED_HOLDS = {"series": "point", "layout": "shape", "family": "layout"}
 
 
+def _training_anchors(rows: pl.DataFrame, physics_only: pl.DataFrame) -> dict:
+    train = pl.Series(~rows["holdout"].to_numpy())
+    return anchor_table(rows.filter(train), physics_only.filter(train))
+
+
 def anchored_holdout(rows: pl.DataFrame, coefficients: dict, physics_only: pl.DataFrame) -> pl.DataFrame:
     """Held-out rows predicted with anchors from the training rows only, at the three anchored levels.
 
@@ -401,11 +406,15 @@ def anchored_holdout(rows: pl.DataFrame, coefficients: dict, physics_only: pl.Da
     'layout': every point of the row's request shape left out;
     'family': every point of the row's layout left out (its model, GPU and engine measured with other layouts).
     """
-    train = ~rows["holdout"].to_numpy()
-    sets = anchor_table(rows.filter(pl.Series(train)), physics_only.filter(pl.Series(train)))
-    held = rows.filter(pl.col("holdout"))
+    sets, held = _training_anchors(rows, physics_only), rows.filter(pl.col("holdout"))
     return pl.concat([evaluate(held, coefficients, sets, hold=hold).filter(pl.col("anchor") == level)
                       for level, hold in ANCHORED_HOLDS.items()])
+
+
+def answered_holdout(rows: pl.DataFrame, coefficients: dict, physics_only: pl.DataFrame) -> pl.DataFrame:
+    """Every held-out row as the what-if answers it from the training rows: at the most specific level they give
+    (its own point and repeats left out, nothing else) — the held-out error of the model as shipped."""
+    return evaluate(rows.filter(pl.col("holdout")), coefficients, _training_anchors(rows, physics_only), hold="point")
 
 
 def report(evaluated: pl.DataFrame) -> list[dict]:
