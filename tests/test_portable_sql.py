@@ -57,3 +57,14 @@ def test_round_tripped_sql_rebuilds_identical_tables(demo, trino_sql, tmp_path):
         assert [d[:2] for d in con.execute(query).description] == [d[:2] for d in original.execute(query).description]
     con.close()
     original.close()
+
+
+def test_printed_sql_piped_into_a_reader_that_stops_early_ends_quietly():
+    # ~96 kB of SQL, more than a pipe holds: `head` closes its end while the CLI is still printing
+    import subprocess
+    import sys
+
+    run = subprocess.run(f"'{sys.executable}' -m tokenomics.cli sql --dialect trino | head -c 10", shell=True,
+                         capture_output=True, text=True, timeout=120)
+    assert len(run.stdout) == 10 and run.stdout.startswith("-- ")
+    assert "Traceback" not in run.stderr and "BrokenPipeError" not in run.stderr, run.stderr
