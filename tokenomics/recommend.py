@@ -392,7 +392,7 @@ def recommend(db, period: str, options: Options | None = None, principal=None) -
         found = [rec for kind in KINDS.values() for rec in kind(con, p, o)]
     finally:
         con.close()
-    cover = covered(period, *queries.period(db))  # a month in progress: the threshold is $1 a month at its rate
+    cover = coverage(db, period)  # a month in progress: the threshold is $1 a month at its rate
     found = [r for r in found if cover.per_month(r.saving_usd) >= o.min_saving_usd]
     return sorted(found, key=lambda r: (-r.saving_usd, r.kind, r.scope))
 
