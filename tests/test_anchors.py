@@ -125,6 +125,27 @@ def test_layout_level_blends_in_the_family_where_it_was_measured_at_this_shape()
     assert f_tpot[0] == pytest.approx(math.exp((w[0] + w[1]) * math.log(1.5) / sum(w)), rel=1e-5)
 
 
+def test_layout_level_moves_the_layouts_own_series_to_the_shape_as_its_family_moved():
+    a = anchors.layout_key("m", "g", "fp8", "vllm", True, (1, 1), (1, 1))  # one family: m, g, vllm, aggregated
+    b = anchors.layout_key("m", "g", "fp8", "vllm", True, (2, 1), (2, 1))
+    table = anchors.build(pl.DataFrame({  # A ran 1k/1k (2x the physics) and 1k/8k (half); B only 1k/1k (exact)
+        "key": [a, a, b], "conc": [8.0] * 3, "isl": [1024.0] * 3, "osl": [1024.0, 8192.0, 1024.0],
+        "ttft_ratio": [2.0, 0.5, 1.0], "tpot_ratio": [1.0, 1.0, 1.25]}))
+    f_ttft, f_tpot, level = anchors.correct(table, np.array([b]), np.array([8.0]), np.array([1024.0]),
+                                            np.array([8192.0]))
+    assert level[0] == "layout"
+    # B at 1k/8k: its nearest points say log 1 = 0; the family at 1k/8k says -ln 2 shrunk by 1 / (1 + 0.5): blended
+    # 0.7 x 0 + 0.3 x (-2/3 ln 2) = -0.2 ln 2.  Its own series moved as A moved from 1k/1k to 1k/8k: 0 + (-ln 2 - ln 2)
+    # x 1 / 1.5 = -4/3 ln 2.  Half of each: -(0.1 + 2/3) ln 2
+    assert f_ttft[0] == pytest.approx(2 ** -(0.1 + 2 / 3), rel=1e-5)
+    assert f_tpot[0] == pytest.approx(1.25, rel=1e-5)  # TPOT: its own points only
+    # without another layout that ran both shapes there is no shift: B alone at 1k/4k keeps its nearest-points answer
+    f_alone, _, _ = anchors.correct(anchors.build(pl.DataFrame({
+        "key": [b], "conc": [8.0], "isl": [1024.0], "osl": [1024.0], "ttft_ratio": [1.5], "tpot_ratio": [1.0]})),
+        np.array([b]), np.array([8.0]), np.array([1024.0]), np.array([4096.0]))
+    assert f_alone[0] == pytest.approx(1.5, rel=1e-5)
+
+
 def test_the_whatif_answers_a_measured_configuration_with_its_measurement():
     # tests/fixtures/silicon_sample.csv measured this point twice (TP 2, concurrency 64): ..._c64_cfg732 on vLLM
     # 0.19 (TTFT 194.18 ms, TPOT 22.23 ms) and 2026_03_25_..._c64_tp2_0_ep1_0_5 on a nightly (173.53 ms, 22.38 ms):

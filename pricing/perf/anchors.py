@@ -10,7 +10,8 @@ ratio of its neighbours, at one of four levels:
   ratio is interpolated linearly in log concurrency (held flat beyond the measured ends);
 - ``layout``: measured at other shapes only: inverse-distance mean of the ``K`` nearest points in
   (log concurrency, log input, log output), blended with the family's factor (below) where the family was measured
-  at this shape (weight ``FAMILY_BLEND``);
+  at this shape (weight ``FAMILY_BLEND``), then with the layout's own series at each shape it ran moved by how far
+  the family's other layouts moved between that shape and this one (``SHIFT_BLEND``, ``_shifted``);
 - ``family``: the layout never measured, but its model, GPU, engine and serving mode were, at this request shape,
   with other layouts (precision, TP x DP): TTFT times the median ratio of those points, shrunk by the number of
   layouts n (log ratio x n / (n + 0.5)).  Chosen on training rows with each row's own layout left out (TTFT median
@@ -41,6 +42,15 @@ FAMILY_SHRINK = 0.5      # a family factor from n layouts is their points' media
 # training rows, own shape left out: row-weighted median TTFT error 22.4 % at 0, 21.4 % at 0.2, 21.1 % at 0.3, 21.0 %
 # at 0.4, 21.1 % at 0.5; the aggregated regimes 17.5 % at 0 and 17.2 % for any weight from 0.2 to 0.4)
 FAMILY_BLEND = 0.3
+# At the layout level, the layout's own series at each shape it ran, read at this concurrency, moved by the median shift
+# of the family's other layouts measured at both that shape and this one (a difference in differences: the layout keeps
+# its own offset, the family gives the shape's effect — e.g. TensorRT-LLM's TTFT ratio at 1k/8k is about half its
+# ratio at 1k/1k on every Llama-70B NVFP4 layout), shrunk by the number of layouts n (x n / (n + 0.5)), shapes
+# weighted by inverse distance; blended with the inverse-distance answer at this weight.  Chosen on training rows, own
+# shape left out: pooled median TTFT error 18.8 % at 0, 17.7 % at 0.3, 16.2 % at 0.5, 16.3 % at 0.6, 16.8 % at 1;
+# per regime at 0.5 dense 15.2 -> 12.9 %, dense FP4 23.1 -> 16.2 %, MoE 16.3 -> 13.7 %, MoE FP4 19.3 -> 19.9 %,
+# disaggregated 46.5 -> 38.5 % and 44.3 -> 35.5 %.
+SHIFT_BLEND = 0.5
 # Repeats of one disaggregated point (same layout, shape and users) differ upward, not both ways: a KV hand-off
 # stall or a backlog at the prefill workers adds to a run's TTFT, nothing takes from it.  Their lowest is that point's
 # anchor.  Chosen on training rows, each point left out: median TTFT error 27.3 -> 25.2 % (8-16 bit) and 21.7 ->
@@ -84,14 +94,22 @@ def build(points: pl.DataFrame) -> dict[str, list[list[float]]]:
     return out
 
 
+def _held(points: np.ndarray, lc: float, li: float, lo: float, hold: str | None) -> np.ndarray:
+    """The layout's points less what evaluation must not see: the same point ('point') or every point of this request
+    shape ('shape')."""
+    if hold not in ("point", "shape"):
+        return points
+    same_shape = (np.abs(points[:, 1] - li) <= SHAPE_TOL) & (np.abs(points[:, 2] - lo) <= SHAPE_TOL)
+    drop = same_shape & ((np.abs(points[:, 0] - lc) <= 1e-4) if hold == "point" else True)
+    return points[~drop]
+
+
 def _one(points: np.ndarray, lc: float, li: float, lo: float, hold: str | None) -> tuple[float, float, str]:
     """(log ratio TTFT, log ratio TPOT, level) for one configuration from its layout's anchors."""
     if hold == "layout":
         return 0.0, 0.0, "none"
+    points = _held(points, lc, li, lo, hold)
     same_shape = (np.abs(points[:, 1] - li) <= SHAPE_TOL) & (np.abs(points[:, 2] - lo) <= SHAPE_TOL)
-    if hold:
-        drop = same_shape & ((np.abs(points[:, 0] - lc) <= 1e-4) if hold == "point" else True)
-        points, same_shape = points[~drop], same_shape[~drop]
     if same_shape.any():
         series = points[same_shape]
         order = np.argsort(series[:, 0])
@@ -117,12 +135,49 @@ def _family(members: list[tuple[str, np.ndarray]], own: str, li: float, lo: floa
     return float(np.median(np.concatenate(found)) * len(found) / (len(found) + FAMILY_SHRINK)), 0.0, "family"
 
 
-_TABLES: list[tuple[dict, tuple[dict, dict]]] = []  # (anchors, their index) for the last few anchor tables seen
+def _shapes(points: np.ndarray) -> list[tuple[float, float, np.ndarray, np.ndarray]]:
+    """(log isl, log osl, log concurrencies ascending, their log TTFT ratios) for each request shape the points ran
+    (shapes within ``SHAPE_TOL`` are one)."""
+    out, left = [], points
+    while len(left):
+        same = (np.abs(left[:, 1] - left[0, 1]) <= SHAPE_TOL) & (np.abs(left[:, 2] - left[0, 2]) <= SHAPE_TOL)
+        series = left[same][np.argsort(left[same][:, 0])]
+        out.append((float(left[0, 1]), float(left[0, 2]), series[:, 0], series[:, 3]))
+        left = left[~same]
+    return out
 
 
-def _index(anchors: dict) -> tuple[dict[str, np.ndarray], dict[str, list[tuple[str, np.ndarray]]]]:
-    """The anchors as arrays per layout and grouped by family, built once per anchor table (a what-if sweep calls
-    ``correct`` often)."""
+def _at(shapes: list, li: float, lo: float, lc: float) -> float | None:
+    """A layout's log TTFT ratio at concurrency lc in its series of request shape (li, lo); None if it never ran it."""
+    for si, so, x, y in shapes:
+        if abs(si - li) <= SHAPE_TOL and abs(so - lo) <= SHAPE_TOL:
+            return float(np.interp(lc, x, y))
+    return None
+
+
+def _shifted(own: np.ndarray, members: list[tuple[str, list]], key: str, lc: float, li: float,
+             lo: float) -> float | None:
+    """The layout's log TTFT ratio at a shape it never ran, from its own series at the shapes it did, each moved by
+    the median shift of the family's other layouts between that shape and this one (see ``SHIFT_BLEND``); None when no
+    other layout of the family ran both."""
+    own = own[~((np.abs(own[:, 1] - li) <= SHAPE_TOL) & (np.abs(own[:, 2] - lo) <= SHAPE_TOL))]
+    others = [(shapes, here) for k, shapes in members if k != key and (here := _at(shapes, li, lo, lc)) is not None]
+    values, weights = [], []
+    for si, so, x, y in _shapes(own):
+        shifts = [here - there for shapes, here in others if (there := _at(shapes, si, so, lc)) is not None]
+        if shifts:
+            values.append(float(np.interp(lc, x, y)) + float(np.median(shifts)) * len(shifts)
+                          / (len(shifts) + FAMILY_SHRINK))
+            weights.append(1 / (np.hypot(si - li, so - lo) + SMOOTH))
+    return float(np.dot(weights, values) / np.sum(weights)) if values else None
+
+
+_TABLES: list[tuple[dict, tuple]] = []  # (anchors, their index) for the last few anchor tables seen
+
+
+def _index(anchors: dict) -> tuple[dict[str, np.ndarray], dict[str, list[tuple[str, np.ndarray]]], dict[str, list]]:
+    """The anchors as arrays per layout, grouped by family, and each family's layouts' series by request shape, built
+    once per anchor table (a what-if sweep calls ``correct`` often)."""
     for table, index in _TABLES:
         if table is anchors:
             return index
@@ -130,8 +185,9 @@ def _index(anchors: dict) -> tuple[dict[str, np.ndarray], dict[str, list[tuple[s
     families: dict[str, list[tuple[str, np.ndarray]]] = {}
     for layout, points in arrays.items():
         families.setdefault(family_key(layout), []).append((layout, points))
-    _TABLES[:] = [(anchors, (arrays, families)), *_TABLES[:3]]
-    return arrays, families
+    shapes = {family: [(layout, _shapes(points)) for layout, points in members] for family, members in families.items()}
+    _TABLES[:] = [(anchors, (arrays, families, shapes)), *_TABLES[:3]]
+    return arrays, families, shapes
 
 
 def correct(anchors: dict, keys: np.ndarray, conc: np.ndarray, isl: np.ndarray, osl: np.ndarray,
@@ -144,7 +200,7 @@ def correct(anchors: dict, keys: np.ndarray, conc: np.ndarray, isl: np.ndarray, 
     n = len(keys)
     r_ttft, r_tpot, level = np.zeros(n), np.zeros(n), np.full(n, "none", dtype=object)
     lc, li, lo = np.log(conc), np.log(isl), np.log(osl)
-    arrays, families = _index(anchors)
+    arrays, families, shapes = _index(anchors)
     cache: dict[tuple, tuple[float, float, str]] = {}
     kin_cache: dict[tuple, tuple[float, float, str]] = {}  # the family answer does not depend on concurrency
     for i, key in enumerate(map(str, keys)):
@@ -161,6 +217,11 @@ def correct(anchors: dict, keys: np.ndarray, conc: np.ndarray, isl: np.ndarray, 
                     found = kin
                 elif kin[2] == "family":  # other shapes of this layout and this shape of its family: both speak
                     found = ((1 - FAMILY_BLEND) * found[0] + FAMILY_BLEND * kin[0], found[1], "layout")
+                if found[2] == "layout":  # the layout's own series, moved to this shape as its family moved
+                    shifted = _shifted(_held(points, lc[i], li[i], lo[i], hold), shapes.get(family_key(key), []),
+                                       key, lc[i], li[i], lo[i])
+                    if shifted is not None:
+                        found = ((1 - SHIFT_BLEND) * found[0] + SHIFT_BLEND * shifted, found[1], "layout")
             cache[memo] = found
         r_ttft[i], r_tpot[i], level[i] = cache[memo]
     return np.exp(r_ttft), np.exp(r_tpot), level.astype(str)
