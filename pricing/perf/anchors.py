@@ -157,10 +157,9 @@ def _at(shapes: list, li: float, lo: float, lc: float) -> float | None:
 
 def _shifted(own: np.ndarray, members: list[tuple[str, list]], key: str, lc: float, li: float,
              lo: float) -> float | None:
-    """The layout's log TTFT ratio at a shape it never ran, from its own series at the shapes it did, each moved by
-    the median shift of the family's other layouts between that shape and this one (see ``SHIFT_BLEND``); None when no
-    other layout of the family ran both."""
-    own = own[~((np.abs(own[:, 1] - li) <= SHAPE_TOL) & (np.abs(own[:, 2] - lo) <= SHAPE_TOL))]
+    """The layout's log TTFT ratio at a shape it never ran (``own``: its points, none at this shape — the layout
+    level's premise), from its own series at the shapes it did, each moved by the median shift of the family's other
+    layouts between that shape and this one (see ``SHIFT_BLEND``); None when no other layout of the family ran both."""
     others = [(shapes, here) for k, shapes in members if k != key and (here := _at(shapes, li, lo, lc)) is not None]
     values, weights = [], []
     for si, so, x, y in _shapes(own):
