@@ -113,3 +113,25 @@ def test_the_real_catalogues_flex_keys_price_the_move_to_flex(loaded):
     run_model(mem, "marts/mart_batch_daily.sql")
     assert mem.execute("SELECT latency_class, move_to_flex_savings_usd FROM mart_batch_daily").fetchall() == [
         ("non_streaming", Decimal("0.77"))]
+
+
+def test_the_cheapest_api_for_a_self_hosted_model_is_a_priced_card(loaded):
+    """Llama 3.3 70B in the genuine catalogue: 51 standard cards resolve to it, one of them $0 / $0
+    (vertex_ai-llama_models/meta/llama-3.1-70b-instruct-maas).  "API instead of a deployment" takes the cheapest
+    priced one, deepinfra's Turbo at $0.10 in / $0.32 out per 1M, not the free listing."""
+    from datetime import date, datetime, timezone
+
+    from tests.test_recommend import _deployment
+
+    con, _, _ = loaded
+    cards = con.execute("SELECT provider, model, service_tier, uncached_input_usd_per_mtok, output_usd_per_mtok"
+                        " FROM rate_cards WHERE min_input_tokens = 0").fetchall()
+    assert ("vertex_ai-llama_models", "meta/llama-3.1-70b-instruct-maas", "standard", Decimal(0), Decimal(0)) in cards
+    found = _deployment(  # 4 H100s a day at $2.00 = $192; 4.8M input and 0.96M output tokens
+        [(date(2026, 11, 2), 4, 24, 0, Decimal(192), 2400, 4_800_000, 960_000)],
+        model="meta-llama/Llama-3.3-70B-Instruct", tp=4, rate=Decimal(2),
+        hourly=[(datetime(2026, 11, 2, h, tzinfo=timezone.utc), 100) for h in range(24)], cards=cards)
+    [api] = [r for r in found if r.kind == "api_instead"]
+    # 4.8 x $0.10 + 0.96 x $0.32 = $0.48 + $0.3072 = $0.7872 -> $0.79
+    assert api.title.endswith("deepinfra/meta-llama/Llama-3.3-70B-Instruct-Turbo")
+    assert (api.projected_usd, api.saving_usd) == (Decimal("0.79"), Decimal("191.21"))

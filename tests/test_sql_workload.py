@@ -75,12 +75,14 @@ def test_api_prices_blend_and_context_tier(con):
         ('openai', 'gpt-y', 'batch', 0, NULL, TIMESTAMPTZ '2026-01-01', NULL, 1.25::DECIMAL(18,6), 5.0::DECIMAL(18,6)),
         ('anthropic', 'claude-x', 'standard', 0, 200000, TIMESTAMPTZ '2026-01-01', NULL, 3.0::DECIMAL(18,6), 15.0::DECIMAL(18,6)),
         ('anthropic', 'claude-x', 'standard', 200000, NULL, TIMESTAMPTZ '2026-01-01', NULL, 6.0::DECIMAL(18,6), 22.5::DECIMAL(18,6)),
-        ('openai', 'old', 'standard', 0, NULL, TIMESTAMPTZ '2025-01-01', TIMESTAMPTZ '2026-01-01', 1.0::DECIMAL(18,6), 1.0::DECIMAL(18,6))
+        ('openai', 'old', 'standard', 0, NULL, TIMESTAMPTZ '2025-01-01', TIMESTAMPTZ '2026-01-01', 1.0::DECIMAL(18,6), 1.0::DECIMAL(18,6)),
+        ('vertex_ai', 'free-preview', 'standard', 0, NULL, TIMESTAMPTZ '2026-01-01', NULL, 0::DECIMAL(18,6), 0::DECIMAL(18,6))
     ) t(provider, model, service_tier, min_input_tokens, max_input_tokens, valid_from, valid_to,
         uncached_input_usd_per_mtok, output_usd_per_mtok)""")
     rows = _run(con, "queries/api_prices.sql", day=date(2026, 3, 1), isl=3000, osl=1000, requests=1000).fetchall()
     got = {(r[0], r[1], r[2]): r[5:] for r in rows}
     assert ("openai", "old", "standard") not in got  # expired card
+    assert ("vertex_ai", "free-preview", "standard") not in got  # $0 in and out: no price, never the cheapest
     # gpt-y standard: (3,000 x 2.5 + 1,000 x 10) / 4,000 = 17,500 / 4,000 = 4.375 $/1M;
     # per request 17,500 / 1e6 = $0.0175; 1,000 requests = $17.50
     assert got[("openai", "gpt-y", "standard")] == (Decimal("4.375000"), Decimal("0.017500000"), Decimal("17.50"))
